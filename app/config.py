@@ -1,0 +1,35 @@
+"""Settings, read once from the environment (``LOCMAP_*``) and the command line."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user's data directory (e.g. ~/.local/share/locmap)."""
+    return f"sqlite:///{Path(user_data_dir('locmap', appauthor=False)) / 'locmap.db'}"
+
+
+class Settings(BaseSettings):
+    """All of locmap's settings.  ``--db URL`` on the command line wins over
+    ``LOCMAP_DATABASE_URL``, which wins over the default SQLite file."""
+
+    model_config = SettingsConfigDict(env_prefix="LOCMAP_", extra="ignore")
+
+    database_url: str = ""
+    #: Seconds a writer waits for SQLite's lock before giving up.
+    sqlite_busy_timeout: float = 30.0
+    #: Show Python tracebacks for unexpected errors (for developers).
+    debug: bool = False
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or default_database_url()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

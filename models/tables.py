@@ -1,0 +1,154 @@
+"""SQLModel tables that store localities.
+
+Every row belongs to one locality; the string ``id`` of an agency, person,
+group or link is its handle within the locality (unique there, as in the
+file), while ``pk`` is the database's own key.  Foreign keys cascade: deleting
+a locality deletes everything in it; deleting a person or group deletes their
+memberships and links.  Request data never goes straight into these tables:
+it is validated first as a :mod:`models.document` entry or an update schema.
+"""
+
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, Relationship, SQLModel
+
+from .document import NAME_MAX, TEXT_MAX
+
+ID_MAX = 64
+WORD_MAX = 32
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Locality(SQLModel, table=True):
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(max_length=ID_MAX, unique=True, index=True)
+    name: str = Field(max_length=NAME_MAX)
+    authority: str = Field(max_length=NAME_MAX)
+    boundary: str = Field(max_length=WORD_MAX)
+    devolved_funding: str = Field(default="none", max_length=WORD_MAX)
+    description: str | None = Field(default=None, max_length=TEXT_MAX)
+    sources: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    note: str | None = Field(default=None, max_length=TEXT_MAX)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    #: Bumped by every change, so cached analyses know when they are stale.
+    revision: int = Field(default=1)
+
+    agencies: list["Agency"] = Relationship(
+        back_populates="locality", cascade_delete=True, sa_relationship_kwargs={"order_by": "Agency.pk"}
+    )
+    people: list["Person"] = Relationship(
+        back_populates="locality", cascade_delete=True, sa_relationship_kwargs={"order_by": "Person.pk"}
+    )
+    groups: list["Group"] = Relationship(
+        back_populates="locality", cascade_delete=True, sa_relationship_kwargs={"order_by": "Group.pk"}
+    )
+    links: list["GroupLink"] = Relationship(
+        back_populates="locality", cascade_delete=True, sa_relationship_kwargs={"order_by": "GroupLink.pk"}
+    )
+
+
+class Agency(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("locality_pk", "id"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    locality_pk: int = Field(foreign_key="locality.pk", ondelete="CASCADE", index=True)
+    id: str = Field(max_length=ID_MAX)
+    name: str = Field(max_length=NAME_MAX)
+    sector: str = Field(max_length=WORD_MAX)
+    school: bool = False
+    note: str | None = Field(default=None, max_length=TEXT_MAX)
+
+    locality: Locality = Relationship(back_populates="agencies")
+    people: list["Person"] = Relationship(back_populates="agency")
+
+
+class Person(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("locality_pk", "id"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    locality_pk: int = Field(foreign_key="locality.pk", ondelete="CASCADE", index=True)
+    id: str = Field(max_length=ID_MAX)
+    name: str = Field(max_length=NAME_MAX)
+    role: str | None = Field(default=None, max_length=NAME_MAX)
+    agency_pk: int | None = Field(default=None, foreign_key="agency.pk", ondelete="SET NULL", index=True)
+    systems_minder: bool = False
+    service_user_rep: bool = False
+    local: bool = True
+    hours_per_week: float | None = None
+    note: str | None = Field(default=None, max_length=TEXT_MAX)
+
+    locality: Locality = Relationship(back_populates="people")
+    agency: Agency | None = Relationship(back_populates="people")
+    memberships: list["Membership"] = Relationship(back_populates="person", cascade_delete=True)
+
+
+class Group(SQLModel, table=True):
+    # "group" is an SQL keyword; a plain name keeps hand-written SQL simple.
+    __tablename__ = "locality_group"
+    __table_args__ = (UniqueConstraint("locality_pk", "id"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    locality_pk: int = Field(foreign_key="locality.pk", ondelete="CASCADE", index=True)
+    id: str = Field(max_length=ID_MAX)
+    name: str = Field(max_length=NAME_MAX)
+    type: str = Field(max_length=WORD_MAX)
+    focus: str | None = Field(default=None, max_length=WORD_MAX)
+    membership: str | None = Field(default=None, max_length=WORD_MAX)
+    meets: str | None = Field(default=None, max_length=WORD_MAX)
+    meetings_per_year: float | None = None
+    hours: float | None = None
+    external: bool = False
+    area: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    school_pk: int | None = Field(default=None, foreign_key="agency.pk", ondelete="SET NULL")
+    purpose: str | None = Field(default=None, max_length=TEXT_MAX)
+    venue: str | None = Field(default=None, max_length=NAME_MAX)
+    note: str | None = Field(default=None, max_length=TEXT_MAX)
+
+    locality: Locality = Relationship(back_populates="groups")
+    school: Agency | None = Relationship()
+    memberships: list["Membership"] = Relationship(
+        back_populates="group", cascade_delete=True, sa_relationship_kwargs={"order_by": "Membership.position"}
+    )
+
+
+class Membership(SQLModel, table=True):
+    """A person's seat on a group: the link model, with the seat's role."""
+
+    group_pk: int = Field(foreign_key="locality_group.pk", ondelete="CASCADE", primary_key=True)
+    person_pk: int = Field(foreign_key="person.pk", ondelete="CASCADE", primary_key=True, index=True)
+    role: str = Field(default="member", max_length=WORD_MAX)
+    attendance: float | None = None
+    note: str | None = Field(default=None, max_length=TEXT_MAX)
+    #: Order of the seat in the group's member list, as written in the file.
+    position: int = 0
+
+    group: Group = Relationship(back_populates="memberships")
+    person: Person = Relationship(back_populates="memberships")
+
+
+class GroupLink(SQLModel, table=True):
+    """A directed route from one group to another, of one kind."""
+
+    __tablename__ = "group_link"
+    __table_args__ = (
+        UniqueConstraint("locality_pk", "id"),
+        UniqueConstraint("from_group_pk", "to_group_pk", "kind"),
+    )
+
+    pk: int | None = Field(default=None, primary_key=True)
+    locality_pk: int = Field(foreign_key="locality.pk", ondelete="CASCADE", index=True)
+    id: str = Field(max_length=160)
+    from_group_pk: int = Field(foreign_key="locality_group.pk", ondelete="CASCADE", index=True)
+    to_group_pk: int = Field(foreign_key="locality_group.pk", ondelete="CASCADE", index=True)
+    kind: str = Field(max_length=WORD_MAX)
+    note: str | None = Field(default=None, max_length=TEXT_MAX)
+
+    locality: Locality = Relationship(back_populates="links")
+    from_group: Group = Relationship(sa_relationship_kwargs={"foreign_keys": "GroupLink.from_group_pk"})
+    to_group: Group = Relationship(sa_relationship_kwargs={"foreign_keys": "GroupLink.to_group_pk"})

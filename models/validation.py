@@ -1,0 +1,423 @@
+"""Reading and checking ``locmap/1`` documents, reporting every problem.
+
+A locality file is checked in three passes, and all problems of all passes
+are reported together so a co-ordinator can fix a file in one go:
+
+1. parsing: the text must be YAML or JSON holding a mapping (duplicate keys
+   are errors, as are YAML's implicit conversions of ``no``/``on`` to booleans
+   and of dates to timestamps, which this reader does not perform);
+2. fields: types, vocabularies, id syntax, lengths, hidden characters
+   (through the pydantic models of :mod:`models.document`);
+3. references: duplicate ids, unknown agencies, people, groups and schools,
+   repeated members and links, links from a group to itself.
+
+Each problem names its place as a path such as ``groups[3].members[1].person``
+(indices from 0) and, for YAML, the line it is on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from pydantic import ValidationError
+
+from .document import LocalityDocument, default_link_id
+from .vocab import FORMAT_VERSION
+
+#: Largest locality file accepted, in bytes (a national synthetic set is ~60 MB).
+MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a document: where, and what."""
+
+    loc: str
+    msg: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        return f"{where}{self.loc}: {self.msg}" if self.loc else f"{where}{self.msg}"
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"loc": self.loc, "msg": self.msg}
+        if self.line:
+            out["line"] = self.line
+        return out
+
+
+class DocumentError(Exception):
+    """A document could not be read; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None):
+        self.problems = problems
+        self.source = source
+        super().__init__(f"{source or 'document'}: {len(problems)} problem(s)")
+
+    def lines(self) -> list[str]:
+        prefix = f"{self.source}: " if self.source else ""
+        return [f"{prefix}{p}" for p in self.problems]
+
+
+# ---------------------------------------------------------------- parsing
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML loader with YAML 1.2 booleans, no timestamps, no duplicate keys."""
+
+
+# Keep only true/false as booleans: "no" is Norway's code and a plausible id.
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, line: int):
+        self.key, self.line = key, line
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value", key_node.start_mark
+            ) from None
+        if key in seen:
+            raise _DuplicateKey(key, key_node.start_mark.line + 1)
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line_map(node: yaml.Node | None, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
+    """Map each path in a composed YAML tree to its 1-based line number."""
+    if out is None:
+        out = {}
+    if node is None:
+        return out
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                out[path + (key_node.value,)] = key_node.start_mark.line + 1
+                _line_map(value_node, path + (key_node.value,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_map(item, path + (i,), out)
+    return out
+
+
+def _format_path(path: Iterable[Any]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+@dataclass
+class Parsed:
+    data: Any
+    lines: dict[tuple, int]
+
+
+def parse_text(text: str | bytes, *, suffix: str | None = None) -> Parsed:
+    """Parse YAML or JSON text into plain data, or raise :class:`DocumentError`.
+
+    JSON is tried when the suffix says so or the text starts with ``{``;
+    otherwise YAML (of which JSON is nearly a subset).
+    """
+    if isinstance(text, bytes):
+        if len(text) > MAX_DOCUMENT_BYTES:
+            raise DocumentError([Problem("", f"file is larger than {MAX_DOCUMENT_BYTES // 2**20} MB")])
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DocumentError([Problem("", f"not UTF-8 text (byte {exc.start} is 0x{text[exc.start]:02x})")]) from None
+    if "\x00" in text:
+        raise DocumentError([Problem("", "not a text file (contains NUL bytes)")])
+    if not text.strip():
+        raise DocumentError([Problem("", "empty document: expected a locmap/1 locality in YAML or JSON")])
+
+    if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip().startswith("{")):
+        try:
+            return Parsed(json.loads(text), {})
+        except json.JSONDecodeError as exc:
+            raise DocumentError([Problem("", f"invalid JSON: {exc.msg}", exc.lineno)]) from None
+        except RecursionError:
+            raise DocumentError([Problem("", "invalid JSON: nested too deeply")]) from None
+    try:
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except _DuplicateKey as exc:
+        raise DocumentError([Problem("", f"duplicate key {exc.key!r}", exc.line)]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise DocumentError([Problem("", f"invalid YAML: {exc.problem or exc.context}", line)]) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError([Problem("", f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        raise DocumentError([Problem("", "invalid YAML: nested too deeply")]) from None
+    return Parsed(data, _line_map(node))
+
+
+# ---------------------------------------------------------------- checking
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _field_problems(exc: ValidationError, data: Any) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        path = tuple("from" if p == "from_" else p for p in err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            msg = "unknown field"
+        elif kind == "missing" and path == ("format",):
+            msg = f"required field is missing: a locality file starts with 'format: {FORMAT_VERSION}'"
+        elif kind == "missing":
+            msg = "required field is missing"
+        elif kind == "enum":
+            allowed = err.get("ctx", {}).get("expected", "")
+            msg = f"{_show(err['input'])} is not one of {allowed}"
+        elif kind == "literal_error" and path == ("format",):
+            msg = f"{_show(err['input'])} is not a supported format version; expected '{FORMAT_VERSION}'"
+        elif kind == "string_pattern_mismatch":
+            msg = (
+                f"{_show(err['input'])} is not a valid id: use 1-64 lower-case letters, digits, "
+                "'-' or '_', starting and ending with a letter or digit"
+            )
+        elif kind == "value_error":
+            msg = f"{_show(err['input'])} {err['msg'].removeprefix('Value error, ')}"
+        else:
+            msg = f"{err['msg'][0].lower()}{err['msg'][1:]} (got {_show(err['input'])})"
+        problems.append(Problem(_format_path(path), msg))
+    return problems
+
+
+def _items(data: dict, section: str) -> list[tuple[int, dict]]:
+    value = data.get(section)
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _reference_problems(data: dict) -> list[Problem]:
+    """Checks across sections, run on the raw data so they report even when fields fail."""
+    problems: list[Problem] = []
+    ids: dict[str, set[str]] = {}
+    for section in ("agencies", "people", "groups"):
+        seen: dict[str, int] = {}
+        for i, item in _items(data, section):
+            key = item.get("id")
+            if not isinstance(key, str):
+                continue
+            if key in seen:
+                problems.append(Problem(f"{section}[{i}].id", f"duplicate id {key!r} (first used at {section}[{seen[key]}])"))
+            else:
+                seen[key] = i
+        ids[section] = set(seen)
+
+    agencies, people, groups = ids["agencies"], ids["people"], ids["groups"]
+    schools = {item.get("id") for _, item in _items(data, "agencies") if item.get("school") is True}
+
+    for i, person in _items(data, "people"):
+        agency = person.get("agency")
+        if isinstance(agency, str) and agency not in agencies:
+            problems.append(Problem(f"people[{i}].agency", f"unknown agency {agency!r}"))
+
+    for i, group in _items(data, "groups"):
+        school = group.get("school")
+        if isinstance(school, str):
+            if school not in agencies:
+                problems.append(Problem(f"groups[{i}].school", f"unknown agency {school!r}"))
+            elif school not in schools:
+                problems.append(Problem(f"groups[{i}].school", f"agency {school!r} is not marked as a school (school: true)"))
+        members = group.get("members")
+        if not isinstance(members, list):
+            continue
+        seen_members: dict[str, int] = {}
+        for j, member in enumerate(members):
+            if not isinstance(member, dict):
+                continue
+            person = member.get("person")
+            if not isinstance(person, str):
+                continue
+            if person not in people:
+                problems.append(Problem(f"groups[{i}].members[{j}].person", f"unknown person {person!r}"))
+            elif person in seen_members:
+                problems.append(
+                    Problem(
+                        f"groups[{i}].members[{j}].person",
+                        f"person {person!r} is already a member (members[{seen_members[person]}])",
+                    )
+                )
+            else:
+                seen_members[person] = j
+
+    seen_links: dict[tuple, int] = {}
+    seen_link_ids: dict[str, int] = {}
+    for i, link in _items(data, "links"):
+        ends = []
+        for end in ("from", "to"):
+            value = link.get(end)
+            if isinstance(value, str):
+                ends.append(value)
+                if value not in groups:
+                    problems.append(Problem(f"links[{i}].{end}", f"unknown group {value!r}"))
+        if len(ends) == 2 and ends[0] == ends[1]:
+            problems.append(Problem(f"links[{i}].to", f"a link cannot go from group {ends[0]!r} to itself"))
+        kind = link.get("kind")
+        if len(ends) != 2 or not isinstance(kind, str):
+            continue
+        key = (ends[0], ends[1], kind)
+        if key in seen_links:
+            problems.append(Problem(f"links[{i}]", f"duplicate link {ends[0]!r} {kind} {ends[1]!r} (links[{seen_links[key]}])"))
+            continue
+        seen_links[key] = i
+        link_id = link.get("id")
+        if not isinstance(link_id, str):
+            link_id = default_link_id(ends[0], kind, ends[1])
+        if link_id in seen_link_ids:
+            problems.append(Problem(f"links[{i}].id", f"duplicate id {link_id!r} (first used at links[{seen_link_ids[link_id]}])"))
+        else:
+            seen_link_ids[link_id] = i
+    return problems
+
+
+def validate_data(data: Any, lines: dict[tuple, int] | None = None) -> LocalityDocument:
+    """Check parsed data as a ``locmap/1`` document.
+
+    Returns the document, or raises :class:`DocumentError` listing every
+    problem found, each located by path (and line, when ``lines`` is given).
+    """
+    lines = lines or {}
+    if data is None:
+        raise DocumentError([Problem("", "empty document: expected a locmap/1 locality in YAML or JSON")])
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"{type(data).__name__} {_show(data)}"
+        raise DocumentError([Problem("", f"expected a locmap/1 document (a mapping with 'format' and 'locality'), got {kind}")])
+    problems: list[Problem] = []
+    fmt = data.get("format")
+    if fmt is not None and fmt != FORMAT_VERSION:
+        # A different version means the rest cannot be read reliably: say only that.
+        raise DocumentError(
+            [Problem("format", f"{_show(fmt)} is not a supported format version; expected '{FORMAT_VERSION}'", lines.get(("format",)))]
+        )
+    document = None
+    try:
+        document = LocalityDocument.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_field_problems(exc, data))
+    except RecursionError:
+        problems.append(Problem("", "document is nested too deeply"))
+    problems.extend(_reference_problems(data))
+    if problems:
+        located = [Problem(p.loc, p.msg, p.line or _line_for(p.loc, lines)) for p in problems]
+        located.sort(key=lambda p: (p.line or 0, p.loc))
+        raise DocumentError(located)
+    assert document is not None
+    return document
+
+
+def _line_for(loc: str, lines: dict[tuple, int]) -> int | None:
+    if not lines or not loc:
+        return None
+    path: list[Any] = []
+    for part in loc.replace("]", "").replace("[", ".").split("."):
+        if part:
+            path.append(int(part) if part.isdigit() else part)
+    while path:
+        if tuple(path) in lines:
+            return lines[tuple(path)]
+        path.pop()
+    return None
+
+
+def load_text(text: str | bytes, *, suffix: str | None = None, source: str | None = None) -> LocalityDocument:
+    """Parse and check a document held in memory."""
+    try:
+        parsed = parse_text(text, suffix=suffix)
+        return validate_data(parsed.data, parsed.lines)
+    except DocumentError as exc:
+        exc.source = source
+        raise
+
+
+def load_path(path: str | Path) -> LocalityDocument:
+    """Read, parse and check a ``locmap/1`` file (``.yaml``, ``.yml`` or ``.json``)."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise DocumentError([Problem("", f"file is larger than {MAX_DOCUMENT_BYTES // 2**20} MB")], str(path))
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise DocumentError([Problem("", "is a directory, not a locality file")], str(path)) from None
+    except FileNotFoundError:
+        raise DocumentError([Problem("", "no such file")], str(path)) from None
+    except PermissionError:
+        raise DocumentError([Problem("", "permission denied")], str(path)) from None
+    except OSError as exc:
+        raise DocumentError([Problem("", f"cannot read: {exc.strerror}")], str(path)) from None
+    return load_text(raw, suffix=path.suffix.lower(), source=str(path))
+
+
+def dump_document(document: LocalityDocument, suffix: str) -> str:
+    """Serialise a document as YAML (``.yaml``/``.yml``) or JSON (``.json``)."""
+    data = document.to_data()
+    if suffix == ".json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if suffix in (".yaml", ".yml"):
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    raise ValueError(f"unsupported extension {suffix!r}: use .yaml, .yml or .json")
+
+
+def canonical(document: LocalityDocument) -> dict:
+    """An order-insensitive form of a document, for comparing round trips."""
+    data = document.model_dump(mode="json", by_alias=True)
+    for section in ("agencies", "people", "groups", "links"):
+        data[section] = sorted(data[section], key=lambda item: item["id"])
+    for group in data["groups"]:
+        group["members"] = sorted(group["members"], key=lambda m: m["person"])
+        group["area"] = sorted(group["area"])
+    return data
+
+
+def counts(document: LocalityDocument) -> Counter:
+    return Counter(
+        agencies=len(document.agencies),
+        people=len(document.people),
+        groups=len(document.groups),
+        links=len(document.links),
+        memberships=sum(len(g.members) for g in document.groups),
+    )

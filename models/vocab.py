@@ -1,0 +1,170 @@
+"""The controlled vocabularies of the ``locmap/1`` format.
+
+Every closed list of words a locality file may use lives here, with the
+defaults that follow from the evaluation report's glossary of group kinds
+(Glenny 2005, Appendix ONE).  The web, database and analysis layers all take
+their words from this module, so a vocabulary is changed in one place.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+FORMAT_VERSION = "locmap/1"
+
+
+class Boundary(StrEnum):
+    """How clearly the locality is bounded (report section 2.1)."""
+
+    clear = "clear"
+    partial = "partial"
+    unclear = "unclear"
+
+
+class DevolvedFunding(StrEnum):
+    """Flexible funding held at locality level (report sections 3.11, 5.1)."""
+
+    none = "none"
+    small = "small"
+    substantial = "substantial"
+
+
+class Sector(StrEnum):
+    """The sector an agency belongs to."""
+
+    education = "education"
+    social_care = "social_care"
+    health = "health"
+    mental_health = "mental_health"
+    voluntary = "voluntary"
+    police = "police"
+    youth = "youth"
+    community = "community"
+    local_authority = "local_authority"
+    housing = "housing"
+    other = "other"
+
+
+class GroupType(StrEnum):
+    """The declared kind of a group (report Appendix ONE)."""
+
+    steering_group = "steering_group"
+    network = "network"
+    forum = "forum"
+    core_group = "core_group"
+    working_group = "working_group"
+    panel = "panel"
+    school_consultation_team = "school_consultation_team"
+    multi_agency_support_team = "multi_agency_support_team"
+    partnership = "partnership"
+    hub = "hub"
+    strategic_centre = "strategic_centre"
+    other = "other"
+
+
+class Focus(StrEnum):
+    """What a group's conversations are about (report section 3.3).
+
+    ``upstream``: environments in which fewer children have difficulties;
+    ``downstream``: casework around children in difficulty; ``both``: the two
+    in the same place; ``strategic``: direction and resources for the system.
+    """
+
+    upstream = "upstream"
+    downstream = "downstream"
+    both = "both"
+    strategic = "strategic"
+
+
+class MembershipRule(StrEnum):
+    """Who may join a group."""
+
+    open = "open"
+    representative = "representative"
+    fixed = "fixed"
+
+
+class Meets(StrEnum):
+    """How often a group meets."""
+
+    weekly = "weekly"
+    fortnightly = "fortnightly"
+    monthly = "monthly"
+    half_termly = "half_termly"
+    bimonthly = "bimonthly"
+    termly = "termly"
+    annually = "annually"
+    ad_hoc = "ad_hoc"
+
+
+class MemberRole(StrEnum):
+    """A person's role within one group."""
+
+    chair = "chair"
+    coordinator = "coordinator"
+    member = "member"
+    representative = "representative"
+    key_worker = "key_worker"
+    consultant = "consultant"
+    secretary = "secretary"
+
+
+class LinkKind(StrEnum):
+    """How one group passes issues, cases or direction to another."""
+
+    reports_to = "reports_to"
+    feeds_issues_to = "feeds_issues_to"
+    refers_cases_to = "refers_cases_to"
+    commissions = "commissions"
+    oversees = "oversees"
+    consults = "consults"
+
+
+#: Focus a group has when its file does not say, following the glossary:
+#: steering groups and core groups steer; networks, forums and hubs host both
+#: conversations; SCTs work on systemic change for a school; panels and MASTs
+#: take cases.
+DEFAULT_FOCUS: dict[GroupType, Focus | None] = {
+    GroupType.steering_group: Focus.strategic,
+    GroupType.network: Focus.both,
+    GroupType.forum: Focus.both,
+    GroupType.core_group: Focus.strategic,
+    GroupType.working_group: Focus.strategic,
+    GroupType.panel: Focus.downstream,
+    GroupType.school_consultation_team: Focus.upstream,
+    GroupType.multi_agency_support_team: Focus.downstream,
+    GroupType.partnership: Focus.upstream,
+    GroupType.hub: Focus.both,
+    GroupType.strategic_centre: Focus.strategic,
+    GroupType.other: None,
+}
+
+#: Meetings a year for each frequency.  English schools meet in 39 term-time
+#: weeks over 6 half terms and 3 terms; multi-agency meetings follow that year.
+#: ``ad_hoc`` has no regular count: give ``meetings_per_year`` for an estimate.
+MEETINGS_PER_YEAR: dict[Meets, float | None] = {
+    Meets.weekly: 39,
+    Meets.fortnightly: 19,
+    Meets.monthly: 11,
+    Meets.half_termly: 6,
+    Meets.bimonthly: 6,
+    Meets.termly: 3,
+    Meets.annually: 1,
+    Meets.ad_hoc: None,
+}
+
+#: Working weeks a year, used to turn ``hours_per_week`` into hours a year.
+WORKING_WEEKS_PER_YEAR = 46
+
+#: Every vocabulary by the field name that uses it, for documentation.
+VOCABULARIES: dict[str, type[StrEnum]] = {
+    "locality.boundary": Boundary,
+    "locality.devolved_funding": DevolvedFunding,
+    "agencies[].sector": Sector,
+    "groups[].type": GroupType,
+    "groups[].focus": Focus,
+    "groups[].membership": MembershipRule,
+    "groups[].meets": Meets,
+    "groups[].members[].role": MemberRole,
+    "links[].kind": LinkKind,
+}

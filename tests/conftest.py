@@ -1,0 +1,71 @@
+"""Shared fixtures: an in-memory database per test and small hand-built localities."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel
+
+from app.db import make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES_DIR = ROOT / "sample_localities"
+SAMPLE_SLUGS = ["abingdon", "banbury", "bicester", "city", "kidlington", "thame"]
+SAMPLE_PATHS = [SAMPLES_DIR / f"{slug}.yaml" for slug in SAMPLE_SLUGS]
+
+#: A small, valid locality used as the starting point of many tests.
+MINIMAL = {
+    "format": "locmap/1",
+    "locality": {"id": "testville", "name": "Testville", "authority": "Testshire", "boundary": "clear"},
+    "agencies": [
+        {"id": "school-a", "name": "School A", "sector": "education", "school": True},
+        {"id": "shc", "name": "Social and Health Care", "sector": "social_care"},
+    ],
+    "people": [
+        {"id": "head-a", "name": "Head teacher, School A", "role": "head_teacher", "agency": "school-a"},
+        {"id": "sw", "name": "Social worker", "role": "social_worker", "agency": "shc", "systems_minder": True},
+    ],
+    "groups": [
+        {
+            "id": "steering",
+            "name": "Steering group",
+            "type": "steering_group",
+            "meets": "half_termly",
+            "hours": 2,
+            "members": [{"person": "head-a", "role": "chair"}, {"person": "sw"}],
+        },
+        {"id": "panel", "name": "Panel", "type": "panel", "school": "school-a", "members": [{"person": "sw"}]},
+    ],
+    "links": [{"from": "panel", "to": "steering", "kind": "reports_to"}],
+}
+
+
+@pytest.fixture
+def minimal() -> dict:
+    """A fresh deep copy of :data:`MINIMAL` that a test may change."""
+    return copy.deepcopy(MINIMAL)
+
+
+@pytest.fixture
+def engine():
+    """An in-memory SQLite database with the schema and foreign keys on."""
+    engine = make_engine("sqlite://")
+    assert isinstance(engine.pool, StaticPool)
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine) as session:
+        yield session
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    """A SQLite file database for command-line tests."""
+    return f"sqlite:///{tmp_path / 'locmap.db'}"
