@@ -1,0 +1,703 @@
+"""The audit: every check of the communication system, its metrics and profile.
+
+:func:`audit` runs the analyses of this package over one locality and
+returns an :class:`Audit`: headline metrics, findings (each with a code,
+severity, subjects from the locality file, message, the report's principle
+and a suggested action) and the collaborative-advantage profile.  Its
+``as_dict`` is the JSON shape of ``locmap audit --json`` and of the API.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import networkx as nx
+
+from models.document import LocalityDocument
+from models.vocab import Focus, GroupType, MemberRole, MembershipRule
+
+from .centrality import broker_scores, top_brokers
+from .findings import SEVERITY_ORDER, Finding, Principle, Severity
+from .graphs import LocalityGraphs, build_graphs, group_projection
+from .load import group_hours_per_year, meeting_loads
+from .minding import systems_minder_reach
+from .overlap import membership_overlaps, overlap_index
+from .routes import (
+    centre_link,
+    group_standings,
+    key_group,
+    missing_downstream_paths,
+    missing_feedback_paths,
+    missing_upstream_paths,
+    principal_group,
+)
+from .settings import DEFAULT_SETTINGS, AuditSettings
+from .structure import agency_presence, isolated_groups, single_points_of_failure, system_parts
+
+#: Every finding code, with what it means; docs/analysis.md explains each.
+CODES = (
+    "OVERLAPPING_GROUPS",
+    "MEETING_LOAD",
+    "ISOLATED_AGENCY",
+    "ISOLATED_GROUP",
+    "FRAGMENTED_SYSTEM",
+    "NO_KEY_COMMUNICATION_GROUP",
+    "MISSING_UPSTREAM_PATH",
+    "MISSING_DOWNSTREAM_PATH",
+    "MISSING_FEEDBACK_PATH",
+    "NO_LINK_TO_CENTRE",
+    "NO_SYSTEMS_MINDER",
+    "SYSTEMS_MINDER_GAP",
+    "SINGLE_POINT_OF_FAILURE",
+    "NO_USER_INVOLVEMENT",
+    "CROSS_BOUNDARY_GROUP",
+    "LABEL_MISMATCH",
+    "CASEWORK_WITHOUT_KEY_WORKERS",
+)
+
+
+@dataclass
+class AuditContext:
+    """The analyses of one locality, computed once and shared by findings, metrics and profile."""
+
+    graphs: LocalityGraphs
+    settings: AuditSettings
+
+    @cached_property
+    def standings(self):
+        return group_standings(self.graphs, self.settings)
+
+    @cached_property
+    def key_group(self) -> str | None:
+        return key_group(self.standings)
+
+    @cached_property
+    def principal_group(self) -> str | None:
+        return principal_group(self.standings)
+
+    @cached_property
+    def parts(self) -> list[set[str]]:
+        return system_parts(self.graphs)
+
+    @cached_property
+    def main_part(self) -> set[str]:
+        """The part holding the principal group, else the largest part."""
+        for part in self.parts:
+            if self.principal_group in part:
+                return part
+        return self.parts[0] if self.parts else set()
+
+    @cached_property
+    def loads(self):
+        return meeting_loads(self.graphs, self.settings)
+
+    @cached_property
+    def minder_reach(self):
+        return systems_minder_reach(self.graphs)
+
+    @cached_property
+    def centre(self):
+        return centre_link(self.graphs, self.principal_group)
+
+    @cached_property
+    def cut_people(self):
+        main = self.principal_group if self.principal_group in self.main_part else None
+        return single_points_of_failure(self.graphs, main)
+
+    @cached_property
+    def brokers(self) -> dict[str, float]:
+        return broker_scores(self.graphs, self.settings)
+
+    @cached_property
+    def isolated(self) -> set[str]:
+        return set(isolated_groups(self.graphs))
+
+    @cached_property
+    def feedback_gaps(self):
+        return missing_feedback_paths(self.graphs, self.principal_group, skip=self.isolated)
+
+    def name(self, group_id: str) -> str:
+        return self.graphs.groups[group_id].name
+
+    def names(self, group_ids) -> str:
+        return ", ".join(f"'{self.name(g)}'" for g in group_ids)
+
+
+@dataclass
+class Audit:
+    """The result of auditing one locality."""
+
+    locality: str
+    metrics: dict
+    findings: list[Finding]
+    profile: dict[str, dict]
+    settings: AuditSettings = field(default=DEFAULT_SETTINGS, repr=False)
+
+    def as_dict(self) -> dict:
+        return {
+            "locality": self.locality,
+            "metrics": self.metrics,
+            "findings": [f.as_dict() for f in self.findings],
+            "profile": self.profile,
+        }
+
+    def codes(self) -> set[str]:
+        return {f.code for f in self.findings}
+
+    def by_code(self, code: str) -> list[Finding]:
+        return [f for f in self.findings if f.code == code]
+
+
+def audit(source: LocalityDocument | LocalityGraphs, settings: AuditSettings = DEFAULT_SETTINGS) -> Audit:
+    """Audit a locality's communication system.
+
+    Parameters
+    ----------
+    source : LocalityDocument or LocalityGraphs
+        The locality, as a validated document or its already built graphs.
+    settings : AuditSettings
+        Thresholds; the defaults are documented in ``docs/analysis.md``.
+
+    Returns
+    -------
+    Audit
+        Metrics, findings (most severe first) and the collaborative-advantage
+        profile.  The same input always gives the same audit.
+    """
+    from .profile import collaborative_advantage_profile
+
+    graphs = source if isinstance(source, LocalityGraphs) else build_graphs(source)
+    ctx = AuditContext(graphs, settings)
+    findings: list[Finding] = []
+    for check in CHECKS:
+        findings.extend(check(ctx))
+    seen: set = set()
+    unique = []
+    for f in findings:
+        if f.key not in seen:
+            seen.add(f.key)
+            unique.append(f)
+    unique.sort(key=lambda f: (SEVERITY_ORDER[f.severity], CODES.index(f.code), f.subjects))
+    return Audit(graphs.slug, locality_metrics(ctx), unique, collaborative_advantage_profile(ctx), settings)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def check_overlapping_groups(ctx: AuditContext) -> list[Finding]:
+    s = ctx.settings
+    out = []
+    for item in membership_overlaps(ctx.graphs, min_shared=s.overlap_min_shared):
+        if item.jaccard < s.overlap_threshold:
+            continue
+        severity = Severity.high if item.jaccard >= s.overlap_high else Severity.medium
+        designed = _designed_overlap(ctx, item.first, item.second)
+        if designed:
+            severity = Severity.low
+        size_a = len(ctx.graphs.members_of[item.first])
+        size_b = len(ctx.graphs.members_of[item.second])
+        out.append(
+            Finding(
+                "OVERLAPPING_GROUPS",
+                severity,
+                (item.first, item.second),
+                f"'{ctx.name(item.first)}' ({size_a} members) and '{ctx.name(item.second)}' ({size_b}) share "
+                f"{item.shared} members: membership overlap (Jaccard) {item.jaccard:.2f}."
+                + (f" {designed}" if designed else ""),
+                Principle.meetings_culture,
+                "Check whether both meetings are needed, or whether one could take the other's business "
+                "as a standing item; make the purpose of each clear to those who attend both.",
+                {"shared": item.shared, "jaccard": round(item.jaccard, 3)},
+            )
+        )
+    return out
+
+
+def _designed_overlap(ctx: AuditContext, first: str, second: str) -> str:
+    """Why two overlapping groups may overlap by design, or '' if nothing explains it."""
+    graphs = ctx.graphs
+    for a, b in ((first, second), (second, first)):
+        kinds = {k.value for k in graphs.links.get_edge_data(a, b, default={})}
+        if kinds & {"oversees", "commissions"}:
+            return f"By design in part: '{ctx.name(a)}' {'oversees' if 'oversees' in kinds else 'commissions'} '{ctx.name(b)}'."
+    school_a, school_b = graphs.groups[first].school, graphs.groups[second].school
+    if school_a and school_b and school_a != school_b:
+        return "They serve different schools, sharing the visiting professionals."
+    return ""
+
+
+def check_meeting_load(ctx: AuditContext) -> list[Finding]:
+    s = ctx.settings
+    out = []
+    for load in ctx.loads:
+        if load.share <= s.meeting_load_share and load.share <= s.meeting_load_always:
+            continue
+        severity = Severity.high if load.share > s.meeting_load_always else Severity.medium
+        person = ctx.graphs.people[load.person]
+        basis = (
+            f"{person.hours_per_week:g} hours a week"
+            if person.hours_per_week is not None
+            else f"an assumed {s.default_hours_per_week:g} hours a week"
+        )
+        out.append(
+            Finding(
+                "MEETING_LOAD",
+                severity,
+                (load.person,),
+                f"'{person.name}' spends about {load.hours_per_year:.0f} hours a year in "
+                f"{len(ctx.graphs.groups_of[load.person])} of these meetings: {load.share:.0%} of "
+                f"working time ({basis}).",
+                Principle.meetings_culture,
+                "Review which of these meetings this person needs to attend in person; send papers, "
+                "rotate attendance or merge overlapping meetings (AHDS: 50% or more is disproportionate).",
+                {"hours_per_year": round(load.hours_per_year, 1), "share": round(load.share, 3)},
+            )
+        )
+    return out
+
+
+def check_isolated_agencies(ctx: AuditContext) -> list[Finding]:
+    out = []
+    principal = ctx.principal_group
+    main = ctx.main_part
+    for presence in agency_presence(ctx.graphs):
+        agency = next(a for a in ctx.graphs.document.agencies if a.id == presence.agency)
+        local_groups = [g for g in presence.groups if not ctx.graphs.groups[g].external]
+        if presence.groups and not local_groups:
+            continue  # seated only on county-wide groups: the centre's agency, not the locality's
+        if not local_groups:
+            why = "has nobody on any of the locality's groups" if presence.people else "has no people recorded on any group"
+        elif principal is not None and main and not any(g in main for g in local_groups):
+            why = f"sits only on groups cut off from '{ctx.name(principal)}' ({ctx.names(local_groups)})"
+        else:
+            continue
+        severity = Severity.low if agency.sector.value in ("other",) else Severity.medium
+        out.append(
+            Finding(
+                "ISOLATED_AGENCY",
+                severity,
+                (agency.id,),
+                f"'{agency.name}' ({agency.sector.value.replace('_', ' ')}) {why}.",
+                Principle.inclusive_access,
+                "Invite the agency to the key communication group, or agree how it will hear of and "
+                "raise issues; a workforce audit (3.9) may show what it could offer.",
+            )
+        )
+    return out
+
+
+def check_isolated_groups(ctx: AuditContext) -> list[Finding]:
+    return [
+        Finding(
+            "ISOLATED_GROUP",
+            Severity.medium,
+            (group_id,),
+            f"'{ctx.name(group_id)}' has no link to any other group and no member who sits on another "
+            "group: what it learns goes nowhere, and nothing reaches it.",
+            Principle.appreciative_system,
+            "Link it to the key communication group (who reports what, how often), or ask a member "
+            "of another group to attend.",
+        )
+        for group_id in ctx.graphs.local_groups
+        if group_id in ctx.isolated
+    ]
+
+
+def check_fragmented_system(ctx: AuditContext) -> list[Finding]:
+    # Single isolated groups are ISOLATED_GROUP findings; this flags detached
+    # parts of two or more groups, which need a different remedy.
+    detached = [part for part in ctx.parts if part is not ctx.main_part and len(part) > 1]
+    if not detached:
+        return []
+    order = ctx.graphs.local_groups
+    subjects = tuple(g for g in order if any(g in part for part in detached))
+    pieces = "; ".join(ctx.names(sorted(part, key=order.index)) for part in detached)
+    return [
+        Finding(
+            "FRAGMENTED_SYSTEM",
+            Severity.high,
+            subjects,
+            f"The communication system falls into {len(ctx.parts)} parts; detached from the main part: {pieces}.",
+            Principle.inclusive_access,
+            "Agree a link from each detached part to the key communication group, so issues and "
+            "cases can cross between them.",
+            {"parts": len(ctx.parts)},
+        )
+    ]
+
+
+def check_key_group(ctx: AuditContext) -> list[Finding]:
+    if ctx.key_group is not None or not ctx.graphs.local_groups:
+        return []
+    near = [s for s in ctx.standings if s.strategic]
+    if near:
+        best = max(near, key=lambda s: s.score)
+        lacking = [
+            label
+            for ok, label in (
+                (best.inclusive, "inclusive membership"),
+                (best.hosts_upstream, "upstream conversations"),
+                (best.hosts_downstream, "downstream conversations"),
+                (best.meets_often_enough, f"regular meetings (at least {ctx.settings.key_group_min_meetings:g} a year)"),
+            )
+            if not ok
+        ]
+        detail = f" The nearest, '{ctx.name(best.group)}', lacks {', '.join(lacking)}."
+    else:
+        detail = " No group has strategic responsibility."
+    return [
+        Finding(
+            "NO_KEY_COMMUNICATION_GROUP",
+            Severity.high,
+            (near and max(near, key=lambda s: s.score).group,) if near else (),
+            "No inclusive group with strategic responsibility hosts both upstream and downstream "
+            "conversations." + detail,
+            Principle.upstream_downstream,
+            "Establish or widen one group as the locality's key communication group: open to all "
+            "agencies, hearing both casework and wider community issues (recommendation ii).",
+        )
+    ]
+
+
+def check_upstream_paths(ctx: AuditContext) -> list[Finding]:
+    return [
+        Finding(
+            "MISSING_UPSTREAM_PATH",
+            Severity.medium,
+            (group_id,),
+            f"Casework group '{ctx.name(group_id)}' has no referral route from any upstream or "
+            "school-facing group, and no school sits on it.",
+            Principle.support_inclusive_schools,
+            "Agree how schools and consultation groups bring children of concern to it (who refers, "
+            "on what form).",
+        )
+        for group_id in missing_upstream_paths(ctx.graphs, skip=ctx.isolated)
+    ]
+
+
+def check_downstream_paths(ctx: AuditContext) -> list[Finding]:
+    out = []
+    has_casework = any(ctx.graphs.hosts_casework(g) for g in ctx.graphs.local_groups)
+    for gap in missing_downstream_paths(ctx.graphs, skip=ctx.isolated):
+        if gap.kind == "school":
+            name = next(a.name for a in ctx.graphs.document.agencies if a.id == gap.subject)
+            what = f"School '{name}' sits on no casework group and on no group with a referral route to one"
+        else:
+            what = f"'{ctx.name(gap.subject)}' has no referral route to any casework group"
+        tail = "" if has_casework else " (no group in the locality takes cases)"
+        out.append(
+            Finding(
+                "MISSING_DOWNSTREAM_PATH",
+                Severity.medium,
+                (gap.subject,),
+                f"{what}{tail}: children of concern have nowhere to go.",
+                Principle.support_inclusive_schools,
+                "Agree a route from here to multi-agency casework help: a panel, a MAST, or a "
+                "consultation arrangement with tier-3 services (recommendation vii).",
+            )
+        )
+    return out
+
+
+def check_feedback_paths(ctx: AuditContext) -> list[Finding]:
+    out = []
+    for gap in ctx.feedback_gaps:
+        if gap.informal_via:
+            names = ", ".join(f"'{ctx.graphs.people[p].name}'" for p in gap.informal_via)
+            severity, via = Severity.low, f" Only informally, through {names}, who sit on both."
+        else:
+            severity, via = Severity.medium, ""
+        out.append(
+            Finding(
+                "MISSING_FEEDBACK_PATH",
+                severity,
+                (gap.group,),
+                f"Issues met in '{ctx.name(gap.group)}' have no route (reports to / feeds issues to) to "
+                f"'{ctx.name(gap.target)}'.{via}",
+                Principle.appreciative_system,
+                f"Agree how '{ctx.name(gap.group)}' reports the issues it meets to '{ctx.name(gap.target)}', "
+                "so the system can learn from its casework.",
+            )
+        )
+    return out
+
+
+def check_centre_link(ctx: AuditContext) -> list[Finding]:
+    link = ctx.centre
+    if link.from_group is None or link.linked:
+        return []
+    if not link.centres:
+        message = "No local-authority-wide strategic group is recorded, so the locality has no link to the centre."
+    else:
+        message = f"No route from '{ctx.name(link.from_group)}' to {ctx.names(link.centres)}: no upward link and no shared member."
+        if link.others:
+            message += f" Only {ctx.names(link.others)} connect to the centre."
+    return [
+        Finding(
+            "NO_LINK_TO_CENTRE",
+            Severity.medium if link.others else Severity.high,
+            (link.from_group,),
+            message,
+            Principle.links_to_centre,
+            "Agree who carries the locality's issues to the authority's strategic groups, and who "
+            "brings decisions back (recommendation ii).",
+        )
+    ]
+
+
+def check_systems_minder(ctx: AuditContext) -> list[Finding]:
+    reach = ctx.minder_reach
+    if not ctx.graphs.local_groups:
+        return []
+    if not reach.minders:
+        return [
+            Finding(
+                "NO_SYSTEMS_MINDER",
+                Severity.high,
+                (),
+                "Nobody is recorded as minding the communication system.",
+                Principle.systems_minding,
+                "Give someone explicit responsibility for minding the system: receiving issues, "
+                "freeing communication across groups, auditing role overlap (3.8, recommendation iv).",
+            )
+        ]
+    if not reach.unreached:
+        return []
+    severity = Severity.medium if reach.share < ctx.settings.minder_reach_medium else Severity.low
+    return [
+        Finding(
+            "SYSTEMS_MINDER_GAP",
+            severity,
+            reach.unreached,
+            f"The systems minder{'s' if len(reach.minders) > 1 else ''} neither attend{'' if len(reach.minders) > 1 else 's'} "
+            f"nor reach through one link: {ctx.names(reach.unreached)} ({reach.share:.0%} of groups reached).",
+            Principle.systems_minding,
+            "Agree how news of these groups reaches the systems minder: a link to a group they attend, "
+            "or a visit.",
+            {"reach": round(reach.share, 3)},
+        )
+    ]
+
+
+def check_single_points_of_failure(ctx: AuditContext) -> list[Finding]:
+    out = []
+    for cut in ctx.cut_people:
+        person = ctx.graphs.people[cut.person]
+        severity = Severity.high if len(cut.groups_cut_off) >= 2 or ctx.principal_group in cut.groups_cut_off else Severity.medium
+        out.append(
+            Finding(
+                "SINGLE_POINT_OF_FAILURE",
+                severity,
+                (cut.person,),
+                f"If '{person.name}' left, {ctx.names(cut.groups_cut_off)} would be cut off from the rest "
+                "of the system: they are the only connection.",
+                Principle.systems_minding,
+                "Share this person's link work: a second member, or a standing link, for each of those groups.",
+                {"groups_cut_off": list(cut.groups_cut_off)},
+            )
+        )
+    return out
+
+
+def check_user_involvement(ctx: AuditContext) -> list[Finding]:
+    reps = [p for p in ctx.graphs.document.people if p.service_user_rep and ctx.graphs.groups_of[p.id]]
+    if reps or not ctx.graphs.local_groups:
+        return []
+    return [
+        Finding(
+            "NO_USER_INVOLVEMENT",
+            Severity.medium,
+            (),
+            "No parent, young person or community representative sits on any group.",
+            Principle.user_involvement,
+            "Involve service users through the forum with the widest, community-facing brief, where "
+            "stigma is least (3.7).",
+        )
+    ]
+
+
+def check_cross_boundary(ctx: AuditContext) -> list[Finding]:
+    slug = ctx.graphs.slug
+    out = []
+    for group_id in ctx.graphs.groups:
+        g = ctx.graphs.groups[group_id]
+        if g.type == GroupType.strategic_centre or ctx.graphs.is_centre(group_id):
+            continue
+        others = [a for a in g.area if a != slug]
+        if g.external:
+            message = f"'{g.name}' serves the locality but is managed outside it."
+        elif others and slug in g.area:
+            message = f"'{g.name}' serves areas beyond the locality: {', '.join(others)}."
+        elif others:
+            message = f"'{g.name}' serves only {', '.join(others)}, not the locality as a whole (a 'hot spot' arrangement)."
+        else:
+            continue
+        out.append(
+            Finding(
+                "CROSS_BOUNDARY_GROUP",
+                Severity.medium,
+                (group_id,),
+                message,
+                Principle.clear_bounded_locality,
+                "Manage targeted provision through the locality's own structures, designed for the whole "
+                "locality first (2.2, recommendation i).",
+                {"area": list(g.area)},
+            )
+        )
+    return out
+
+
+def _label_problems(ctx: AuditContext, group_id: str) -> list[str]:
+    """Ways a group's structure contradicts the glossary definition of its declared kind."""
+    g = ctx.graphs.groups[group_id]
+    focus = g.effective_focus
+    sectors = ctx.graphs.sectors_in(group_id)
+    seated = len(ctx.graphs.members_of[group_id])
+    problems = []
+    t = g.type
+    if t == GroupType.network and g.membership in (MembershipRule.fixed, MembershipRule.representative):
+        problems.append(f"a network is open to anyone working with children in the locality, but its membership is {g.membership.value}")
+    if t == GroupType.forum and g.membership == MembershipRule.fixed:
+        problems.append("a forum is open to all interested parties, but its membership is fixed")
+    if t == GroupType.forum and focus == Focus.downstream:
+        problems.append("a forum hosts the locality's wider conversations, but this one takes cases: it works as a panel")
+    if t == GroupType.panel and g.membership == MembershipRule.open:
+        problems.append("a panel is a representative group that assigns and reviews cases, but its membership is open")
+    if t in (GroupType.panel, GroupType.multi_agency_support_team) and focus in (Focus.upstream, Focus.strategic):
+        problems.append(f"a {t.value.replace('_', ' ')} takes cases, but its focus is {focus.value}")
+    if t == GroupType.steering_group and focus == Focus.downstream:
+        problems.append("a steering group decides strategy, but this one takes cases")
+    if t == GroupType.steering_group and g.membership == MembershipRule.open:
+        problems.append("a steering group is representative, but its membership is open: it works as a forum or network")
+    if t == GroupType.school_consultation_team:
+        school_seated = any(ctx.graphs.agency_of.get(p) in ctx.graphs.schools for p in ctx.graphs.members_of[group_id])
+        if g.school is None and not school_seated:
+            problems.append("a school consultation team works in or with a particular school, but no school is recorded")
+    if t in (GroupType.panel, GroupType.multi_agency_support_team, GroupType.steering_group, GroupType.forum) and seated >= 2 and len(sectors) == 1:
+        problems.append(f"a {t.value.replace('_', ' ')} is multi-agency, but all its members come from one sector ({next(iter(sectors)).replace('_', ' ')})")
+    return problems
+
+
+def check_label_mismatch(ctx: AuditContext) -> list[Finding]:
+    out = []
+    for group_id in ctx.graphs.local_groups:
+        problems = _label_problems(ctx, group_id)
+        if problems:
+            g = ctx.graphs.groups[group_id]
+            out.append(
+                Finding(
+                    "LABEL_MISMATCH",
+                    Severity.low,
+                    (group_id,),
+                    f"'{g.name}' is declared a {g.type.value.replace('_', ' ')}, but {'; and '.join(problems)}.",
+                    Principle.inclusive_access,
+                    "Use the glossary's terms (Appendix ONE) so people know what a meeting is for: rename "
+                    "it, or change how it works.",
+                )
+            )
+    return out
+
+
+def check_casework_by_representatives(ctx: AuditContext) -> list[Finding]:
+    out = []
+    for group_id in ctx.graphs.local_groups:
+        if not ctx.graphs.is_casework(group_id):
+            continue
+        roles = [ctx.graphs.membership.edges[f"person:{p}", f"group:{group_id}"] for p in ctx.graphs.members_of[group_id]]
+        representatives = sum(1 for r in roles if r["role"] == MemberRole.representative.value)
+        key_workers = sum(r["attendance"] for r in roles if r["role"] == MemberRole.key_worker.value)
+        if representatives and representatives > key_workers:
+            out.append(
+                Finding(
+                    "CASEWORK_WITHOUT_KEY_WORKERS",
+                    Severity.low,
+                    (group_id,),
+                    f"'{ctx.name(group_id)}' discusses cases mostly through {representatives} agency "
+                    f"representatives, with key workers present for about {key_workers:g} seats: decisions "
+                    "may be made without the people who work with the family.",
+                    Principle.appreciative_system,
+                    "Invite the key worker of each case for its discussion, and agree how decisions reach "
+                    "workers who were not there (4.4).",
+                )
+            )
+    return out
+
+
+CHECKS = (
+    check_overlapping_groups,
+    check_meeting_load,
+    check_isolated_agencies,
+    check_isolated_groups,
+    check_fragmented_system,
+    check_key_group,
+    check_upstream_paths,
+    check_downstream_paths,
+    check_feedback_paths,
+    check_centre_link,
+    check_systems_minder,
+    check_single_points_of_failure,
+    check_user_involvement,
+    check_cross_boundary,
+    check_label_mismatch,
+    check_casework_by_representatives,
+)
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def locality_metrics(ctx: AuditContext) -> dict:
+    """Headline figures of a locality's communication system (see docs/analysis.md)."""
+    graphs, s = ctx.graphs, ctx.settings
+    local = graphs.local_groups
+    seated_people = [p for p, gs in graphs.groups_of.items() if gs]
+    per_group = group_hours_per_year(graphs, s)
+    loads = [load for load in ctx.loads if graphs.groups_of[load.person]]
+    hours = [load.hours_per_year for load in loads]
+    focus_counts = {f.value: 0 for f in Focus}
+    for g in local:
+        focus = graphs.focus(g)
+        if focus is not None:
+            focus_counts[focus.value] += 1
+    up = focus_counts["upstream"] + focus_counts["both"]
+    down = focus_counts["downstream"] + focus_counts["both"]
+    link_graph = nx.DiGraph(graphs.links)
+    seated_agencies = {graphs.agency_of[p] for p in seated_people if graphs.agency_of.get(p)}
+    principal = ctx.principal_group
+    in_principal = {graphs.agency_of[p] for p in graphs.members_of[principal] if graphs.agency_of.get(p)} if principal else set()
+    projection = group_projection(graphs)
+    memberships = sum(len(graphs.members_of[g]) for g in graphs.groups)
+    return {
+        "groups": len(graphs.groups),
+        "local_groups": len(local),
+        "external_groups": len(graphs.groups) - len(local),
+        "people": len(graphs.people),
+        "people_in_groups": len(seated_people),
+        "agencies": len(graphs.document.agencies),
+        "agencies_in_groups": len(seated_agencies),
+        "links": graphs.links.number_of_edges(),
+        "memberships": memberships,
+        "meetings_per_year": round(sum(per_group[g][0] for g in local), 1),
+        "meeting_hours_per_year": round(sum(per_group[g][1] for g in local), 1),
+        "person_hours_per_year": round(sum(hours), 1),
+        "person_hours_per_year_median": round(statistics.median(hours), 1) if hours else 0.0,
+        "person_hours_per_year_max": round(max(hours), 1) if hours else 0.0,
+        "meeting_share_max": round(max((load.share for load in loads), default=0.0), 3),
+        "membership_density": round(memberships / (len(seated_people) * len(graphs.groups)), 3) if seated_people and graphs.groups else 0.0,
+        "link_density": round(nx.density(link_graph), 3) if len(graphs.groups) > 1 else 0.0,
+        "shared_member_density": round(nx.density(projection.subgraph(local)), 3) if len(local) > 1 else 0.0,
+        "components": len(ctx.parts),
+        "overlap_index": round(overlap_index(graphs), 3),
+        "key_group": ctx.key_group,
+        "principal_group": principal,
+        "agencies_in_principal_group_share": round(len(in_principal & seated_agencies) / len(seated_agencies), 3) if seated_agencies else 0.0,
+        "focus": focus_counts,
+        "upstream_downstream_balance": round((up - down) / (up + down), 3) if up + down else None,
+        "brokers": [{"person": p, "betweenness": round(score, 3)} for p, score in top_brokers(ctx.brokers, s.brokers)],
+        "systems_minders": len(ctx.minder_reach.minders),
+        "systems_minder_reach": round(ctx.minder_reach.share, 3),
+        "service_user_reps": sum(1 for p in graphs.document.people if p.service_user_rep and graphs.groups_of[p.id]),
+        "single_points_of_failure": len(ctx.cut_people),
+    }
