@@ -471,8 +471,8 @@ def check_systems_minder(ctx: AuditContext) -> list[Finding]:
             "SYSTEMS_MINDER_GAP",
             severity,
             reach.unreached,
-            f"The systems minder{'s' if len(reach.minders) > 1 else ''} neither attend{'' if len(reach.minders) > 1 else 's'} "
-            f"nor reach through one link: {ctx.names(reach.unreached)} ({reach.share:.0%} of groups reached).",
+            f"{'The systems minders neither attend nor reach' if len(reach.minders) > 1 else 'The systems minder neither attends nor reaches'} "
+            f"through one link: {ctx.names(reach.unreached)} ({reach.share:.0%} of groups reached).",
             Principle.systems_minding,
             "Agree how news of these groups reaches the systems minder: a link to a group they attend, "
             "or a visit.",

@@ -16,11 +16,15 @@ from typing import Annotated, Optional
 import typer
 from typer.exceptions import TyperException
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from analysis.audit import audit as run_audit
+from analysis.settings import AuditSettings
+from analysis.whatif import apply_patch, what_if
 from models.document import json_schema
-from models.validation import DocumentError, dump_document, load_path
+from models.validation import DocumentError, dump_document, load_path, parse_text
 
 from . import __version__
 from .config import get_settings
@@ -28,6 +32,7 @@ from .db import create_schema, make_engine, session_scope
 from .errors import UserError
 from . import store
 from .samples import sample_paths
+from .sources import load_localities, load_locality
 
 cli = typer.Typer(
     name="locmap",
@@ -201,6 +206,214 @@ def list_(
     out.print(table)
 
 
+def _settings_from(assignments: list[str] | None) -> AuditSettings:
+    values = {}
+    for text in assignments or []:
+        try:
+            name, value = AuditSettings.parse_assignment(text)
+        except ValueError as exc:
+            raise UserError(f"--set {text}: {exc}") from None
+        values[name] = value
+    return AuditSettings(**values)
+
+
+def _engine_factory(db: str | None):
+    return lambda: open_engine(db)
+
+
+SEVERITY_STYLE = {"high": "bold white on red", "medium": "black on dark_orange", "low": "black on wheat1", "info": "black on light_cyan1"}
+
+
+def _print_findings(findings, heading: str) -> None:
+    out.print(f"\n[bold]{heading}[/bold] ({len(findings)})")
+    if not findings:
+        out.print("  none", markup=False)
+    for f in findings:
+        out.print(f"  [{SEVERITY_STYLE[f.severity.value]}] {f.severity.value.upper():6} [/] [bold]{f.code}[/bold]", end=" ")
+        out.print(f.message, markup=False)
+        out.print(f"         → {f.suggestion}", markup=False, style="dim")
+
+
+def _print_audit(document, result) -> None:
+    from analysis.charts import DIMENSION_LABELS
+    from analysis.profile import DIMENSIONS, LEVEL_WORDS
+
+    m = result.metrics
+    out.print(f"[bold]Audit of {escape(document.locality.name)}[/bold] ({result.locality})")
+    key = m["key_group"] and next(g.name for g in document.groups if g.id == m["key_group"])
+    out.print(
+        f"{m['local_groups']} groups, {m['people_in_groups']} people on groups from {m['agencies_in_groups']} agencies, "
+        f"{m['links']} links; {m['meetings_per_year']:g} meetings and {m['meeting_hours_per_year']:g} group-hours a year; "
+        f"key communication group: {key or 'none'}.",
+        markup=False,
+    )
+    _print_findings(result.findings, "Findings")
+    table = Table(title="Collaborative-advantage profile", title_justify="left", show_lines=False)
+    table.add_column("dimension")
+    table.add_column("level")
+    table.add_column("evidence", overflow="fold")
+    for dim in DIMENSIONS:
+        entry = result.profile[dim]
+        table.add_row(DIMENSION_LABELS[dim], LEVEL_WORDS[entry["level"]], escape(entry["evidence"]))
+    out.print()
+    out.print(table)
+
+
+@cli.command()
+def audit(
+    locality: Annotated[str, typer.Argument(help="A locality file, or the id of a stored locality.", metavar="PATH_OR_SLUG")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the audit as JSON.")] = False,
+    without: Annotated[
+        Optional[list[str]],
+        typer.Option("--without", metavar="KIND:ID", help="What if: take away person:ID, group:ID or agency:ID (repeatable)."),
+    ] = None,
+    with_patch: Annotated[
+        Optional[Path],
+        typer.Option("--with", metavar="PATCH.yaml", help="What if: add or replace agencies, people, groups and links from a file."),
+    ] = None,
+    settings: Annotated[
+        Optional[list[str]], typer.Option("--set", metavar="NAME=VALUE", help="Change a threshold (see docs/analysis.md).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Audit a locality's communication system: findings, metrics and profile.
+
+    With --without or --with, audits the locality as changed and prints which
+    findings appear and which are resolved.
+    """
+    thresholds = _settings_from(settings)
+    document = load_locality(locality, _engine_factory(db))
+    if not without and with_patch is None:
+        result = run_audit(document, thresholds)
+        if as_json:
+            out.print_json(json.dumps(result.as_dict()))
+        else:
+            _print_audit(document, result)
+        return
+    patched = None
+    if with_patch is not None:
+        try:
+            raw = with_patch.read_bytes()
+        except OSError as exc:
+            raise UserError(f"{with_patch}: cannot read: {exc.strerror}") from None
+        parsed = parse_text(raw, suffix=with_patch.suffix.lower())
+        patched = apply_patch(document, parsed.data, str(with_patch))
+    try:
+        change = what_if(document, without=without or [], patch=patched, settings=thresholds)
+    except (KeyError, ValueError) as exc:
+        raise UserError(str(exc).strip('"')) from None
+    if as_json:
+        out.print_json(json.dumps(change.as_dict()))
+        return
+    described = ", ".join([*(without or []), *([f"with {with_patch}"] if with_patch else [])])
+    out.print(f"[bold]What if[/bold] ({escape(described)}) for {escape(document.locality.name)}:")
+    _print_findings(change.appeared, "Findings that appear")
+    _print_findings(change.resolved, "Findings resolved")
+    if change.profile_changes:
+        out.print("\n[bold]Profile changes[/bold]")
+        for dim, (before, after) in change.profile_changes.items():
+            out.print(f"  {dim}: {before} → {after}", markup=False)
+    if change.metric_changes:
+        out.print("\n[bold]Metric changes[/bold]")
+        for name, (before, after) in change.metric_changes.items():
+            out.print(f"  {name}: {before} → {after}", markup=False)
+
+
+@cli.command()
+def compare(
+    localities: Annotated[
+        list[str], typer.Argument(help="Locality files or ids of stored localities.", metavar="PATH_OR_SLUG...")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+    csv_file: Annotated[Optional[Path], typer.Option("--csv", metavar="FILE", help="Also write the comparison as CSV.")] = None,
+    png_file: Annotated[
+        Optional[Path], typer.Option("--png", metavar="FILE", help="Also draw the profile matrix and key metrics as a PNG.")
+    ] = None,
+    settings: Annotated[Optional[list[str]], typer.Option("--set", metavar="NAME=VALUE", help="Change a threshold.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Compare localities side by side: metrics, profiles and findings."""
+    from analysis.charts import DIMENSION_LABELS, comparison_figure, png_bytes
+    from analysis.compare import comparison, comparison_csv
+
+    thresholds = _settings_from(settings)
+    documents = load_localities(localities, _engine_factory(db))
+    audits = [run_audit(d, thresholds) for d in documents]
+    data = comparison(audits)
+    if csv_file is not None:
+        _write_atomically(csv_file, comparison_csv(audits))
+    if png_file is not None:
+        if png_file.suffix.lower() != ".png":
+            raise UserError(f"{png_file}: the chart is written as PNG; use a .png file name")
+        figure = comparison_figure(audits, {d.locality.id: d.locality.name for d in documents})
+        _write_atomically(png_file, png_bytes(figure))
+    if as_json:
+        out.print_json(json.dumps(data))
+        return
+    slugs = data["localities"]
+    table = Table(title="Metrics", title_justify="left")
+    table.add_column("measure")
+    for slug in slugs:
+        table.add_column(slug, justify="right")
+    for metric, values in data["metrics"].items():
+        table.add_row(metric, *("–" if values[s] is None else f"{values[s]:g}" for s in slugs))
+    out.print(table)
+    table = Table(title="Collaborative-advantage profile (0 not evident, 0.5 emergent, 1 evident, 2 strongly evident)", title_justify="left")
+    table.add_column("dimension")
+    for slug in slugs:
+        table.add_column(slug, justify="center")
+    for dim, values in data["profile"].items():
+        table.add_row(DIMENSION_LABELS[dim], *("n/a" if values[s] is None else f"{values[s]:g}" for s in slugs))
+    out.print(table)
+    table = Table(title="Findings", title_justify="left")
+    table.add_column("severity")
+    for slug in slugs:
+        table.add_column(slug, justify="right")
+    for severity in ("high", "medium", "low", "info"):
+        table.add_row(severity, *(str(data["findings"][s][severity]) for s in slugs))
+    out.print(table)
+    for path in (csv_file, png_file):
+        if path is not None:
+            out.print(f"wrote {path}", markup=False)
+
+
+@cli.command()
+def report(
+    localities: Annotated[
+        list[str], typer.Argument(help="Locality files or ids of stored localities.", metavar="PATH_OR_SLUG...")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="FILE.md or FILE.html.", show_default=False)],
+    settings: Annotated[Optional[list[str]], typer.Option("--set", metavar="NAME=VALUE", help="Change a threshold.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write the audit as a readable document (Markdown or self-contained HTML).
+
+    With several localities the report starts with a comparison chart (for
+    Markdown, written beside the report as FILE.png).
+    """
+    from analysis.charts import comparison_figure, png_bytes
+
+    from .report import html_report, markdown_report
+
+    suffix = output.suffix.lower()
+    if suffix not in (".md", ".html", ".htm"):
+        raise UserError(f"{output}: unsupported extension {output.suffix or '(none)'!r}; use .md or .html")
+    thresholds = _settings_from(settings)
+    documents = load_localities(localities, _engine_factory(db))
+    pairs = [(d, run_audit(d, thresholds)) for d in documents]
+    if suffix == ".md":
+        chart = None
+        if len(pairs) > 1:
+            chart_path = output.with_suffix(".png")
+            figure = comparison_figure([a for _, a in pairs], {d.locality.id: d.locality.name for d in documents})
+            _write_atomically(chart_path, png_bytes(figure))
+            chart = chart_path.name
+        _write_atomically(output, markdown_report(pairs, chart))
+    else:
+        _write_atomically(output, html_report(pairs))
+    out.print(f"wrote {output}", markup=False)
+
+
 @cli.command()
 def schema(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to this file instead of standard output.")] = None,
@@ -213,11 +426,14 @@ def schema(
         _write_atomically(output, text)
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, content: str | bytes) -> None:
     """Write through a temporary file so a failure never leaves half a file."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        if isinstance(content, bytes):
+            tmp.write_bytes(content)
+        else:
+            tmp.write_text(content, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

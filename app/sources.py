@@ -1,0 +1,46 @@
+"""Where a locality comes from: a file, or the database by its id.
+
+Commands that take ``PATH_OR_SLUG`` read it here, so stored and file data
+reach the analyses through the same document (the graph builder in
+:mod:`analysis.graphs` never sees the database).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from models.document import LocalityDocument
+from models.validation import load_path
+
+from . import store
+from .db import session_scope
+from .errors import UserError
+
+FILE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def looks_like_path(ref: str) -> bool:
+    return ref.lower().endswith(FILE_SUFFIXES) or "/" in ref or Path(ref).exists()
+
+
+def load_locality(ref: str, engine_factory) -> LocalityDocument:
+    """Read ``ref`` as a locality file if it looks like one, else as a stored locality's id.
+
+    ``engine_factory`` is called only when the database is needed, so
+    auditing a file never creates a database.
+    """
+    if looks_like_path(ref):
+        return load_path(ref)
+    with session_scope(engine_factory()) as session:
+        return store.export_document(session, ref)
+
+
+def load_localities(refs: list[str], engine_factory) -> list[LocalityDocument]:
+    documents = [load_locality(ref, engine_factory) for ref in refs]
+    seen: dict[str, str] = {}
+    for ref, document in zip(refs, documents):
+        slug = document.locality.id
+        if slug in seen:
+            raise UserError(f"{ref} and {seen[slug]} are the same locality ({slug!r})")
+        seen[slug] = ref
+    return documents
