@@ -56,8 +56,7 @@ def draw_profile_matrix(ax, audits: list[Audit], names: dict[str, str] | None = 
             value = result.profile[dim]["level"]
             if value is not None:
                 grid[i, j] = LEVELS.index(value)
-    cmap = ListedColormap(LEVEL_COLOURS)
-    cmap.set_bad(UNKNOWN_COLOUR)
+    cmap = ListedColormap(LEVEL_COLOURS).with_extremes(bad=UNKNOWN_COLOUR)
     norm = BoundaryNorm(np.arange(-0.5, len(LEVELS) + 0.5), cmap.N)
     ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, aspect="auto")
     for i, result in enumerate(audits):
