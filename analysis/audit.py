@@ -232,9 +232,9 @@ def check_meeting_load(ctx: AuditContext) -> list[Finding]:
     s = ctx.settings
     out = []
     for load in ctx.loads:
-        if load.share <= s.meeting_load_share and load.share <= s.meeting_load_always:
+        if load.share <= s.meeting_load_share and load.share < s.meeting_load_always:
             continue
-        severity = Severity.high if load.share > s.meeting_load_always else Severity.medium
+        severity = Severity.high if load.share >= s.meeting_load_always else Severity.medium
         person = ctx.graphs.people[load.person]
         basis = (
             f"{person.hours_per_week:g} hours a week"
@@ -265,6 +265,8 @@ def check_isolated_agencies(ctx: AuditContext) -> list[Finding]:
     for presence in agency_presence(ctx.graphs):
         agency = next(a for a in ctx.graphs.document.agencies if a.id == presence.agency)
         local_groups = [g for g in presence.groups if not ctx.graphs.groups[g].external]
+        # A school is present in the groups that sit in it (SCTs, school panels).
+        local_groups += [g for g in ctx.graphs.local_groups if ctx.graphs.groups[g].school == agency.id and g not in local_groups]
         if presence.groups and not local_groups:
             continue  # seated only on county-wide groups: the centre's agency, not the locality's
         if not local_groups:
@@ -289,13 +291,23 @@ def check_isolated_agencies(ctx: AuditContext) -> list[Finding]:
 
 
 def check_isolated_groups(ctx: AuditContext) -> list[Finding]:
+    def why(group_id: str) -> str:
+        if ctx.graphs.links.degree(group_id):
+            return (
+                f"'{ctx.name(group_id)}' is linked only to groups outside the locality, and no member sits on "
+                "another local group: nothing it learns reaches the rest of the locality."
+            )
+        return (
+            f"'{ctx.name(group_id)}' has no link to any other group and no member who sits on another "
+            "group: what it learns goes nowhere, and nothing reaches it."
+        )
+
     return [
         Finding(
             "ISOLATED_GROUP",
             Severity.medium,
             (group_id,),
-            f"'{ctx.name(group_id)}' has no link to any other group and no member who sits on another "
-            "group: what it learns goes nowhere, and nothing reaches it.",
+            why(group_id),
             Principle.appreciative_system,
             "Link it to the key communication group (who reports what, how often), or ask a member "
             "of another group to attend.",
@@ -485,7 +497,7 @@ def check_single_points_of_failure(ctx: AuditContext) -> list[Finding]:
     out = []
     for cut in ctx.cut_people:
         person = ctx.graphs.people[cut.person]
-        severity = Severity.high if len(cut.groups_cut_off) >= 2 or ctx.principal_group in cut.groups_cut_off else Severity.medium
+        severity = Severity.high if len(cut.groups_cut_off) >= 2 else Severity.medium
         out.append(
             Finding(
                 "SINGLE_POINT_OF_FAILURE",
@@ -664,7 +676,7 @@ def locality_metrics(ctx: AuditContext) -> dict:
     up = focus_counts["upstream"] + focus_counts["both"]
     down = focus_counts["downstream"] + focus_counts["both"]
     link_graph = nx.DiGraph(graphs.links)
-    seated_agencies = {graphs.agency_of[p] for p in seated_people if graphs.agency_of.get(p)}
+    seated_agencies = {graphs.agency_of[p] for g in local for p in graphs.members_of[g] if graphs.agency_of.get(p)}
     principal = ctx.principal_group
     in_principal = {graphs.agency_of[p] for p in graphs.members_of[principal] if graphs.agency_of.get(p)} if principal else set()
     projection = group_projection(graphs)
@@ -676,7 +688,7 @@ def locality_metrics(ctx: AuditContext) -> dict:
         "people": len(graphs.people),
         "people_in_groups": len(seated_people),
         "agencies": len(graphs.document.agencies),
-        "agencies_in_groups": len(seated_agencies),
+        "agencies_in_groups": len(seated_agencies),  # on the locality's own groups
         "links": graphs.links.number_of_edges(),
         "memberships": memberships,
         "meetings_per_year": round(sum(per_group[g][0] for g in local), 1),

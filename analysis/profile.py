@@ -222,7 +222,8 @@ def appreciative_system(ctx: "AuditContext") -> dict:
             value = 2 if ctx.minder_reach.minders else 1
             return level(value, f"No separate casework groups; the open group '{ctx.name(ctx.key_group)}' draws feedback from a wide constituency{', and someone minds it' if ctx.minder_reach.minders else ''}.")
         return level(None, "No casework or consultation groups whose feedback could be traced.")
-    gaps = {gap.group for gap in ctx.feedback_gaps}
+    # Isolated groups are reported as such, not as feedback gaps, but they feed nothing back.
+    gaps = {gap.group for gap in ctx.feedback_gaps} | (set(sources) & ctx.isolated)
     share = 1 - len(gaps) / len(sources)
     minded = bool(ctx.minder_reach.minders)
     if share >= 0.9 and minded:

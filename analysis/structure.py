@@ -47,18 +47,21 @@ def system_parts(graphs: LocalityGraphs) -> list[set[str]]:
 
 
 def isolated_groups(graphs: LocalityGraphs) -> list[str]:
-    """Local groups with no link to any group and no member who sits on another group.
+    """Local groups with no link to another local group and no member who sits on one.
 
     Notes
     -----
-    A link to a group outside the locality counts: a group that reports only
-    to the county is not isolated, though it may be cut off locally.
+    Links to and seats on groups outside the locality (the county centre) do
+    not count: a group joined only to the centre is still cut off from the
+    locality, which is where its issues need to go.
     """
+    local = set(graphs.local_groups)
     out = []
     for group_id in graphs.local_groups:
-        if graphs.links.degree(group_id) > 0:
+        neighbours = set(graphs.links.successors(group_id)) | set(graphs.links.predecessors(group_id))
+        if neighbours & local:
             continue
-        if any(len(graphs.groups_of[p]) > 1 for p in graphs.members_of[group_id]):
+        if any(g in local and g != group_id for p in graphs.members_of[group_id] for g in graphs.groups_of[p]):
             continue
         out.append(group_id)
     return out
