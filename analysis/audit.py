@@ -83,9 +83,14 @@ class AuditContext:
 
     @cached_property
     def main_part(self) -> set[str]:
-        """The part holding the principal group, else the largest part."""
+        """The part holding the principal group, else the largest part.
+
+        A principal group alone in its part is itself the problem (an
+        ISOLATED_GROUP); the rest of the system is then measured against the
+        largest part rather than reported as detached from it.
+        """
         for part in self.parts:
-            if self.principal_group in part:
+            if self.principal_group in part and len(part) > 1:
                 return part
         return self.parts[0] if self.parts else set()
 
@@ -253,6 +258,7 @@ def check_meeting_load(ctx: AuditContext) -> list[Finding]:
                 "Review which of these meetings this person needs to attend in person; send papers, "
                 "rotate attendance or merge overlapping meetings (AHDS: 50% or more is disproportionate).",
                 {"hours_per_year": round(load.hours_per_year, 1), "share": round(load.share, 3)},
+                subject_kind="person",
             )
         )
     return out
@@ -271,7 +277,7 @@ def check_isolated_agencies(ctx: AuditContext) -> list[Finding]:
             continue  # seated only on county-wide groups: the centre's agency, not the locality's
         if not local_groups:
             why = "has nobody on any of the locality's groups" if presence.people else "has no people recorded on any group"
-        elif principal is not None and main and not any(g in main for g in local_groups):
+        elif principal is not None and principal in main and not any(g in main for g in local_groups):
             why = f"sits only on groups cut off from '{ctx.name(principal)}' ({ctx.names(local_groups)})"
         else:
             continue
@@ -285,6 +291,7 @@ def check_isolated_agencies(ctx: AuditContext) -> list[Finding]:
                 Principle.inclusive_access,
                 "Invite the agency to the key communication group, or agree how it will hear of and "
                 "raise issues; a workforce audit (3.9) may show what it could offer.",
+                subject_kind="agency",
             )
         )
     return out
@@ -408,6 +415,7 @@ def check_downstream_paths(ctx: AuditContext) -> list[Finding]:
                 Principle.support_inclusive_schools,
                 "Agree a route from here to multi-agency casework help: a panel, a MAST, or a "
                 "consultation arrangement with tier-3 services (recommendation vii).",
+                subject_kind="agency" if gap.kind == "school" else "group",
             )
         )
     return out
@@ -508,6 +516,7 @@ def check_single_points_of_failure(ctx: AuditContext) -> list[Finding]:
                 Principle.systems_minding,
                 "Share this person's link work: a second member, or a standing link, for each of those groups.",
                 {"groups_cut_off": list(cut.groups_cut_off)},
+                subject_kind="person",
             )
         )
     return out
@@ -587,7 +596,13 @@ def _label_problems(ctx: AuditContext, group_id: str) -> list[str]:
         school_seated = any(ctx.graphs.agency_of.get(p) in ctx.graphs.schools for p in ctx.graphs.members_of[group_id])
         if g.school is None and not school_seated:
             problems.append("a school consultation team works in or with a particular school, but no school is recorded")
-    if t in (GroupType.panel, GroupType.multi_agency_support_team, GroupType.steering_group, GroupType.forum) and seated >= 2 and len(sectors) == 1:
+    everyone_placed = all(ctx.graphs.agency_of.get(p) for p in ctx.graphs.members_of[group_id])
+    if (
+        t in (GroupType.panel, GroupType.multi_agency_support_team, GroupType.steering_group, GroupType.forum)
+        and seated >= 2
+        and everyone_placed
+        and len(sectors) == 1
+    ):
         problems.append(f"a {t.value.replace('_', ' ')} is multi-agency, but all its members come from one sector ({next(iter(sectors)).replace('_', ' ')})")
     return problems
 
@@ -603,7 +618,7 @@ def check_label_mismatch(ctx: AuditContext) -> list[Finding]:
                     "LABEL_MISMATCH",
                     Severity.low,
                     (group_id,),
-                    f"'{g.name}' is declared a {g.type.value.replace('_', ' ')}, but {'; and '.join(problems)}.",
+                    f"'{g.name}' is declared a {g.type.value.replace('_', ' ')}: {'; and '.join(problems)}.",
                     Principle.inclusive_access,
                     "Use the glossary's terms (Appendix ONE) so people know what a meeting is for: rename "
                     "it, or change how it works.",
@@ -618,7 +633,7 @@ def check_casework_by_representatives(ctx: AuditContext) -> list[Finding]:
         if not ctx.graphs.is_casework(group_id):
             continue
         roles = [ctx.graphs.membership.edges[f"person:{p}", f"group:{group_id}"] for p in ctx.graphs.members_of[group_id]]
-        representatives = sum(1 for r in roles if r["role"] == MemberRole.representative.value)
+        representatives = sum(r["attendance"] for r in roles if r["role"] == MemberRole.representative.value)
         key_workers = sum(r["attendance"] for r in roles if r["role"] == MemberRole.key_worker.value)
         if representatives and representatives > key_workers:
             out.append(
@@ -626,8 +641,8 @@ def check_casework_by_representatives(ctx: AuditContext) -> list[Finding]:
                     "CASEWORK_WITHOUT_KEY_WORKERS",
                     Severity.low,
                     (group_id,),
-                    f"'{ctx.name(group_id)}' discusses cases mostly through {representatives} agency "
-                    f"representatives, with key workers present for about {key_workers:g} seats: decisions "
+                    f"'{ctx.name(group_id)}' discusses cases mostly through agency representatives (about "
+                    f"{representatives:g} seats), with key workers present for about {key_workers:g}: decisions "
                     "may be made without the people who work with the family.",
                     Principle.appreciative_system,
                     "Invite the key worker of each case for its discussion, and agree how decisions reach "

@@ -47,11 +47,14 @@ class Finding:
     principle: Principle
     suggestion: str
     evidence: dict = field(default_factory=dict, compare=False)
+    #: What the subjects are: ``group``, ``person`` or ``agency`` (ids are
+    #: unique only within their section, so a school and a group may share one).
+    subject_kind: str = "group"
 
     @property
-    def key(self) -> tuple[str, tuple[str, ...]]:
-        """What makes two findings the same finding (for what-if and diff)."""
-        return self.code, tuple(sorted(self.subjects))
+    def key(self) -> tuple[str, str, tuple[str, ...]]:
+        """What makes two findings the same finding (for de-duplication, what-if and diff)."""
+        return self.code, self.subject_kind, tuple(sorted(self.subjects))
 
     def as_dict(self) -> dict:
         return {

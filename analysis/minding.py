@@ -31,14 +31,19 @@ def systems_minder_reach(graphs: LocalityGraphs) -> MinderReach:
     Huxham & Vangen 2005: "the nurturing process must be continuous").  Here a
     minder reaches a group they sit on, and a group joined by one link (in
     either direction) to a group they sit on.  Only people marked
-    ``systems_minder`` who sit on at least one group count.
+    ``systems_minder`` who sit on at least one of the locality's own groups
+    count, and only their seats there.
 
     References
     ----------
     Huxham, C., & Vangen, S. (2005). *Managing to Collaborate*. Routledge.
     """
-    minders = tuple(p.id for p in graphs.document.people if p.systems_minder and graphs.groups_of[p.id])
-    attended = {g for m in minders for g in graphs.groups_of[m]}
+    local = set(graphs.local_groups)
+    # A minder minds the locality: seats on county-wide groups alone do not count.
+    minders = tuple(
+        p.id for p in graphs.document.people if p.systems_minder and any(g in local for g in graphs.groups_of[p.id])
+    )
+    attended = {g for m in minders for g in graphs.groups_of[m] if g in local}
     near = set()
     for g in attended:
         near.update(graphs.links.successors(g))
