@@ -283,13 +283,7 @@ def group_projection(graphs: LocalityGraphs) -> nx.Graph:
     1974), computed as the sparse product ``B.T @ B`` rather than pair by pair.
     """
     matrix, _, group_ids = graphs.incidence
-    shared = (matrix.T @ matrix).tocoo()
-    projection = nx.Graph()
-    projection.add_nodes_from(group_ids)
-    for i, j, w in zip(shared.row, shared.col, shared.data):
-        if i < j:
-            projection.add_edge(group_ids[i], group_ids[j], weight=int(w))
-    return projection
+    return _weighted_graph(matrix.T @ matrix, group_ids)
 
 
 def person_projection(graphs: LocalityGraphs) -> nx.Graph:
@@ -299,10 +293,13 @@ def person_projection(graphs: LocalityGraphs) -> nx.Graph:
     sparse matrix itself rather than this graph.
     """
     matrix, person_ids, _ = graphs.incidence
-    shared = (matrix @ matrix.T).tocoo()
+    return _weighted_graph(matrix @ matrix.T, person_ids)
+
+
+def _weighted_graph(product: sp.spmatrix, ids: list[str]) -> nx.Graph:
+    """The graph of a symmetric co-membership product: an edge per non-zero off-diagonal entry."""
+    shared = sp.triu(product, k=1).tocoo()
     projection = nx.Graph()
-    projection.add_nodes_from(person_ids)
-    for i, j, w in zip(shared.row, shared.col, shared.data):
-        if i < j:
-            projection.add_edge(person_ids[i], person_ids[j], weight=int(w))
+    projection.add_nodes_from(ids)
+    projection.add_weighted_edges_from((ids[i], ids[j], int(w)) for i, j, w in zip(shared.row, shared.col, shared.data))
     return projection

@@ -43,6 +43,15 @@ def level(value: float | None, evidence: str) -> dict:
     return {"level": value, "evidence": evidence}
 
 
+def _share_level(share: float, *, strong: float, evident: float, strong_also: bool = True) -> float:
+    """2 at or above ``strong`` (when ``strong_also`` holds), 1 at or above ``evident``, 0.5 above 0, else 0."""
+    if share >= strong and strong_also:
+        return 2
+    if share >= evident:
+        return 1
+    return 0.5 if share > 0 else 0
+
+
 def clear_bounded_locality(ctx: "AuditContext") -> dict:
     """Boundary as recorded, lowered by groups that cross it (2.1, 2.2)."""
     boundary = ctx.graphs.document.locality.boundary
@@ -226,14 +235,7 @@ def appreciative_system(ctx: "AuditContext") -> dict:
     gaps = {gap.group for gap in ctx.feedback_gaps} | (set(sources) & ctx.isolated)
     share = 1 - len(gaps) / len(sources)
     minded = bool(ctx.minder_reach.minders)
-    if share >= 0.9 and minded:
-        value = 2
-    elif share >= 0.6:
-        value = 1
-    elif share > 0:
-        value = 0.5
-    else:
-        value = 0
+    value = _share_level(share, strong=0.9, evident=0.6, strong_also=minded)
     return level(
         value,
         f"{len(sources) - len(gaps)} of {len(sources)} casework and consultation groups feed back to "
@@ -276,14 +278,7 @@ def support_inclusive_schools(ctx: "AuditContext") -> dict:
             supported.append(school)
     consultation = [g for g in graphs.local_groups if graphs.is_school_facing(g) or any(k.value == "consults" for _, _, k in graphs.links.in_edges(g, keys=True))]
     share = len(supported) / len(seated_schools)
-    if share >= 0.8 and consultation:
-        value = 2
-    elif share >= 0.5:
-        value = 1
-    elif share > 0:
-        value = 0.5
-    else:
-        value = 0
+    value = _share_level(share, strong=0.8, evident=0.5, strong_also=bool(consultation))
     return level(
         value,
         f"{len(supported)} of {len(seated_schools)} schools on the locality's groups meet tier-3 services "
