@@ -26,6 +26,19 @@ class Settings(BaseSettings):
     #: Show Python tracebacks for unexpected errors (for developers).
     debug: bool = False
 
+    #: Let anonymous visitors read (never write): ``locmap serve --demo``.
+    demo: bool = False
+    #: Load the six sample localities into an empty database on start.
+    load_samples: bool = True
+    #: Largest request body accepted, in bytes (a county-sized document is ~10 MB).
+    max_body_bytes: int = 20 * 1024 * 1024
+    #: Hours a browser session lasts.
+    session_hours: float = 12.0
+    #: Send the session cookie over HTTPS only (set when served behind TLS).
+    cookie_secure: bool = False
+    #: Largest page of a list endpoint.
+    max_page_size: int = 200
+
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session
 
 from models.document import LocalityDocument
@@ -54,30 +54,31 @@ def import_document(session: Session, document: LocalityDocument, *, replace: bo
     caller commits: nothing is visible until the whole document is written.
     """
     info = document.locality
-    existing = session.execute(select(Locality.pk, Locality.revision).where(Locality.id == info.id)).first()
-    revision = 1
-    if existing is not None:
+    now = utcnow()
+    locality = session.execute(select(Locality).where(Locality.id == info.id)).scalars().first()
+    if locality is not None:
         if not replace:
             raise Conflict(f"a locality with id {info.id!r} is already stored")
-        revision = existing.revision + 1
-        session.execute(delete(Locality).where(Locality.pk == existing.pk))
-
-    now = utcnow()
-    locality = Locality(
-        id=info.id,
-        name=info.name,
-        authority=info.authority,
-        boundary=info.boundary.value,
-        devolved_funding=info.devolved_funding.value,
-        description=info.description,
-        sources=list(info.sources),
-        note=info.note,
-        created_at=now,
-        updated_at=now,
-        revision=revision,
-    )
+        # Replace in place: the locality row (its key, creation time and
+        # anything that refers to it) stays; its contents are rewritten.
+        for table in (GroupLink, Group, Person, Agency):
+            session.execute(
+                delete(table).where(table.locality_pk == locality.pk).execution_options(synchronize_session=False)
+            )
+        locality.revision += 1
+    else:
+        locality = Locality(id=info.id, created_at=now, revision=1)
+    locality.name = info.name
+    locality.authority = info.authority
+    locality.boundary = info.boundary.value
+    locality.devolved_funding = info.devolved_funding.value
+    locality.description = info.description
+    locality.sources = list(info.sources)
+    locality.note = info.note
+    locality.updated_at = now
     session.add(locality)
     session.flush()
+    session.expire(locality, ["agencies", "people", "groups", "links"])
     lpk = locality.pk
 
     def pk_map(table) -> dict[str, int]:
@@ -304,6 +305,23 @@ def list_localities(session: Session) -> list[LocalitySummary]:
         )
         for loc in rows
     ]
+
+
+def lock_locality(session: Session, slug: str) -> Locality:
+    """Start a write to a locality: take its write lock before reading it.
+
+    The first statement of the transaction is an UPDATE of the locality's
+    row, so on SQLite the transaction holds the write lock from the start
+    (no other writer can slip in between our read and our write) and on
+    PostgreSQL the row stays locked until commit.  Concurrent edits of one
+    locality therefore apply one after another, and none is lost.
+    """
+    result = session.execute(
+        update(Locality).where(Locality.id == slug).values(updated_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 0:
+        raise NotFound(f"no locality {slug!r} is stored")
+    return get_locality(session, slug)
 
 
 def delete_locality(session: Session, slug: str) -> None:

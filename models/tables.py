@@ -152,3 +152,66 @@ class GroupLink(SQLModel, table=True):
     locality: Locality = Relationship(back_populates="links")
     from_group: Group = Relationship(sa_relationship_kwargs={"foreign_keys": "GroupLink.from_group_pk"})
     to_group: Group = Relationship(sa_relationship_kwargs={"foreign_keys": "GroupLink.to_group_pk"})
+
+
+class User(SQLModel, table=True):
+    """Someone who may use the service: a viewer, an editor or an admin."""
+
+    __tablename__ = "app_user"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=ID_MAX, unique=True, index=True)
+    role: str = Field(max_length=WORD_MAX)
+    password_hash: str | None = Field(default=None, max_length=300)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+    grants: list["UserGrant"] = Relationship(back_populates="user", cascade_delete=True)
+    tokens: list["ApiToken"] = Relationship(back_populates="user", cascade_delete=True)
+
+
+class UserGrant(SQLModel, table=True):
+    """An editor's right to change one locality (kept by slug, so it survives re-imports)."""
+
+    __tablename__ = "user_grant"
+
+    user_pk: int = Field(foreign_key="app_user.pk", ondelete="CASCADE", primary_key=True)
+    locality: str = Field(max_length=ID_MAX, primary_key=True)
+
+    user: User = Relationship(back_populates="grants")
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token, stored only as its SHA-256 digest."""
+
+    __tablename__ = "api_token"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    user_pk: int = Field(foreign_key="app_user.pk", ondelete="CASCADE", index=True)
+    digest: str = Field(max_length=64, unique=True, index=True)
+    kind: str = Field(default="api", max_length=WORD_MAX)  # "api" or "session"
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    revoked: bool = False
+
+    user: User = Relationship(back_populates="tokens")
+
+
+class AuditLogEntry(SQLModel, table=True):
+    """Who changed what, when, with the entry before and after.
+
+    Kept by names rather than keys so the history outlives the rows it
+    describes; erasing a person rewrites their traces here too.
+    """
+
+    __tablename__ = "audit_log"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user: str | None = Field(default=None, max_length=ID_MAX)
+    action: str = Field(max_length=WORD_MAX)
+    locality: str | None = Field(default=None, max_length=ID_MAX, index=True)
+    entity: str = Field(max_length=WORD_MAX)
+    entity_id: str | None = Field(default=None, max_length=200, index=True)
+    before: dict | None = Field(default=None, sa_column=Column(JSON))
+    after: dict | None = Field(default=None, sa_column=Column(JSON))

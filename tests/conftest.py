@@ -69,3 +69,45 @@ def session(engine):
 def db_url(tmp_path) -> str:
     """A SQLite file database for command-line tests."""
     return f"sqlite:///{tmp_path / 'locmap.db'}"
+
+
+# ---------------------------------------------------------------- the web service
+
+ROLES = ("anonymous", "viewer", "editor", "other_editor", "admin")
+
+
+@pytest.fixture
+def service(engine):
+    """The app on an in-memory database holding the samples, with a user of each role.
+
+    Yields ``(client, tokens)``; ``headers(role)`` gives the Authorization header.
+    """
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.db import session_scope
+    from app.deps import get_session
+    from app.main import create_app
+    from app.security import create_user
+
+    settings = Settings(database_url="sqlite://", load_samples=True, demo=False)
+    app = create_app(settings, engine=engine)
+
+    def session_override():
+        with Session(engine) as session:
+            yield session
+
+    app.dependency_overrides[get_session] = session_override
+    with TestClient(app, raise_server_exceptions=False) as client:
+        tokens = {}
+        with session_scope(engine) as session:
+            tokens["viewer"] = create_user(session, "vera", "viewer")[1]
+            tokens["editor"] = create_user(session, "ed", "editor", ["thame"], password="correct horse battery")[1]
+            tokens["other_editor"] = create_user(session, "olive", "editor", ["banbury"])[1]
+            tokens["admin"] = create_user(session, "ada", "admin", password="admin password 1")[1]
+        client.app_settings = settings
+        yield client, tokens
+
+
+def auth(tokens: dict, role: str) -> dict:
+    return {} if role == "anonymous" else {"Authorization": f"Bearer {tokens[role]}"}

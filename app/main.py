@@ -1,0 +1,221 @@
+"""The locmap web service: a FastAPI application over the stored localities.
+
+``create_app`` builds the application; the engine is made in the lifespan
+from the settings (or passed in by tests).  Errors are always JSON with a
+``detail``: bad input never produces a 500 or a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from models.schemas import Message, ValidationProblems
+from models.tables import Locality
+from models.validation import DocumentError, load_path
+
+from . import __version__, store
+from .analysis_cache import AuditCache
+from .config import Settings, get_settings
+from .db import create_schema, make_engine, session_scope
+from .errors import Conflict, NotFound, UserError
+
+log = logging.getLogger("locmap")
+
+
+def load_samples_if_empty(engine: Engine) -> int:
+    """Load the sample localities into a database that holds none; returns how many."""
+    from .samples import sample_paths
+
+    with Session(engine) as session:
+        if session.execute(select(Locality.pk).limit(1)).first() is not None:
+            return 0
+    documents = [load_path(path) for path in sample_paths()]
+    with session_scope(engine) as session:
+        for document in documents:
+            store.import_document(session, document)
+    return len(documents)
+
+
+class BodySizeLimit:
+    """Refuse request bodies over a size with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _too_large(send, self.max_bytes)
+            return
+        received = 0
+        responded = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal responded
+            responded = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not responded:
+                await _too_large(send, self.max_bytes)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = f'{{"detail":"request body is larger than {limit} bytes"}}'.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+ERROR_RESPONSES = {
+    400: {"model": Message, "description": "Bad request"},
+    401: {"model": Message, "description": "Not signed in, or the token is not valid"},
+    403: {"model": Message, "description": "Signed in, but not allowed"},
+    404: {"model": Message, "description": "No such locality or entry"},
+    409: {"model": Message, "description": "Conflicts with what is stored"},
+    413: {"model": Message, "description": "Request body too large"},
+    422: {"model": ValidationProblems, "description": "Every validation problem, located"},
+    503: {"model": Message, "description": "The database is busy"},
+}
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def _problems(exc: RequestValidationError) -> list[dict]:
+    out = []
+    for err in exc.errors():
+        parts = [str(p) for p in err.get("loc", ()) if p != "body" or len(err.get("loc", ())) == 1]
+        loc = ".".join(parts).replace(".[", "[")
+        out.append({"loc": loc or "body", "msg": err.get("msg", "invalid")})
+    return out
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The locmap application.  Pass ``engine`` to use an existing database (tests)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        own_engine = engine is None
+        app.state.engine = engine or make_engine(settings.resolved_database_url(), busy_timeout=settings.sqlite_busy_timeout)
+        create_schema(app.state.engine)
+        if settings.load_samples:
+            loaded = load_samples_if_empty(app.state.engine)
+            if loaded:
+                log.info("loaded %d sample localities", loaded)
+        yield
+        if own_engine:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="locmap",
+        version=__version__,
+        summary="Map and audit the communication systems of children's-services localities.",
+        lifespan=lifespan,
+        separate_input_output_schemas=False,
+        # FastAPI's docs pages load their scripts from a CDN; the service stays offline.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        responses=ERROR_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.audit_cache = AuditCache()
+    if engine is not None:
+        app.state.engine = engine
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound):
+        return JSONResponse({"detail": str(exc)}, status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(Conflict)
+    async def conflict(_: Request, exc: Conflict):
+        return JSONResponse({"detail": str(exc)}, status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(UserError)
+    async def bad_request(_: Request, exc: UserError):
+        return JSONResponse({"detail": str(exc)}, status.HTTP_400_BAD_REQUEST)
+
+    @app.exception_handler(DocumentError)
+    async def invalid_document(_: Request, exc: DocumentError):
+        return JSONResponse({"detail": [{"loc": p.loc, "msg": p.msg} for p in exc.problems]}, 422)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError):
+        return JSONResponse({"detail": _problems(exc)}, 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException):
+        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    async def database_busy(_: Request, exc: OperationalError):
+        log.warning("database error: %s", exc.orig)
+        return JSONResponse({"detail": "the database is busy; try again"}, 503, headers={"Retry-After": "1"})
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception):
+        log.exception("unexpected error")
+        return JSONResponse({"detail": "internal error"}, 500)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    from .routes import analysis, auditlog, auth, entities, health, localities, users
+
+    app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(localities.router)
+    app.include_router(entities.router)
+    app.include_router(analysis.router)
+    app.include_router(auditlog.router)
+    app.include_router(users.router)
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,76 @@
+"""Signing in and out of the browser session (API clients send a bearer token instead)."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request, Response, status
+from pydantic import BaseModel
+
+from models.schemas import Credentials
+
+from ..deps import SESSION_COOKIE, PrincipalDep, Reader, SessionDep, SettingsDep
+from ..security import authenticate, grants_of, issue_token, revoke_token
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class SignedIn(BaseModel):
+    name: str
+    role: str
+    localities: list[str]
+
+
+def _sign_in(session, settings, response: Response, name: str, password: str) -> SignedIn:
+    user = authenticate(session, name, password)
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown name or wrong password")
+    token = issue_token(session, user, kind="session", lifetime=timedelta(hours=settings.session_hours))
+    session.commit()
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(settings.session_hours * 3600),
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    return SignedIn(name=user.name, role=user.role, localities=grants_of(session, user))
+
+
+@router.post("/login", response_model=SignedIn)
+def login(credentials: Credentials, response: Response, session: SessionDep, settings: SettingsDep) -> SignedIn:
+    """Sign in with a name and password; sets an HttpOnly, SameSite session cookie."""
+    return _sign_in(session, settings, response, credentials.name, credentials.password)
+
+
+@router.post("/login-form", response_model=SignedIn, include_in_schema=False)
+def login_form(
+    name: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=200)],
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> SignedIn:
+    return _sign_in(session, settings, response, name, password)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, response: Response, session: SessionDep) -> None:
+    """End the browser session (its token is revoked, the cookie cleared)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        revoke_token(session, token)
+        session.commit()
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.get("/me", response_model=SignedIn | None)
+def me(principal: Reader) -> SignedIn | None:
+    """Who is signed in (null for an anonymous visitor of a demo)."""
+    if principal.user is None:
+        return None
+    return SignedIn(name=principal.user.name, role=principal.user.role, localities=sorted(principal.localities))
+
+
+__all__ = ["router", "PrincipalDep"]

@@ -1,0 +1,200 @@
+"""Who may do what: every route, as every role, with the exact status expected.
+
+Roles: anonymous, viewer, editor of Thame (the locality the requests touch),
+editor of another locality (Banbury), admin.  A route added to the app
+without an access dependency, or without a row here, fails these tests.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from fastapi.routing import APIRoute
+
+from app.deps import ACCESS_DEPENDENCIES
+from tests.conftest import MINIMAL, ROLES, auth
+
+THAME = "/api/localities/thame"
+READ = {"anonymous": 401, "viewer": 200, "editor": 200, "other_editor": 200, "admin": 200}
+ADMIN_ONLY = {"anonymous": 401, "viewer": 403, "editor": 403, "other_editor": 403, "admin": 200}
+
+
+def editor_only(ok: int) -> dict:
+    return {"anonymous": 401, "viewer": 403, "editor": ok, "other_editor": 403, "admin": ok}
+
+
+def admin_only(ok: int) -> dict:
+    return {**ADMIN_ONLY, "admin": ok}
+
+
+@dataclass
+class Case:
+    method: str
+    route: str  # the route's path template, as FastAPI knows it
+    path: str  # a concrete path
+    expected: dict
+    body: Callable[[str], object] | None = None
+    params: dict = field(default_factory=dict)
+    #: Run (as admin) before each role's request, so every role meets the same state.
+    prepare: list[tuple[str, str, object]] = field(default_factory=list)
+
+
+NEW_AGENCY = {"id": "authz-agency", "name": "Authz agency", "sector": "other"}
+NEW_PERSON = {"id": "authz-person", "name": "Authz person"}
+NEW_GROUP = {"id": "authz-group", "name": "Authz group", "type": "other"}
+NEW_LINK = {"from": "thame-partnership-heads", "to": "thame-network", "kind": "consults"}
+LINK_ID = "thame-partnership-heads--consults--thame-network"
+TESTVILLE = copy.deepcopy(MINIMAL)
+
+
+def entry_cases(section: str, new: dict, ident: str, change: dict) -> list[Case]:
+    base = f"{THAME}/{section}"
+    item = "/api/localities/{slug}/" + section + "/{item_id}"
+    return [
+        Case("GET", "/api/localities/{slug}/" + section, base, READ),
+        Case("POST", "/api/localities/{slug}/" + section, base, editor_only(201), lambda r: new, prepare=[("DELETE", f"{base}/{ident}", None)]),
+        Case("GET", item, f"{base}/{ident}", READ, prepare=[("POST", base, new)]),
+        Case("PATCH", item, f"{base}/{ident}", editor_only(200), lambda r: change, prepare=[("POST", base, new)]),
+        Case("DELETE", item, f"{base}/{ident}", editor_only(204), prepare=[("POST", base, new)]),
+    ]
+
+
+MEMBERS = f"{THAME}/groups/thame-partnership-heads/members"
+CASES = [
+    Case("GET", "/health", "/health", {r: 200 for r in ROLES}),
+    Case("POST", "/auth/login", "/auth/login", {r: 401 for r in ROLES}, lambda r: {"name": "ed", "password": "not it"}),
+    Case("POST", "/auth/login-form", "/auth/login-form", {r: 401 for r in ROLES}, None, prepare=[]),
+    Case("POST", "/auth/logout", "/auth/logout", {r: 204 for r in ROLES}),
+    Case("GET", "/auth/me", "/auth/me", READ),
+    Case("GET", "/api/localities", "/api/localities", READ),
+    Case("POST", "/api/localities", "/api/localities", admin_only(201), lambda r: TESTVILLE, prepare=[("DELETE", "/api/localities/testville", None)]),
+    Case("GET", "/api/localities/{slug}", THAME, READ),
+    Case("PUT", "/api/localities/{slug}", THAME, editor_only(200), lambda r: "THAME_EXPORT"),
+    Case("DELETE", "/api/localities/{slug}", "/api/localities/testville", admin_only(204), prepare=[("POST", "/api/localities", TESTVILLE)]),
+    Case("GET", "/api/localities/{slug}/export", f"{THAME}/export", READ),
+    *entry_cases("agencies", NEW_AGENCY, "authz-agency", {"name": "Renamed"}),
+    *entry_cases("people", NEW_PERSON, "authz-person", {"role": "senco"}),
+    *entry_cases("groups", NEW_GROUP, "authz-group", {"meets": "termly"}),
+    *entry_cases("links", NEW_LINK, LINK_ID, {"note": "changed"}),
+    Case("GET", "/api/localities/{slug}/groups/{group_id}/members", MEMBERS, READ),
+    Case(
+        "POST",
+        "/api/localities/{slug}/groups/{group_id}/members",
+        MEMBERS,
+        editor_only(201),
+        lambda r: {"person": "school-nurse"},
+        prepare=[("DELETE", f"{MEMBERS}/school-nurse", None)],
+    ),
+    Case(
+        "PATCH",
+        "/api/localities/{slug}/groups/{group_id}/members/{person_id}",
+        f"{MEMBERS}/school-nurse",
+        editor_only(200),
+        lambda r: {"attendance": 0.5},
+        prepare=[("POST", MEMBERS, {"person": "school-nurse"})],
+    ),
+    Case(
+        "DELETE",
+        "/api/localities/{slug}/groups/{group_id}/members/{person_id}",
+        f"{MEMBERS}/school-nurse",
+        editor_only(204),
+        prepare=[("POST", MEMBERS, {"person": "school-nurse"})],
+    ),
+    Case("GET", "/api/localities/{slug}/people/{person_id}/export", f"{THAME}/people/senco-lws/export", editor_only(200)),
+    Case("GET", "/api/localities/{slug}/audit", f"{THAME}/audit", READ),
+    Case("GET", "/api/compare", "/api/compare", READ, params={"locality": ["thame", "city"]}),
+    Case("GET", "/api/compare/chart.png", "/api/compare/chart.png", READ, params={"locality": ["thame"]}),
+    Case("GET", "/api/localities/{slug}/charts/{chart}.png", f"{THAME}/charts/profile.png", READ),
+    Case("GET", "/api/audit-log", "/api/audit-log", ADMIN_ONLY),
+    Case("GET", "/api/users", "/api/users", ADMIN_ONLY),
+    Case("POST", "/api/users", "/api/users", admin_only(201), lambda r: {"name": f"made-by-{r.replace('_', '-')}", "role": "viewer"}),
+    Case("DELETE", "/api/users/{name}", "/api/users/vera", admin_only(204)),
+]
+
+PUBLIC_ROUTES = {("GET", "/health"), ("POST", "/auth/login"), ("POST", "/auth/login-form"), ("POST", "/auth/logout")}
+
+
+def api_routes(app) -> list[tuple[str, str, APIRoute]]:
+    """(method, full path, route) of every API route, routers included."""
+    from fastapi.routing import iter_route_contexts
+
+    return [
+        (method, ctx.path, ctx.route)
+        for ctx in iter_route_contexts(app.routes)
+        if isinstance(ctx.route, APIRoute)
+        for method in ctx.route.methods
+    ]
+
+
+def _routes(app) -> set[tuple[str, str]]:
+    return {(method, path) for method, path, _ in api_routes(app)}
+
+
+def _dependency_calls(dependant) -> set:
+    calls = {dependant.call}
+    for sub in dependant.dependencies:
+        calls |= _dependency_calls(sub)
+    return calls
+
+
+def test_every_route_has_a_row_in_the_matrix(service):
+    client, _ = service
+    covered = {(c.method, c.route) for c in CASES}
+    assert _routes(client.app) == covered
+
+
+def test_every_non_public_route_declares_an_access_dependency(service):
+    client, _ = service
+    routes = api_routes(client.app)
+    assert len(routes) > 30
+    for method, path, route in routes:
+        if (method, path) in PUBLIC_ROUTES:
+            continue
+        assert _dependency_calls(route.dependant) & set(ACCESS_DEPENDENCIES), f"{method} {path} has no access check"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.method} {c.route}" for c in CASES])
+def test_authorisation_matrix(service, case):
+    client, tokens = service
+    admin = auth(tokens, "admin")
+    thame_export = client.get(f"{THAME}/export", headers=admin).json()
+    observed = {}
+    for role in ROLES:
+        for method, path, body in case.prepare:
+            client.request(method, path, headers=admin, json=body)
+        body = case.body(role) if case.body else None
+        if body == "THAME_EXPORT":
+            body = thame_export
+        kwargs = {"json": body} if body is not None else {}
+        if case.route == "/auth/login-form":
+            kwargs = {"data": {"name": "ed", "password": "not it"}}
+        client.cookies.clear()
+        response = client.request(case.method, case.path, headers=auth(tokens, role), params=case.params, **kwargs)
+        observed[role] = response.status_code
+    assert observed == case.expected
+
+
+def test_demo_mode_lets_anonymous_visitors_read_but_never_write(service):
+    client, tokens = service
+    client.app.state.settings.demo = True
+    try:
+        assert client.get("/api/localities").status_code == 200
+        assert client.get(f"{THAME}/audit").status_code == 200
+        assert client.post(f"{THAME}/agencies", json=NEW_AGENCY).status_code == 401
+        assert client.delete(THAME).status_code == 401
+        assert client.get("/api/audit-log").status_code == 401
+        # A bad token is refused even in a demo, never downgraded to anonymous.
+        assert client.get("/api/localities", headers={"Authorization": "Bearer lm_forged"}).status_code == 401
+    finally:
+        client.app.state.settings.demo = False
+
+
+def test_revoked_and_malformed_tokens(service):
+    client, tokens = service
+    for header in ("Bearer lm_forged", "Basic abc", "Bearer ", "lm_only"):
+        assert client.get("/api/localities", headers={"Authorization": header}).status_code == 401
+    assert client.delete("/api/users/ed", headers=auth(tokens, "admin")).status_code == 204
+    assert client.get("/api/localities", headers=auth(tokens, "editor")).status_code == 401
