@@ -414,6 +414,25 @@ def report(
     out.print(f"wrote {output}", markup=False)
 
 
+@cli.command("map")
+def map_(
+    locality: Annotated[str, typer.Argument(help="A locality file, or the id of a stored locality.", metavar="PATH_OR_SLUG")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.", show_default=False)],
+    view: Annotated[str, typer.Option("--view", help="people (who meets where) or groups (groups and their links).")] = "people",
+    db: DbOption = None,
+) -> None:
+    """Write a standalone, single-file interactive map that opens offline."""
+    from .mapview import VIEWS, standalone_map_html
+
+    if view not in VIEWS:
+        raise UserError(f"--view {view!r}: use one of {', '.join(VIEWS)}")
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise UserError(f"{output}: the map is an HTML file; use a .html name")
+    document = load_locality(locality, _engine_factory(db))
+    _write_atomically(output, standalone_map_html(document, view))
+    out.print(f"wrote {output} ({view} view of {document.locality.name}); open it in any browser, offline", markup=False)
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

@@ -116,9 +116,25 @@ def require_admin(principal: PrincipalDep) -> Principal:
     return principal
 
 
+class SignInRequired(Exception):
+    """A page needs a signed-in user: the browser is sent to the sign-in form."""
+
+    def __init__(self, next_path: str):
+        self.next_path = next_path
+
+
+def require_page_reader(request: Request, principal: PrincipalDep, settings: SettingsDep) -> Principal:
+    """Like :func:`require_reader`, for pages: an anonymous visitor is redirected to sign in."""
+    if principal.user is None and not settings.demo:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInRequired(target)
+    return principal
+
+
 Reader = Annotated[Principal, Depends(require_reader)]
+PageReader = Annotated[Principal, Depends(require_page_reader)]
 LocalityEditor = Annotated[Principal, Depends(require_locality_editor)]
 Admin = Annotated[Principal, Depends(require_admin)]
 
 #: The access dependencies; every non-public route must use one of them.
-ACCESS_DEPENDENCIES = (require_reader, require_locality_editor, require_admin)
+ACCESS_DEPENDENCIES = (require_reader, require_page_reader, require_locality_editor, require_admin)

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pyvis
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -27,6 +32,7 @@ from . import __version__, store
 from .analysis_cache import AuditCache
 from .config import Settings, get_settings
 from .db import create_schema, make_engine, session_scope
+from .deps import SignInRequired
 from .errors import Conflict, NotFound, UserError
 
 log = logging.getLogger("locmap")
@@ -130,6 +136,15 @@ def _problems(exc: RequestValidationError) -> list[dict]:
     return out
 
 
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+VENDOR_FILES = {"vis-network.min.js": "vis-network.min.js", "vis-network.min.css": "vis-network.css"}
+API_PREFIXES = ("/api/", "/auth/", "/health", "/static/")
+
+
+def _wants_page(request: Request) -> bool:
+    return not request.url.path.startswith(API_PREFIXES)
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """The locmap application.  Pass ``engine`` to use an existing database (tests)."""
     settings = settings or get_settings()
@@ -164,29 +179,44 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     if engine is not None:
         app.state.engine = engine
 
+    def error(request: Request, code: int, detail, headers=None):
+        """JSON for the API; an HTML page for people browsing the site."""
+        if _wants_page(request) and isinstance(detail, str):
+            from .routes.pages import error_page
+
+            return error_page(request, code, detail)
+        return JSONResponse({"detail": detail}, code, headers=headers)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_first(_: Request, exc: SignInRequired):
+        return RedirectResponse("/signin?" + urlencode({"next": exc.next_path}), status.HTTP_303_SEE_OTHER)
+
     @app.exception_handler(NotFound)
-    async def not_found(_: Request, exc: NotFound):
-        return JSONResponse({"detail": str(exc)}, status.HTTP_404_NOT_FOUND)
+    async def not_found(request: Request, exc: NotFound):
+        return error(request, status.HTTP_404_NOT_FOUND, str(exc))
 
     @app.exception_handler(Conflict)
-    async def conflict(_: Request, exc: Conflict):
-        return JSONResponse({"detail": str(exc)}, status.HTTP_409_CONFLICT)
+    async def conflict(request: Request, exc: Conflict):
+        return error(request, status.HTTP_409_CONFLICT, str(exc))
 
     @app.exception_handler(UserError)
-    async def bad_request(_: Request, exc: UserError):
-        return JSONResponse({"detail": str(exc)}, status.HTTP_400_BAD_REQUEST)
+    async def bad_request(request: Request, exc: UserError):
+        return error(request, status.HTTP_400_BAD_REQUEST, str(exc))
 
     @app.exception_handler(DocumentError)
     async def invalid_document(_: Request, exc: DocumentError):
         return JSONResponse({"detail": [{"loc": p.loc, "msg": p.msg} for p in exc.problems]}, 422)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError):
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        if _wants_page(request):
+            problems = "; ".join(f"{p['loc']}: {p['msg']}" for p in _problems(exc))
+            return error(request, 422, f"The address is not valid: {problems}")
         return JSONResponse({"detail": _problems(exc)}, 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException):
-        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=getattr(exc, "headers", None))
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return error(request, exc.status_code, exc.detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(OperationalError)
     async def database_busy(_: Request, exc: OperationalError):
@@ -207,7 +237,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    from .routes import analysis, auditlog, auth, entities, health, localities, users
+    from .routes import analysis, auditlog, auth, entities, health, localities, pages, users
 
     app.include_router(health.router)
     app.include_router(auth.router)
@@ -216,6 +246,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(analysis.router)
     app.include_router(auditlog.router)
     app.include_router(users.router)
+    app.include_router(pages.router)
+    vendor_dir = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2"
+
+    @app.get("/static/vendor/{name}", include_in_schema=False)
+    def vendor_asset(name: str):
+        """vis-network, served from the copy bundled with pyvis: nothing comes from a CDN."""
+        if name not in VENDOR_FILES:
+            return JSONResponse({"detail": "no such file"}, 404)
+        media = "text/javascript" if name.endswith(".js") else "text/css"
+        return FileResponse(vendor_dir / VENDOR_FILES[name], media_type=media, headers={"Cache-Control": "public, max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

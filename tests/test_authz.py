@@ -20,6 +20,8 @@ from tests.conftest import MINIMAL, ROLES, auth
 THAME = "/api/localities/thame"
 READ = {"anonymous": 401, "viewer": 200, "editor": 200, "other_editor": 200, "admin": 200}
 ADMIN_ONLY = {"anonymous": 401, "viewer": 403, "editor": 403, "other_editor": 403, "admin": 200}
+PAGE = {"anonymous": 303, "viewer": 200, "editor": 200, "other_editor": 200, "admin": 200}
+PUBLIC = {r: 200 for r in ROLES}
 
 
 def editor_only(ok: int) -> dict:
@@ -112,9 +114,30 @@ CASES = [
     Case("GET", "/api/users", "/api/users", ADMIN_ONLY),
     Case("POST", "/api/users", "/api/users", admin_only(201), lambda r: {"name": f"made-by-{r.replace('_', '-')}", "role": "viewer"}),
     Case("DELETE", "/api/users/{name}", "/api/users/vera", admin_only(204)),
+    # Pages: anonymous visitors are sent to sign in.
+    Case("GET", "/", "/", PAGE),
+    Case("GET", "/localities/{slug}", "/localities/thame", PAGE),
+    Case("GET", "/localities/{slug}/groups/{group_id}", "/localities/thame/groups/thame-network", PAGE),
+    Case("GET", "/localities/{slug}/people/{person_id}", "/localities/thame/people/senco-lws", PAGE),
+    Case("GET", "/localities/{slug}/agencies/{agency_id}", "/localities/thame/agencies/lord-williams", PAGE),
+    Case("GET", "/search", "/search", PAGE, params={"q": "thame"}),
+    Case("GET", "/compare", "/compare", PAGE),
+    Case("GET", "/signin", "/signin", PUBLIC),
+    Case("POST", "/signin", "/signin", {r: 401 for r in ROLES}, None),
+    Case("POST", "/signout", "/signout", {r: 303 for r in ROLES}),
+    Case("GET", "/static/vendor/{name}", "/static/vendor/vis-network.min.js", PUBLIC),
 ]
 
-PUBLIC_ROUTES = {("GET", "/health"), ("POST", "/auth/login"), ("POST", "/auth/login-form"), ("POST", "/auth/logout")}
+PUBLIC_ROUTES = {
+    ("GET", "/health"),
+    ("POST", "/auth/login"),
+    ("POST", "/auth/login-form"),
+    ("POST", "/auth/logout"),
+    ("GET", "/signin"),
+    ("POST", "/signin"),
+    ("POST", "/signout"),
+    ("GET", "/static/vendor/{name}"),
+}
 
 
 def api_routes(app) -> list[tuple[str, str, APIRoute]]:
@@ -169,10 +192,12 @@ def test_authorisation_matrix(service, case):
         if body == "THAME_EXPORT":
             body = thame_export
         kwargs = {"json": body} if body is not None else {}
-        if case.route == "/auth/login-form":
+        if case.route in ("/auth/login-form", "/signin") and case.method == "POST":
             kwargs = {"data": {"name": "ed", "password": "not it"}}
         client.cookies.clear()
-        response = client.request(case.method, case.path, headers=auth(tokens, role), params=case.params, **kwargs)
+        response = client.request(
+            case.method, case.path, headers=auth(tokens, role), params=case.params, follow_redirects=False, **kwargs
+        )
         observed[role] = response.status_code
     assert observed == case.expected
 

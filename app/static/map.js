@@ -1,0 +1,663 @@
+/* locmap: the interactive "who meets where" map.
+ *
+ * Finds every element with a data-locmap-map attribute, reads the payload
+ * (built by app/mapview.py) from the <script type="application/json"> whose
+ * id is in the element's data-payload attribute, and builds inside it a
+ * search box, filters, the vis-network canvas, a details panel and a key.
+ *
+ * All text from the data goes into the page with textContent or as vis
+ * canvas labels: this file never parses data as HTML.  It runs under
+ * "script-src 'self'; style-src 'self'" (colours are set through
+ * element.style, which that policy allows) and from a standalone file.
+ *
+ * Hooks for tests, on the container element:
+ *   data-ready="true"        once the map is laid out and drawn
+ *   data-total-nodes, data-visible-nodes, data-total-edges, data-visible-edges
+ *   data-selected            id of the selected node ("" when none)
+ * and window.locmapMaps: [{network, nodes, edges, container, payload,
+ *   select(id), clear(), applyFilters()}].
+ */
+(function () {
+  'use strict';
+
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+  var DIM_NODE_COLOUR = {
+    background: '#EEF1F4',
+    border: '#D5DBE1',
+    highlight: { background: '#EEF1F4', border: '#9AA5B1' },
+    hover: { background: '#EEF1F4', border: '#9AA5B1' }
+  };
+  var DIM_FONT_COLOUR = '#B3BCC6';
+  var DIM_EDGE_COLOUR = { color: 'rgba(190,198,207,0.28)', highlight: '#9AA5B1', hover: '#9AA5B1' };
+  var KIND_WORDS = { group: 'Group', person: 'Person' };
+  var mapCount = 0;
+
+  window.locmapMaps = window.locmapMaps || [];
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function svg(tag, attrs) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, String(attrs[key])); });
+    return node;
+  }
+
+  function tipElement(text) {
+    return el('div', 'locmap-tip', text || '');
+  }
+
+  function safeUrl(url) {
+    return typeof url === 'string' && url.charAt(0) === '/' && url.charAt(1) !== '/' && url.charAt(1) !== '\\';
+  }
+
+  /* ------------------------------------------------------------ swatches */
+
+  function shapeSwatch(shape, fill, stroke) {
+    var s = svg('svg', { width: 26, height: 20, viewBox: '0 0 26 20', 'aria-hidden': 'true', focusable: 'false' });
+    s.setAttribute('class', 'locmap-swatch locmap-swatch-shape');
+    var paint = { fill: fill || '#CBD2D9', stroke: stroke || '#3E4C59', 'stroke-width': 1.4 };
+    function add(tag, attrs) { s.appendChild(svg(tag, Object.assign({}, paint, attrs))); }
+    switch (shape) {
+      case 'box': add('rect', { x: 2, y: 4, width: 22, height: 12, rx: 3 }); break;
+      case 'box-square': add('rect', { x: 2, y: 4, width: 22, height: 12, rx: 0 }); break;
+      case 'box-double':
+        add('rect', { x: 2, y: 4, width: 22, height: 12, rx: 2, 'stroke-width': 3.2 });
+        break;
+      case 'ellipse': add('ellipse', { cx: 13, cy: 10, rx: 11, ry: 6.5 }); break;
+      case 'database':
+        add('path', { d: 'M4 5 v10 a9 3 0 0 0 18 0 v-10' });
+        add('ellipse', { cx: 13, cy: 5, rx: 9, ry: 3 });
+        break;
+      case 'square': add('rect', { x: 5, y: 2, width: 16, height: 16 }); break;
+      case 'diamond': add('polygon', { points: '13,1 22,10 13,19 4,10' }); break;
+      case 'triangle': add('polygon', { points: '13,2 22,18 4,18' }); break;
+      case 'hexagon': add('polygon', { points: '8,2 18,2 23,10 18,18 8,18 3,10' }); break;
+      case 'star':
+        add('polygon', { points: '13,1 15.6,7.4 22.5,7.7 17.2,12 19,18.8 13,15 7,18.8 8.8,12 3.5,7.7 10.4,7.4' });
+        break;
+      case 'dot-large': add('circle', { cx: 13, cy: 10, r: 8.5 }); break;
+      default: add('circle', { cx: 13, cy: 10, r: 5.5 });
+    }
+    return s;
+  }
+
+  function colourSwatch(colour, round) {
+    var span = el('span', 'locmap-swatch locmap-swatch-colour' + (round ? ' locmap-swatch-round' : ''));
+    span.style.backgroundColor = colour;
+    span.setAttribute('aria-hidden', 'true');
+    return span;
+  }
+
+  function lineSwatch(colour, dashes, arrow, width) {
+    var s = svg('svg', { width: 38, height: 12, viewBox: '0 0 38 12', 'aria-hidden': 'true', focusable: 'false' });
+    s.setAttribute('class', 'locmap-swatch locmap-swatch-line');
+    var line = svg('line', { x1: 1, y1: 6, x2: arrow ? 29 : 37, y2: 6, stroke: colour, 'stroke-width': width || 2.5 });
+    if (Array.isArray(dashes) && dashes.length) line.setAttribute('stroke-dasharray', dashes.join(' '));
+    s.appendChild(line);
+    if (arrow) s.appendChild(svg('polygon', { points: '28,1.5 37,6 28,10.5', fill: colour }));
+    return s;
+  }
+
+  function dashedSwatch() {
+    var s = shapeSwatch('box', '#FFFFFF', '#3E4C59');
+    s.firstChild.setAttribute('stroke-dasharray', '4 3');
+    s.firstChild.setAttribute('stroke-width', '2');
+    return s;
+  }
+
+  /* ------------------------------------------------------------ the map */
+
+  function init(container) {
+    if (container.dataset.locmapInitialised) return;
+    container.dataset.locmapInitialised = 'true';
+    var source = document.getElementById(container.dataset.payload || '');
+    if (!source || typeof vis === 'undefined') {
+      container.appendChild(el('p', 'locmap-error', 'The map could not be loaded.'));
+      return;
+    }
+    var payload = JSON.parse(source.textContent);
+    var prefix = 'locmap-' + (mapCount += 1);
+    var physicsOn = !!(payload.options && payload.options.physics && payload.options.physics.enabled);
+    if (!payload.nodes.length) physicsOn = false;
+
+    container.dataset.view = payload.view;
+    container.dataset.layout = payload.layout;
+
+    /* --- data ------------------------------------------------------------ */
+
+    var byId = new Map();
+    var original = new Map();
+    var nodeRows = payload.nodes.map(function (n) {
+      byId.set(n.id, n);
+      original.set(n.id, { color: n.color, font: n.font });
+      return Object.assign({}, n, { title: tipElement(n.tooltip), hidden: false });
+    });
+    var edgeById = new Map();
+    var edgeOriginal = new Map();
+    var edgeRows = payload.edges.map(function (e) {
+      edgeById.set(e.id, e);
+      edgeOriginal.set(e.id, e.color);
+      return Object.assign({}, e, { title: tipElement(e.tooltip), hidden: false });
+    });
+    var incident = new Map();
+    payload.nodes.forEach(function (n) { incident.set(n.id, []); });
+    payload.edges.forEach(function (e) {
+      if (incident.has(e.from)) incident.get(e.from).push(e);
+      if (incident.has(e.to) && e.to !== e.from) incident.get(e.to).push(e);
+    });
+
+    var nodes = new vis.DataSet(nodeRows);
+    var edges = new vis.DataSet(edgeRows);
+    var hiddenNodes = new Set();
+    var hiddenEdges = new Set();
+    var selected = null;
+
+    /* --- toolbar ----------------------------------------------------------- */
+
+    var toolbar = el('div', 'locmap-toolbar');
+    var searchBox = el('div', 'locmap-search');
+    var searchLabel = el('label', 'locmap-search-label', 'Find a person or group');
+    var searchInput = el('input', 'locmap-search-input');
+    var datalist = el('datalist');
+    searchInput.type = 'search';
+    searchInput.id = prefix + '-search';
+    searchInput.autocomplete = 'off';
+    searchInput.placeholder = 'Type a name';
+    searchInput.setAttribute('data-locmap-search', '');
+    datalist.id = prefix + '-names';
+    searchInput.setAttribute('list', datalist.id);
+    searchLabel.htmlFor = searchInput.id;
+
+    var byName = new Map();
+    var sortedNodes = payload.nodes.slice().sort(function (a, b) {
+      if (a.kind !== b.kind) return a.kind === 'group' ? -1 : 1;
+      return a.label.localeCompare(b.label);
+    });
+    sortedNodes.forEach(function (n) {
+      var key = n.label.trim().toLowerCase();
+      if (!byName.has(key)) {
+        byName.set(key, []);
+        var option = el('option');
+        option.value = n.label;
+        option.label = n.kind === 'group' ? 'Group' : (n.agency || 'Person');
+        datalist.appendChild(option);
+      }
+      byName.get(key).push(n.id);
+    });
+    var searchMessage = el('p', 'locmap-search-message');
+    searchMessage.setAttribute('aria-live', 'polite');
+    searchBox.appendChild(searchLabel);
+    searchBox.appendChild(searchInput);
+    searchBox.appendChild(datalist);
+    searchBox.appendChild(searchMessage);
+    toolbar.appendChild(searchBox);
+
+    var buttons = el('div', 'locmap-buttons');
+    var fitButton = el('button', 'locmap-btn', 'Fit to screen');
+    fitButton.type = 'button';
+    fitButton.setAttribute('data-action', 'fit');
+    var clearButton = el('button', 'locmap-btn', 'Clear selection');
+    clearButton.type = 'button';
+    clearButton.setAttribute('data-action', 'clear');
+    clearButton.disabled = true;
+    buttons.appendChild(fitButton);
+    buttons.appendChild(clearButton);
+    toolbar.appendChild(buttons);
+
+    var status = el('p', 'locmap-status');
+    status.setAttribute('role', 'status');
+    status.setAttribute('aria-live', 'polite');
+    toolbar.appendChild(status);
+
+    /* --- filters ------------------------------------------------------------ */
+
+    var body = el('div', 'locmap-body');
+    var filterPanel = el('aside', 'locmap-filters');
+    filterPanel.setAttribute('aria-label', 'Filters');
+    var filterHead = el('div', 'locmap-panel-head');
+    filterHead.appendChild(el('h2', 'locmap-panel-title', 'Filters'));
+    var showAll = el('button', 'locmap-linkbtn', 'Show all');
+    showAll.type = 'button';
+    showAll.setAttribute('data-action', 'show-all');
+    filterHead.appendChild(showAll);
+    filterPanel.appendChild(filterHead);
+    var checkboxes = [];
+
+    function filterSet(title, filterName, items, swatch) {
+      if (!items || !items.length) return;
+      var fieldset = el('fieldset', 'locmap-filter');
+      fieldset.setAttribute('data-filter-group', filterName);
+      fieldset.appendChild(el('legend', null, title));
+      items.forEach(function (item) {
+        var label = el('label', 'locmap-check');
+        var box = el('input');
+        box.type = 'checkbox';
+        box.checked = true;
+        box.value = item.value;
+        box.setAttribute('data-filter', filterName);
+        checkboxes.push(box);
+        label.appendChild(box);
+        label.appendChild(swatch(item));
+        label.appendChild(el('span', 'locmap-check-text', item.label));
+        label.appendChild(el('span', 'locmap-count', item.count));
+        fieldset.appendChild(label);
+      });
+      filterPanel.appendChild(fieldset);
+    }
+
+    var filters = payload.filters || {};
+    filterSet('Kinds of group', 'group_type', filters.group_types, function (item) {
+      return shapeSwatch(item.shape);
+    });
+    if (payload.view === 'people') {
+      filterSet('People by sector', 'sector', filters.sectors, function (item) {
+        return colourSwatch(item.color, true);
+      });
+    }
+    filterSet('Links between groups', 'link_kind', filters.link_kinds, function (item) {
+      return lineSwatch(item.color, item.dashes, true);
+    });
+    filterSet('Other lines', 'edge', filters.edges, function (item) {
+      return lineSwatch(item.color, item.value === 'shared' ? [3, 4] : null, false, item.value === 'shared' ? 3 : 1.5);
+    });
+
+    /* --- canvas and details ------------------------------------------------- */
+
+    var canvasWrap = el('div', 'locmap-canvas-wrap');
+    var canvas = el('div', 'locmap-canvas');
+    canvas.id = prefix + '-canvas';
+    canvas.setAttribute('role', 'application');
+    canvas.setAttribute('aria-label', 'Map of ' + payload.locality.name +
+      '. Use the search box or the details panel to move between groups and people.');
+    var loading = el('div', 'locmap-loading', payload.nodes.length ? 'Laying out the map' : 'Nothing to map yet: this locality has no groups.');
+    canvasWrap.appendChild(canvas);
+    canvasWrap.appendChild(loading);
+
+    var details = el('aside', 'locmap-details');
+    details.id = prefix + '-details';
+    details.setAttribute('aria-label', 'Details');
+    details.setAttribute('aria-live', 'polite');
+
+    body.appendChild(filterPanel);
+    body.appendChild(canvasWrap);
+    body.appendChild(details);
+
+    /* --- legend -------------------------------------------------------------- */
+
+    var legendBox = el('section', 'locmap-legend');
+    legendBox.setAttribute('aria-label', 'Key');
+    legendBox.appendChild(el('h2', 'locmap-panel-title', 'Key'));
+    var legendGrid = el('div', 'locmap-legend-grid');
+    legendBox.appendChild(legendGrid);
+
+    function legendSection(title, items, swatch, cls) {
+      if (!items || !items.length) return;
+      var section = el('div', 'locmap-legend-section' + (cls ? ' ' + cls : ''));
+      section.appendChild(el('h3', null, title));
+      var list = el('ul');
+      items.forEach(function (item) {
+        var li = el('li');
+        li.appendChild(swatch(item));
+        li.appendChild(el('span', null, item.label));
+        list.appendChild(li);
+      });
+      section.appendChild(list);
+      legendGrid.appendChild(section);
+    }
+
+    var legend = payload.legend || {};
+    legendSection('Group colour: focus', legend.focus, function (item) { return colourSwatch(item.color, false); });
+    legendSection('Group shape: kind', legend.group_types, function (item) { return shapeSwatch(item.shape); });
+    var extra = [];
+    if (legend.external) extra.push({ label: legend.external.label, swatch: dashedSwatch });
+    if (legend.people_size) extra.push({ label: legend.people_size, swatch: function () { return shapeSwatch('dot-large', '#9AA5B1', '#FFFFFF'); } });
+    legendSection('Borders and sizes', extra, function (item) { return item.swatch(); });
+    if (payload.view === 'people') {
+      legendSection('Person colour: sector', legend.sectors, function (item) { return colourSwatch(item.color, true); });
+    }
+    legendSection('Lines', (legend.link_kinds || []).concat(legend.edges || []), function (item) {
+      if (item.value === 'member') return lineSwatch(item.color, null, false, 1.5);
+      if (item.value === 'shared') return lineSwatch(item.color, [3, 4], false, 3);
+      return lineSwatch(item.color, item.dashes, true);
+    });
+
+    container.appendChild(toolbar);
+    container.appendChild(body);
+    container.appendChild(legendBox);
+
+    /* --- network --------------------------------------------------------------- */
+
+    var options = Object.assign({}, payload.options || {});
+    if (!payload.nodes.length) options.physics = { enabled: false };
+    var network = new vis.Network(canvas, { nodes: nodes, edges: edges }, options);
+
+    /* --- state helpers ------------------------------------------------------- */
+
+    function updateCounts() {
+      var visibleNodes = payload.nodes.length - hiddenNodes.size;
+      var visibleEdges = payload.edges.length - hiddenEdges.size;
+      container.dataset.totalNodes = String(payload.nodes.length);
+      container.dataset.visibleNodes = String(visibleNodes);
+      container.dataset.totalEdges = String(payload.edges.length);
+      container.dataset.visibleEdges = String(visibleEdges);
+      var groupsShown = 0;
+      var peopleShown = 0;
+      payload.nodes.forEach(function (n) {
+        if (hiddenNodes.has(n.id)) return;
+        if (n.kind === 'group') groupsShown += 1; else peopleShown += 1;
+      });
+      var text = 'Showing ' + groupsShown + ' of ' + payload.counts.groups + ' groups';
+      if (payload.view === 'people') text += ' and ' + peopleShown + ' of ' + payload.counts.people + ' people';
+      status.textContent = text + '.';
+    }
+
+    function paint() {
+      var lit = null;
+      if (selected !== null) {
+        lit = new Set([selected]);
+        incident.get(selected).forEach(function (e) {
+          if (!hiddenEdges.has(e.id)) { lit.add(e.from); lit.add(e.to); }
+        });
+      }
+      nodes.update(payload.nodes.map(function (n) {
+        var orig = original.get(n.id);
+        if (lit === null || lit.has(n.id)) return { id: n.id, color: orig.color, font: orig.font };
+        return { id: n.id, color: DIM_NODE_COLOUR, font: Object.assign({}, orig.font, { color: DIM_FONT_COLOUR }) };
+      }));
+      edges.update(payload.edges.map(function (e) {
+        var on = lit === null || e.from === selected || e.to === selected;
+        return { id: e.id, color: on ? edgeOriginal.get(e.id) : DIM_EDGE_COLOUR };
+      }));
+    }
+
+    function applyFilters() {
+      var off = { sector: new Set(), group_type: new Set(), link_kind: new Set(), edge: new Set() };
+      checkboxes.forEach(function (box) {
+        if (!box.checked) off[box.getAttribute('data-filter')].add(box.value);
+      });
+      var hideNode = new Set();
+      payload.nodes.forEach(function (n) {
+        if (n.kind === 'group' && off.group_type.has(n.type)) hideNode.add(n.id);
+        if (n.kind === 'person' && off.sector.has(n.sector)) hideNode.add(n.id);
+      });
+      // A person whose every group is hidden has nothing left to show.
+      payload.nodes.forEach(function (n) {
+        if (n.kind !== 'person' || hideNode.has(n.id)) return;
+        var seats = incident.get(n.id).filter(function (e) { return e.kind === 'member'; });
+        if (seats.length && seats.every(function (e) { return hideNode.has(e.to); })) hideNode.add(n.id);
+      });
+      var hideEdge = new Set();
+      payload.edges.forEach(function (e) {
+        if (hideNode.has(e.from) || hideNode.has(e.to) ||
+            (e.kind === 'link' && off.link_kind.has(e.link_kind)) ||
+            (e.kind !== 'link' && off.edge.has(e.kind))) {
+          hideEdge.add(e.id);
+        }
+      });
+      var nodeChanges = [];
+      payload.nodes.forEach(function (n) {
+        if (hideNode.has(n.id) !== hiddenNodes.has(n.id)) nodeChanges.push({ id: n.id, hidden: hideNode.has(n.id) });
+      });
+      var edgeChanges = [];
+      payload.edges.forEach(function (e) {
+        if (hideEdge.has(e.id) !== hiddenEdges.has(e.id)) edgeChanges.push({ id: e.id, hidden: hideEdge.has(e.id) });
+      });
+      hiddenNodes = hideNode;
+      hiddenEdges = hideEdge;
+      if (nodeChanges.length) nodes.update(nodeChanges);
+      if (edgeChanges.length) edges.update(edgeChanges);
+      if (selected !== null && hiddenNodes.has(selected)) clearSelection();
+      else if (selected !== null) { paint(); showDetails(selected); }
+      updateCounts();
+    }
+
+    function nodeButton(id, extraText) {
+      var n = byId.get(id);
+      var li = el('li');
+      var button = el('button', 'locmap-node-link', n.label);
+      button.type = 'button';
+      button.setAttribute('data-node', id);
+      if (hiddenNodes.has(id)) {
+        button.classList.add('locmap-is-hidden');
+        button.title = 'Hidden by the filters';
+      }
+      li.appendChild(button);
+      if (extraText) li.appendChild(el('span', 'locmap-note', extraText));
+      return li;
+    }
+
+    function listSection(title, items) {
+      if (!items.length) return;
+      details.appendChild(el('h3', 'locmap-details-heading', title + ' (' + items.length + ')'));
+      var list = el('ul', 'locmap-neighbours');
+      items.forEach(function (item) { list.appendChild(item); });
+      details.appendChild(list);
+    }
+
+    function showHint() {
+      details.textContent = '';
+      delete details.dataset.node;
+      details.appendChild(el('h2', 'locmap-panel-title', 'Details'));
+      details.appendChild(el('p', 'locmap-hint',
+        'Click a group or person on the map, or find one by name, to see who and what it connects with.'));
+      details.appendChild(el('p', 'locmap-hint',
+        'Drag to move around, scroll to zoom, hover for a summary.'));
+    }
+
+    function byLabel(a, b) { return byId.get(a.id).label.localeCompare(byId.get(b.id).label); }
+
+    function showDetails(id) {
+      var n = byId.get(id);
+      details.textContent = '';
+      details.dataset.node = id;
+      var kindWord = KIND_WORDS[n.kind] || n.kind;
+      var typeWord = '';
+      if (n.kind === 'group') {
+        var gt = (filters.group_types || []).filter(function (t) { return t.value === n.type; })[0];
+        typeWord = gt ? gt.label : n.type;
+      } else {
+        typeWord = n.agency || 'No agency';
+      }
+      details.appendChild(el('p', 'locmap-details-kind', kindWord + ' · ' + typeWord));
+      details.appendChild(el('h2', 'locmap-details-title', n.label));
+      details.appendChild(el('p', 'locmap-details-text', n.tooltip));
+      if (hiddenNodes.has(id)) details.appendChild(el('p', 'locmap-note', 'Hidden by the filters.'));
+      if (safeUrl(n.url)) {
+        var a = el('a', 'locmap-open-page', 'Open page');
+        a.href = n.url;
+        details.appendChild(a);
+      }
+      var members = [];
+      var seats = [];
+      var out = [];
+      var inbound = [];
+      var shared = [];
+      incident.get(id).forEach(function (e) {
+        if (e.kind === 'member') {
+          if (e.to === id) members.push({ id: e.from, note: e.role.replace(/_/g, ' ') });
+          else seats.push({ id: e.to, note: e.role.replace(/_/g, ' ') });
+        } else if (e.kind === 'link') {
+          var word = linkWord(e.link_kind);
+          if (e.from === id) out.push({ id: e.to, note: word });
+          if (e.to === id) inbound.push({ id: e.from, note: word });
+        } else if (e.kind === 'shared') {
+          shared.push({ id: e.from === id ? e.to : e.from, note: e.shared + (e.shared === 1 ? ' member' : ' members') });
+        }
+      });
+      function items(list) {
+        return list.sort(byLabel).map(function (x) { return nodeButton(x.id, x.note); });
+      }
+      listSection('Sits on', items(seats));
+      listSection('Members', items(members));
+      listSection('Links out', items(out));
+      listSection('Links in', items(inbound));
+      listSection('Shares members with', items(shared));
+    }
+
+    function linkWord(kind) {
+      var found = (filters.link_kinds || []).filter(function (k) { return k.value === kind; })[0];
+      return found ? found.label : kind;
+    }
+
+    function showEdgeDetails(edgeId) {
+      var e = edgeById.get(edgeId);
+      if (!e) return;
+      details.textContent = '';
+      details.dataset.edge = edgeId;
+      delete details.dataset.node;
+      var title = e.kind === 'link' ? linkWord(e.link_kind) : (e.kind === 'member' ? 'Membership' : 'Shared members');
+      details.appendChild(el('p', 'locmap-details-kind', 'Line'));
+      details.appendChild(el('h2', 'locmap-details-title', title));
+      details.appendChild(el('p', 'locmap-details-text', e.tooltip));
+      listSection('Between', [nodeButton(e.from), nodeButton(e.to)]);
+    }
+
+    function select(id, focus) {
+      if (!byId.has(id)) return false;
+      selected = id;
+      container.dataset.selected = id;
+      delete details.dataset.edge;
+      clearButton.disabled = false;
+      network.selectNodes([id], true);
+      paint();
+      showDetails(id);
+      if (focus) focusOn(id);
+      return true;
+    }
+
+    function focusOn(id) {
+      var animation = { duration: 450, easingFunction: 'easeInOutQuad' };
+      var around = [id];
+      incident.get(id).forEach(function (e) {
+        if (hiddenEdges.has(e.id)) return;
+        around.push(e.from === id ? e.to : e.from);
+      });
+      if (around.length > 1) {
+        network.fit({ nodes: around, maxZoomLevel: 1.2, animation: animation });
+      } else {
+        network.focus(id, { scale: Math.max(network.getScale(), 1), animation: animation });
+      }
+    }
+
+    function clearSelection() {
+      selected = null;
+      container.dataset.selected = '';
+      delete details.dataset.edge;
+      clearButton.disabled = true;
+      network.unselectAll();
+      paint();
+      showHint();
+    }
+
+    function search(exactOnly) {
+      var query = searchInput.value.trim().toLowerCase();
+      searchMessage.textContent = '';
+      if (!query) return;
+      var ids = byName.get(query);
+      if (!ids && !exactOnly) {
+        var matches = [];
+        byName.forEach(function (value, key) { if (key.indexOf(query) !== -1) matches.push(value[0]); });
+        if (matches.length === 1) ids = matches;
+        else {
+          searchMessage.textContent = matches.length
+            ? matches.length + ' names contain "' + searchInput.value.trim() + '"; pick one from the list.'
+            : 'No person or group called "' + searchInput.value.trim() + '".';
+          return;
+        }
+      }
+      if (ids) {
+        select(ids[0], true);
+        var n = byId.get(ids[0]);
+        searchMessage.textContent = hiddenNodes.has(n.id) ? n.label + ' is hidden by the filters.' : '';
+      }
+    }
+
+    /* --- events --------------------------------------------------------------- */
+
+    searchInput.addEventListener('input', function () { search(true); });
+    searchInput.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter') { event.preventDefault(); search(false); }
+    });
+    searchInput.addEventListener('change', function () { search(false); });
+    fitButton.addEventListener('click', function () {
+      network.fit({ animation: { duration: 400, easingFunction: 'easeInOutQuad' } });
+    });
+    clearButton.addEventListener('click', function () { clearSelection(); });
+    showAll.addEventListener('click', function () {
+      checkboxes.forEach(function (box) { box.checked = true; });
+      applyFilters();
+    });
+    filterPanel.addEventListener('change', function (event) {
+      if (event.target && event.target.getAttribute('data-filter')) applyFilters();
+    });
+    details.addEventListener('click', function (event) {
+      var target = event.target.closest ? event.target.closest('[data-node]') : null;
+      if (target && target.classList.contains('locmap-node-link')) select(target.getAttribute('data-node'), true);
+    });
+    container.addEventListener('keydown', function (event) {
+      if (event.key === 'Escape' && selected !== null) clearSelection();
+    });
+    network.on('click', function (params) {
+      if (params.nodes.length) select(params.nodes[0], false);
+      else if (params.edges.length) {
+        if (selected !== null) { selected = null; container.dataset.selected = ''; paint(); }
+        clearButton.disabled = false;
+        showEdgeDetails(params.edges[0]);
+      } else clearSelection();
+    });
+
+    /* --- ready ------------------------------------------------------------------ */
+
+    var readyDone = false;
+    function markReady() {
+      if (readyDone) return;
+      readyDone = true;
+      loading.hidden = true;
+      container.dataset.ready = 'true';
+    }
+    function settle() {
+      network.setOptions({ physics: { enabled: false } });
+      network.once('afterDrawing', markReady);
+      network.fit();
+      network.redraw();
+    }
+    if (physicsOn) {
+      network.on('stabilizationProgress', function (params) {
+        loading.textContent = 'Laying out the map: ' + Math.round(100 * params.iterations / params.total) + '%';
+      });
+      network.once('stabilizationIterationsDone', settle);
+      window.setTimeout(function () { if (!readyDone) settle(); }, 15000);
+    } else {
+      network.once('afterDrawing', markReady);
+      network.redraw();
+      if (!payload.nodes.length) { markReady(); loading.hidden = false; }
+    }
+
+    showHint();
+    container.dataset.selected = '';
+    updateCounts();
+
+    window.locmapMaps.push({
+      network: network,
+      nodes: nodes,
+      edges: edges,
+      container: container,
+      payload: payload,
+      select: function (id) { return select(id, true); },
+      clear: clearSelection,
+      applyFilters: applyFilters
+    });
+  }
+
+  function start() {
+    Array.prototype.forEach.call(document.querySelectorAll('[data-locmap-map]'), init);
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();

@@ -1,0 +1,222 @@
+"""The pages and the interactive map in a real browser: Playwright driving Debian's Chromium.
+
+The service runs on 127.0.0.1 in a thread; every request a page makes is
+checked to stay on 127.0.0.1 (others are aborted and fail the test).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatch, live_server, require_browser
+from tests.conftest import MINIMAL, SAMPLES_DIR
+
+EVIL = copy.deepcopy(MINIMAL)
+EVIL["locality"].update(id="evil", name="<script>alert(1)</script>")
+EVIL["agencies"][0]["name"] = '"><img src=x onerror=alert(1)>'
+EVIL["people"][0]["name"] = '"><img src=x onerror=alert(1)>'
+EVIL["people"][1]["name"] = "href"
+EVIL["groups"][0]["name"] = "<script>alert(1)</script>"
+EVIL["groups"][0]["purpose"] = '"><img src=x onerror=alert(1)>'
+EVIL["groups"][1]["name"] = "href"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, browser):
+    from app import store
+    from app.db import create_schema, make_engine, session_scope
+    from app.main import load_samples_if_empty
+    from app.security import create_user
+    from models.validation import validate_data
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'locmap.db'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    load_samples_if_empty(engine)
+    with session_scope(engine) as session:
+        store.import_document(session, validate_data(EVIL))
+        create_user(session, "ed", "editor", ["thame"], password="correct horse battery")
+    engine.dispose()
+    with live_server(url, demo=True) as (base, app):
+        yield base, app
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    watch = PageWatch(page)
+    page.watch = watch
+    yield page
+    context.close()
+    assert watch.foreign == [], f"requests left 127.0.0.1: {watch.foreign}"
+    assert watch.errors == [], f"console errors: {watch.errors}"
+
+
+def wait_for_map(page):
+    page.wait_for_selector("[data-locmap-map][data-ready=true]", timeout=20_000)
+    return page.locator("[data-locmap-map]")
+
+
+def visible_nodes(page) -> int:
+    return int(page.locator("[data-locmap-map]").get_attribute("data-visible-nodes"))
+
+
+def click_node(page, ref: str) -> str:
+    """Click the map's node for a file id where it is drawn on the canvas; returns the node id."""
+    point = page.evaluate(
+        """(ref) => {
+          const m = window.locmapMaps[0];
+          const node = m.nodes.get({filter: n => n.ref === ref})[0];
+          const pos = m.network.getPosition(node.id);
+          const dom = m.network.canvasToDOM(pos);
+          const rect = m.container.querySelector('canvas').getBoundingClientRect();
+          return {id: node.id, x: rect.left + dom.x, y: rect.top + dom.y};
+        }""",
+        ref,
+    )
+    page.mouse.click(point["x"], point["y"])
+    return point["id"]
+
+
+def test_from_home_to_a_locality_its_map_filters_and_a_group(server, page):
+    base, _ = server
+    page.goto(base + "/")
+    page.get_by_role("link", name="Thame", exact=True).click()
+    page.wait_for_url(base + "/localities/thame")
+    container = wait_for_map(page)
+    # Thame: 6 groups and 13 people who sit on them.
+    assert container.get_attribute("data-total-nodes") == "19"
+    assert visible_nodes(page) == 19
+    drawn = page.evaluate("window.locmapMaps[0].network.body.nodeIndices.length")
+    assert drawn == 19
+    page.locator("input[type=checkbox][data-filter=sector][value=education]").uncheck()
+    assert visible_nodes(page) < 19
+    page.locator("[data-action=show-all]").click()
+    assert visible_nodes(page) == 19
+
+    node_id = click_node(page, "thame-network-steering-group")
+    details = page.locator(".locmap-details")
+    assert details.get_attribute("data-node") == node_id
+    assert "Thame Network steering group" in details.locator(".locmap-details-title").inner_text()
+    neighbours = details.inner_text()
+    for member in ("SENCO, Lord Williams's School", "School Counsellor, Lord Williams's School", "School nurse, Bodyzone (Thame)"):
+        assert member in neighbours
+    assert details.locator("a.locmap-open-page").get_attribute("href") == "/localities/thame/groups/thame-network-steering-group"
+
+
+def test_search_highlights_a_person(server, page):
+    base, _ = server
+    page.goto(base + "/localities/thame")
+    wait_for_map(page)
+    page.locator("input[data-locmap-search]").fill("SENCO, Lord Williams's School")
+    page.locator("input[data-locmap-search]").press("Enter")
+    page.wait_for_function("document.querySelector('[data-locmap-map]').dataset.selected !== ''")
+    selected = page.evaluate("window.locmapMaps[0].nodes.get(document.querySelector('[data-locmap-map]').dataset.selected).ref")
+    assert selected == "senco-lws"
+
+
+def test_groups_view_and_link_filter(server, page):
+    base, _ = server
+    page.goto(base + "/localities/city?view=groups")
+    container = wait_for_map(page)
+    assert container.get_attribute("data-total-nodes") == "10"
+    edges_before = int(container.get_attribute("data-visible-edges"))
+    page.locator("input[type=checkbox][data-filter=link_kind][value=feeds_issues_to]").uncheck()
+    assert int(container.get_attribute("data-visible-edges")) < edges_before
+
+
+def test_a_person_page_lists_their_meetings(server, page):
+    base, _ = server
+    page.goto(base + "/localities/thame/groups/thame-network")
+    page.get_by_role("link", name="School Counsellor, Lord Williams's School").click()
+    rows = page.locator("#meetings tbody tr")
+    assert rows.count() == 3
+    assert "Thame Bodyzone young people's evaluation group" in page.locator("#meetings").inner_text()
+    assert "hours" in page.locator("#meetings tfoot").inner_text()
+
+
+def test_hostile_names_render_as_text_everywhere(server, page):
+    base, _ = server
+    for path in ("/", "/localities/evil", "/localities/evil?view=groups", "/localities/evil/groups/steering",
+                 "/localities/evil/groups/panel", "/localities/evil/people/head-a", "/localities/evil/agencies/school-a",
+                 "/search?q=alert"):
+        page.goto(base + path)
+        if path.startswith("/localities/evil") and "/groups/" not in path and "/people/" not in path and "/agencies/" not in path:
+            wait_for_map(page)
+            page.locator("input[data-locmap-search]").fill('"><img src=x onerror=alert(1)>')
+            page.locator("input[data-locmap-search]").press("Enter")
+        assert page.locator("img[src=x]").count() == 0, path
+        injected = page.evaluate("[...document.scripts].filter(s => s.textContent.includes('alert(1)') && s.type !== 'application/json').length")
+        assert injected == 0, path
+    assert page.watch.dialogs == []
+    page.goto(base + "/localities/evil/groups/steering")
+    assert page.locator("h1").inner_text() == "<script>alert(1)</script>"
+
+
+def test_sign_in_through_the_form(server, browser):
+    base, app = server
+    app.state.settings.demo = False
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        watch = PageWatch(page)
+        page.goto(base + "/localities/thame/groups/thame-network")
+        page.wait_for_url("**/signin?next=*")
+        page.fill("#name", "ed")
+        page.fill("#password", "correct horse battery")
+        page.click("button[type=submit]")
+        page.wait_for_url(base + "/localities/thame/groups/thame-network")
+        assert page.locator("h1").inner_text() == "Thame Network"
+        assert "ed" in page.locator("header .who").inner_text()
+        cookie = next(c for c in context.cookies() if c["name"] == "locmap_session")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert watch.errors == [] and watch.foreign == []
+        context.close()
+    finally:
+        app.state.settings.demo = True
+
+
+def test_standalone_map_works_offline_from_a_file(browser, tmp_path):
+    from app.cli import main
+
+    target = tmp_path / "thame-map.html"
+    assert main(["map", str(SAMPLES_DIR / "thame.yaml"), "-o", str(target)]) == 0
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    watch = PageWatch(page, allowed_host=None)
+    page.goto(target.as_uri())
+    container = wait_for_map(page)
+    assert container.get_attribute("data-total-nodes") == "19"
+    assert visible_nodes(page) == 19
+    click_node(page, "thame-network")
+    assert "Thame Network" in page.locator(".locmap-details-title").inner_text()
+    assert watch.errors == [] and watch.foreign == []
+    assert all(url.startswith(("file:", "data:", "blob:", "about:")) for url in watch.requests)
+    context.close()
+
+
+def test_screenshots_for_review(server, page, tmp_path_factory):
+    """Not an assertion of looks: saves the pages a person would see, for a human to review."""
+    base, _ = server
+    folder = tmp_path_factory.mktemp("screenshots")
+    for name, path in (("home", "/"), ("locality", "/localities/thame"), ("group", "/localities/thame/groups/thame-network"),
+                       ("person", "/localities/thame/people/senco-lws")):
+        page.goto(base + path)
+        if name == "locality":
+            wait_for_map(page)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        assert (folder / f"{name}.png").stat().st_size > 10_000
