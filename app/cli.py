@@ -32,7 +32,7 @@ from .db import create_schema, make_engine, session_scope
 from .errors import UserError
 from . import store
 from .samples import sample_paths
-from .sources import load_localities, load_locality
+from .sources import load_localities, load_locality, load_version
 
 cli = typer.Typer(
     name="locmap",
@@ -412,6 +412,66 @@ def report(
     else:
         _write_atomically(output, html_report(pairs))
     out.print(f"wrote {output}", markup=False)
+
+
+@cli.command()
+def snapshot(
+    slug: Annotated[str, typer.Argument(help="Id of a stored locality.", show_default=False)],
+    label: Annotated[str, typer.Option("--label", help="What this snapshot marks, e.g. 'before the new forum'.")],
+    db: DbOption = None,
+) -> None:
+    """Store a dated copy of a locality, to compare with later (locmap diff)."""
+    label = label.strip()
+    if not label or len(label) > 200 or any(ord(c) < 32 for c in label):
+        raise UserError("--label must be 1-200 printable characters")
+    engine = open_engine(db)
+    with session_scope(engine) as session:
+        taken = store.take_snapshot(session, slug, label)
+        number, when = taken.pk, taken.taken_at
+    out.print(f"snapshot {number} of {slug}: '{label}' ({when:%Y-%m-%d %H:%M}); refer to it as {slug}@{number}", markup=False)
+
+
+@cli.command()
+def diff(
+    before: Annotated[str, typer.Argument(help="A file, a stored locality SLUG, or a snapshot SLUG@N / SLUG@LABEL.", metavar="A")],
+    after: Annotated[str, typer.Argument(help="The same kinds of reference.", metavar="B")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the differences as JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """What changed between two versions of a locality: structure, findings and profile."""
+    from analysis.diff import diff_localities
+
+    old, old_name = load_version(before, _engine_factory(db))
+    new, new_name = load_version(after, _engine_factory(db))
+    result = diff_localities(old, new)
+    if as_json:
+        out.print_json(json.dumps(result))
+        return
+    out.print(f"[bold]From[/bold] {escape(old_name)} [bold]to[/bold] {escape(new_name)}")
+    changed_any = False
+    for section, entries in result["structure"].items():
+        if not (entries["added"] or entries["removed"] or entries["changed"]):
+            continue
+        changed_any = True
+        out.print(f"\n[bold]{section}[/bold]")
+        for ident in entries["added"]:
+            out.print(f"  + {ident}", markup=False)
+        for ident in entries["removed"]:
+            out.print(f"  - {ident}", markup=False)
+        for ident, fields in entries["changed"].items():
+            details = "; ".join(f"{name}: {a!r} → {b!r}" for name, (a, b) in fields.items())
+            out.print(f"  ~ {ident}: {details}", markup=False)
+    if not changed_any:
+        out.print("\nno structural changes", markup=False)
+    for title, key in (("Findings that appear", "appeared"), ("Findings resolved", "resolved")):
+        findings = result["findings"][key]
+        out.print(f"\n[bold]{title}[/bold] ({len(findings)})")
+        for f in findings:
+            out.print(f"  {f['severity'].upper():6} {f['code']}: {f['message']}", markup=False)
+    if result["profile"]:
+        out.print("\n[bold]Profile changes[/bold]")
+        for dim, change in result["profile"].items():
+            out.print(f"  {dim}: {change['before']} → {change['after']}", markup=False)
 
 
 @cli.command("map")

@@ -131,10 +131,26 @@ def require_page_reader(request: Request, principal: PrincipalDep, settings: Set
     return principal
 
 
+class PageForbidden(Exception):
+    def __init__(self, detail: str):
+        self.detail = detail
+
+
+def require_page_editor(slug: str, request: Request, principal: PrincipalDep, settings: SettingsDep) -> Principal:
+    """An editor of this locality (or an admin), for editing pages: others are sent to sign in or refused."""
+    if principal.user is None:
+        target = request.url.path if request.method == "GET" else f"/localities/{slug}"
+        raise SignInRequired(target)
+    if not principal.may_edit(slug):
+        raise PageForbidden(f"You may not change locality {slug!r}.")
+    return principal
+
+
 Reader = Annotated[Principal, Depends(require_reader)]
+PageEditor = Annotated[Principal, Depends(require_page_editor)]
 PageReader = Annotated[Principal, Depends(require_page_reader)]
 LocalityEditor = Annotated[Principal, Depends(require_locality_editor)]
 Admin = Annotated[Principal, Depends(require_admin)]
 
 #: The access dependencies; every non-public route must use one of them.
-ACCESS_DEPENDENCIES = (require_reader, require_page_reader, require_locality_editor, require_admin)
+ACCESS_DEPENDENCIES = (require_reader, require_page_reader, require_page_editor, require_locality_editor, require_admin)

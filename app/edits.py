@@ -266,3 +266,86 @@ def person_record(session: Session, slug: str, person_id: str) -> dict:
 
 def _mentions(value: Any, person_id: str, name: str) -> bool:
     return _scrub(value, person_id, name) != value
+
+
+# ---------------------------------------------------------------- revert
+
+
+def replace_entry(kind: str, ident: str, row: dict) -> Callable[[dict], Change]:
+    """Put an entry back exactly as ``row`` (its seats kept if ``row`` has none)."""
+
+    def mutate(data: dict) -> Change:
+        rows, i = _find(data, kind, ident)
+        before = rows[i]
+        restored = dict(row)
+        if kind == "group" and "members" not in restored:
+            restored["members"] = before.get("members", [])
+        rows[i] = restored
+        return Change("update", kind, ident, before, restored)
+
+    return mutate
+
+
+def replace_locality(document_data: dict) -> Callable[[dict], Change]:
+    def mutate(data: dict) -> Change:
+        before = {k: v for k, v in data.items()}
+        data.clear()
+        data.update(document_data)
+        return Change("replace", "locality", document_data["locality"]["id"], before, document_data)
+
+    return mutate
+
+
+def revert(session: Session, slug: str, user: str | None, entry_pk: int) -> Change:
+    """Undo one logged change to a locality, as a new, logged change.
+
+    A change that later changes depend on (a group created, then linked) may
+    no longer revert cleanly: the whole locality is re-validated, and a
+    revert that would leave a dangling reference is refused with the reason.
+    """
+    entry = session.get(AuditLogEntry, entry_pk)
+    if entry is None or entry.locality != slug:
+        raise NotFound(f"no change {entry_pk} in the history of locality {slug!r}")
+    kind, ident, action = entry.entity, entry.entity_id, entry.action
+    if action == "erase" or ident is None:
+        raise Conflict("an erasure cannot be reverted: the person's data is gone by design")
+    if kind == "locality":
+        if action != "replace" or entry.before is None:
+            raise Conflict(f"a locality {action} cannot be reverted here")
+        mutate = replace_locality(entry.before)
+    elif kind not in SECTIONS:
+        raise Conflict(f"changes to {kind} records cannot be reverted")
+    elif action == "create":
+        mutate = delete_entry(kind, ident)
+    elif action == "delete":
+        mutate = create_entry(kind, entry.before)
+    elif action == "update":
+        mutate = replace_entry(kind, ident, entry.before)
+    elif action == "add_member":
+        mutate = remove_member(ident, entry.after["member"]["person"])
+    elif action == "remove_member":
+        mutate = add_member(ident, entry.before["member"])
+    elif action == "update_member":
+        seat = entry.before["member"]
+        mutate = update_member(ident, seat["person"], {k: seat.get(k) for k in ("role", "attendance", "note")})
+    elif action == "revert":
+        raise Conflict("revert the original change again instead of reverting a revert")
+    else:
+        raise Conflict(f"a {action} cannot be reverted")
+
+    def logged(data: dict) -> Change:
+        change = mutate(data)
+        change.action = "revert"
+        change.after = {"reverts": entry_pk, **(change.after or {})} if isinstance(change.after, dict) else {"reverts": entry_pk}
+        return change
+
+    _, change = edit(session, slug, user, logged)
+    return change
+
+
+def history(session: Session, slug: str, limit: int = 200) -> list[AuditLogEntry]:
+    return list(
+        session.execute(
+            select(AuditLogEntry).where(AuditLogEntry.locality == slug).order_by(AuditLogEntry.pk.desc()).limit(limit)
+        ).scalars()
+    )

@@ -32,7 +32,8 @@ from . import __version__, store
 from .analysis_cache import AuditCache
 from .config import Settings, get_settings
 from .db import create_schema, make_engine, session_scope
-from .deps import SignInRequired
+from .deps import PageForbidden, SignInRequired
+from .routes.editing import FormExpired
 from .errors import Conflict, NotFound, UserError
 
 log = logging.getLogger("locmap")
@@ -191,6 +192,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def sign_in_first(_: Request, exc: SignInRequired):
         return RedirectResponse("/signin?" + urlencode({"next": exc.next_path}), status.HTTP_303_SEE_OTHER)
 
+    @app.exception_handler(FormExpired)
+    async def form_expired(request: Request, exc: FormExpired):
+        return error(request, status.HTTP_403_FORBIDDEN, "This form has expired or did not come from this site: reload the page and try again.")
+
+    @app.exception_handler(PageForbidden)
+    async def page_forbidden(request: Request, exc: PageForbidden):
+        return error(request, status.HTTP_403_FORBIDDEN, exc.detail)
+
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
         return error(request, status.HTTP_404_NOT_FOUND, str(exc))
@@ -237,16 +246,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    from .routes import analysis, auditlog, auth, entities, health, localities, pages, users
+    from .routes import analysis, auditlog, auth, editing, entities, health, history, localities, pages, users
 
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(localities.router)
     app.include_router(entities.router)
     app.include_router(analysis.router)
+    app.include_router(history.router)
     app.include_router(auditlog.router)
     app.include_router(users.router)
     app.include_router(pages.router)
+    app.include_router(editing.router)
     vendor_dir = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2"
 
     @app.get("/static/vendor/{name}", include_in_schema=False)

@@ -35,6 +35,23 @@ def load_locality(ref: str, engine_factory) -> LocalityDocument:
         return store.export_document(session, ref)
 
 
+def load_version(ref: str, engine_factory) -> tuple[LocalityDocument, str]:
+    """A locality file, a stored locality (``SLUG``) or one of its snapshots (``SLUG@N`` or ``SLUG@LABEL``).
+
+    Returns the document and a description of where it came from.
+    """
+    if not looks_like_path(ref) and "@" in ref:
+        slug, _, snap = ref.partition("@")
+        with session_scope(engine_factory()) as session:
+            snapshot = store.get_snapshot(session, slug, snap)
+            from models.validation import validate_data
+
+            when = snapshot.taken_at.strftime("%Y-%m-%d %H:%M")
+            return validate_data(snapshot.document), f"{slug} snapshot {snapshot.pk} '{snapshot.label}' ({when})"
+    document = load_locality(ref, engine_factory)
+    return document, ref if looks_like_path(ref) else f"{ref} (current)"
+
+
 def load_localities(refs: list[str], engine_factory) -> list[LocalityDocument]:
     documents = [load_locality(ref, engine_factory) for ref in refs]
     seen: dict[str, str] = {}

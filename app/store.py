@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session
 
 from models.document import LocalityDocument
-from models.tables import Agency, Group, GroupLink, Locality, Membership, Person, utcnow
+from models.tables import Agency, Group, GroupLink, Locality, Membership, Person, Snapshot, utcnow
 
 from .errors import Conflict, NotFound
 
@@ -328,3 +328,27 @@ def delete_locality(session: Session, slug: str) -> None:
     """Delete a locality and, through the foreign keys, everything in it."""
     locality = get_locality(session, slug)
     session.execute(delete(Locality).where(Locality.pk == locality.pk))
+
+
+def take_snapshot(session: Session, slug: str, label: str, user: str | None = None) -> Snapshot:
+    """Store a dated copy of a locality as it is now."""
+    locality = get_locality(session, slug)
+    document = export_document(session, slug)
+    snapshot = Snapshot(locality=slug, label=label, user=user, revision=locality.revision, document=document.to_data())
+    session.add(snapshot)
+    session.flush()
+    return snapshot
+
+
+def list_snapshots(session: Session, slug: str) -> list[Snapshot]:
+    return list(session.execute(select(Snapshot).where(Snapshot.locality == slug).order_by(Snapshot.pk)).scalars())
+
+
+def get_snapshot(session: Session, slug: str, ref: str) -> Snapshot:
+    """A snapshot of a locality by number or by label (the latest with that label)."""
+    query = select(Snapshot).where(Snapshot.locality == slug)
+    query = query.where(Snapshot.pk == int(ref)) if ref.isdigit() else query.where(Snapshot.label == ref).order_by(Snapshot.pk.desc())
+    snapshot = session.execute(query).scalars().first()
+    if snapshot is None:
+        raise NotFound(f"locality {slug!r} has no snapshot {ref!r}")
+    return snapshot

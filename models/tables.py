@@ -215,3 +215,15 @@ class AuditLogEntry(SQLModel, table=True):
     entity_id: str | None = Field(default=None, max_length=200, index=True)
     before: dict | None = Field(default=None, sa_column=Column(JSON))
     after: dict | None = Field(default=None, sa_column=Column(JSON))
+
+
+class Snapshot(SQLModel, table=True):
+    """A dated copy of a locality's document, for change over time."""
+
+    pk: int | None = Field(default=None, primary_key=True)
+    locality: str = Field(max_length=ID_MAX, index=True)
+    label: str = Field(max_length=NAME_MAX)
+    taken_at: datetime = Field(default_factory=utcnow)
+    user: str | None = Field(default=None, max_length=ID_MAX)
+    revision: int = 0
+    document: dict = Field(sa_column=Column(JSON, nullable=False))

@@ -21,6 +21,23 @@ THAME = "/api/localities/thame"
 READ = {"anonymous": 401, "viewer": 200, "editor": 200, "other_editor": 200, "admin": 200}
 ADMIN_ONLY = {"anonymous": 401, "viewer": 403, "editor": 403, "other_editor": 403, "admin": 200}
 PAGE = {"anonymous": 303, "viewer": 200, "editor": 200, "other_editor": 200, "admin": 200}
+
+
+def page_editor(ok: int) -> dict:
+    return {"anonymous": 303, "viewer": 403, "editor": ok, "other_editor": 403, "admin": ok}
+
+
+def latest_change(client, headers) -> str:
+    entry = client.get(f"{THAME}/history", headers=headers).json()[0]
+    return f"{THAME}/history/{entry['id']}/revert"
+
+
+def latest_change_page(client, headers) -> str:
+    return latest_change(client, headers).replace("/api/localities", "/localities")
+
+
+TOUCH = ("PATCH", f"{THAME}/groups/thame-network", {"venue": "Lord Williams's"})
+GROUP_PAGE_MEMBERS = "/localities/thame/groups/thame-partnership-heads/members"
 PUBLIC = {r: 200 for r in ROLES}
 
 
@@ -42,6 +59,10 @@ class Case:
     params: dict = field(default_factory=dict)
     #: Run (as admin) before each role's request, so every role meets the same state.
     prepare: list[tuple[str, str, object]] = field(default_factory=list)
+    #: A form body, for page forms.
+    form: dict | None = None
+    #: Computes the path after ``prepare`` (for ids made by it).
+    dynamic_path: Callable | None = None
 
 
 NEW_AGENCY = {"id": "authz-agency", "name": "Authz agency", "sector": "other"}
@@ -126,6 +147,30 @@ CASES = [
     Case("POST", "/signin", "/signin", {r: 401 for r in ROLES}, None),
     Case("POST", "/signout", "/signout", {r: 303 for r in ROLES}),
     Case("GET", "/static/vendor/{name}", "/static/vendor/vis-network.min.js", PUBLIC),
+    # History, snapshots and diffs.
+    Case("GET", "/api/localities/{slug}/history", f"{THAME}/history", editor_only(200), prepare=[TOUCH]),
+    Case("POST", "/api/localities/{slug}/history/{entry_id}/revert", "", editor_only(201), prepare=[TOUCH], dynamic_path=latest_change),
+    Case("GET", "/api/localities/{slug}/snapshots", f"{THAME}/snapshots", READ),
+    Case("POST", "/api/localities/{slug}/snapshots", f"{THAME}/snapshots", editor_only(201), lambda r: {"label": f"by {r}"}),
+    Case("GET", "/api/localities/{slug}/snapshots/{snapshot_id}", f"{THAME}/snapshots/1", READ, prepare=[("POST", f"{THAME}/snapshots", {"label": "x"})]),
+    Case("GET", "/api/localities/{slug}/diff", f"{THAME}/diff", READ, params={"from": "1"}, prepare=[("POST", f"{THAME}/snapshots", {"label": "x"})]),
+    # Editing pages (bearer clients need no CSRF token; browsers do, see test_editing.py).
+    Case("GET", "/localities/{slug}/edit", "/localities/thame/edit", page_editor(200)),
+    Case("GET", "/localities/{slug}/edit/{kind}/new", "/localities/thame/edit/group/new", page_editor(200)),
+    Case("GET", "/localities/{slug}/edit/{kind}/{ident}", "/localities/thame/edit/group/thame-network", page_editor(200)),
+    Case("POST", "/localities/{slug}/edit/{kind}/new", "/localities/thame/edit/agency/new", page_editor(303),
+         form={"id": "authz-agency", "name": "Authz agency", "sector": "other"}, prepare=[("DELETE", f"{THAME}/agencies/authz-agency", None)]),
+    Case("POST", "/localities/{slug}/edit/{kind}/{ident}", "/localities/thame/edit/agency/authz-agency", page_editor(303),
+         form={"name": "Renamed", "sector": "other"}, prepare=[("POST", f"{THAME}/agencies", NEW_AGENCY)]),
+    Case("POST", "/localities/{slug}/edit/{kind}/{ident}/delete", "/localities/thame/edit/agency/authz-agency/delete", page_editor(303),
+         form={}, prepare=[("POST", f"{THAME}/agencies", NEW_AGENCY)]),
+    Case("POST", "/localities/{slug}/groups/{group_id}/members", GROUP_PAGE_MEMBERS, page_editor(303),
+         form={"person": "school-nurse", "role": "member"}, prepare=[("DELETE", f"{MEMBERS}/school-nurse", None)]),
+    Case("POST", "/localities/{slug}/groups/{group_id}/members/{person_id}/remove", f"{GROUP_PAGE_MEMBERS}/school-nurse/remove",
+         page_editor(303), form={}, prepare=[("POST", MEMBERS, {"person": "school-nurse"})]),
+    Case("GET", "/localities/{slug}/history", "/localities/thame/history", page_editor(200)),
+    Case("POST", "/localities/{slug}/history/{entry_id}/revert", "", page_editor(303), form={}, prepare=[TOUCH], dynamic_path=latest_change_page),
+    Case("POST", "/localities/{slug}/snapshots", "/localities/thame/snapshots", page_editor(303), form={"label": "page snapshot"}),
 ]
 
 PUBLIC_ROUTES = {
@@ -192,11 +237,14 @@ def test_authorisation_matrix(service, case):
         if body == "THAME_EXPORT":
             body = thame_export
         kwargs = {"json": body} if body is not None else {}
+        if case.form is not None:
+            kwargs = {"data": case.form}
+        path = case.dynamic_path(client, admin) if case.dynamic_path else case.path
         if case.route in ("/auth/login-form", "/signin") and case.method == "POST":
             kwargs = {"data": {"name": "ed", "password": "not it"}}
         client.cookies.clear()
         response = client.request(
-            case.method, case.path, headers=auth(tokens, role), params=case.params, follow_redirects=False, **kwargs
+            case.method, path, headers=auth(tokens, role), params=case.params, follow_redirects=False, **kwargs
         )
         observed[role] = response.status_code
     assert observed == case.expected

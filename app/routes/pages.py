@@ -13,15 +13,21 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+import dataclasses
+
+from analysis.audit import audit
 from analysis.charts import DIMENSION_LABELS
 from analysis.compare import KEY_METRICS, comparison
 from analysis.graphs import build_graphs
 from analysis.load import meeting_loads
 from analysis.profile import DIMENSIONS, LEVEL_WORDS
 from analysis.settings import DEFAULT_SETTINGS
-from models.vocab import MEETINGS_PER_YEAR
+from models.tables import Snapshot
+from models.validation import validate_data
+from models.vocab import MEETINGS_PER_YEAR, MemberRole
 
 from .. import store
+from ..errors import NotFound
 from ..deps import SESSION_COOKIE, PageReader, PrincipalDep, SessionDep, SettingsDep
 from ..report import METRIC_LABELS
 from ..security import authenticate, issue_token, revoke_token
@@ -60,6 +66,12 @@ def words(value) -> str:
 
 TEMPLATES.env.filters["words"] = words
 TEMPLATES.env.globals.update(TYPE_WORDS=TYPE_WORDS, LEVEL_WORDS=LEVEL_WORDS, DIMENSION_LABELS=DIMENSION_LABELS)
+
+
+def csrf_token(request: Request) -> str:
+    from .editing import csrf_token as token
+
+    return token(request)
 
 
 def render(request: Request, principal, template: str, status_code: int = 200, **context) -> HTMLResponse:
@@ -227,6 +239,11 @@ def group_page(slug: str, group_id: str, request: Request, principal: PageReader
         frequency=frequency(group),
         hours_per_year=hours,
         school=agencies.get(group.school) if group.school else None,
+        may_edit=bool(principal and principal.may_edit(slug)),
+        csrf=csrf_token(request),
+        candidates=[p for p in document.people if all(m.person != p.id for m in group.members)],
+        roles=[r.value for r in MemberRole],
+        member_error=request.query_params.get("error"),
     )
 
 
@@ -329,20 +346,38 @@ def compare_page(
     principal: PageReader,
     session: SessionDep,
     locality: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006
+    snapshot: Annotated[list[int], Query(max_length=20, description="Snapshots to set beside the localities.")] = [],  # noqa: B006
 ):
     summaries = store.list_localities(session)
     known = {s.id for s in summaries}
-    chosen = [slug for slug in dict.fromkeys(locality) if slug in known] or [s.id for s in summaries]
+    chosen = [slug for slug in dict.fromkeys(locality) if slug in known] or ([] if snapshot else [s.id for s in summaries])
     pairs = [cached_audit(request, session, slug) for slug in chosen]
-    data = comparison([a for _, a in pairs])
     names = {d.locality.id: d.locality.name for d, _ in pairs}
+    for number in dict.fromkeys(snapshot):
+        taken = session.get(Snapshot, number)
+        if taken is None:
+            raise NotFound(f"no snapshot {number}")
+        key = f"{taken.locality}@{taken.pk}"
+        earlier = audit(validate_data(taken.document), DEFAULT_SETTINGS)
+        pairs.append((None, dataclasses.replace(earlier, locality=key)))
+        names[key] = f"{names.get(taken.locality, taken.locality)} at '{taken.label}' ({taken.taken_at:%Y-%m-%d})"
+        if taken.locality not in chosen:
+            chosen.append(taken.locality)
+            pairs.insert(len(chosen) - 1, cached_audit(request, session, taken.locality))
+            names[taken.locality] = pairs[len(chosen) - 1][0].locality.name
+    columns = [a.locality for _, a in pairs]
+    data = comparison([a for _, a in pairs])
     chart = "/api/compare/chart.png?" + urlencode([("locality", slug) for slug in chosen])
+    snapshots = [s for slug in known for s in store.list_snapshots(session, slug)]
     return render(
         request,
         principal,
         "compare.html",
         summaries=summaries,
-        chosen=chosen,
+        chosen=columns,
+        picked=chosen,
+        snapshots=snapshots,
+        picked_snapshots=list(snapshot),
         data=data,
         names=names,
         chart=chart,
