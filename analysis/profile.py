@@ -85,6 +85,8 @@ def links_to_centre(ctx: "AuditContext") -> dict:
         return level(1, f"'{name}' links to {ctx.names(link.centres)}{weak}.")
     if link.by_member:
         return level(1, f"'{name}' shares {len(link.by_member)} member(s) with {ctx.names(link.centres)} but has no formal link.")
+    if link.via_groups:
+        return level(1, f"'{name}' reaches {ctx.names(link.centres)} through {ctx.names(link.via_groups)}, on which someone from the centre sits.")
     if link.weak_members:
         return level(0.5, f"'{name}' meets {ctx.names(link.centres)} only through member(s) attending under half the meetings.")
     if link.others:

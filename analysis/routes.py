@@ -266,12 +266,14 @@ class CentreLink:
     by_member: tuple[str, ...]
     #: Shared members who attend under half the meetings of either group.
     weak_members: tuple[str, ...]
+    #: Groups the principal group reaches by upward links, whose members sit on the centre.
+    via_groups: tuple[str, ...]
     #: Local groups (other than the principal one) with a route to the centre.
     others: tuple[str, ...]
 
     @property
     def linked(self) -> bool:
-        return bool(self.by_link or self.by_member or self.weak_members)
+        return bool(self.by_link or self.by_member or self.weak_members or self.via_groups)
 
 
 def centre_link(graphs: LocalityGraphs, principal: str | None) -> CentreLink:
@@ -288,11 +290,13 @@ def centre_link(graphs: LocalityGraphs, principal: str | None) -> CentreLink:
     with LA wide strategic decision making groups").  A shared member who
     attends under half the meetings of either group is a weak link: in
     Abingdon "the LA leads changed a number of times over the year, leaving
-    the group rather unsupported" (Appendix 2c).
+    the group rather unsupported" (Appendix 2c).  The principal group also
+    reaches the centre through another local group it feeds or reports to
+    (directly or in steps) on which someone from the centre sits.
     """
     centres = tuple(g for g in graphs.groups if graphs.is_centre(g))
     if not centres:
-        return CentreLink(principal, (), (), (), (), ())
+        return CentreLink(principal, (), (), (), (), (), ())
     reach = reachable_sets(graphs.link_view(UPWARD_KINDS))
     centre_people = {p for c in centres for p in graphs.members_of[c]}
     by_link: tuple[str, ...] = ()
@@ -307,10 +311,17 @@ def centre_link(graphs: LocalityGraphs, principal: str | None) -> CentreLink:
 
     by_member = tuple(p for p in shared if steady(p))
     weak = tuple(p for p in shared if not steady(p))
+    via: tuple[str, ...] = ()
+    if principal is not None:
+        via = tuple(
+            g
+            for g in graphs.local_groups
+            if g in reach[principal] and any(p in centre_people for p in graphs.members_of[g])
+        )
     others = tuple(
         g
         for g in graphs.local_groups
         if g != principal
         and (any(c in reach[g] for c in centres) or any(p in centre_people for p in graphs.members_of[g]))
     )
-    return CentreLink(principal, centres, by_link, by_member, weak, others)
+    return CentreLink(principal, centres, by_link, by_member, weak, via, others)

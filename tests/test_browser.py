@@ -220,3 +220,89 @@ def test_screenshots_for_review(server, page, tmp_path_factory):
             wait_for_map(page)
         page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
         assert (folder / f"{name}.png").stat().st_size > 10_000
+
+
+def sign_in(page, base, name="ed", password="correct horse battery"):
+    page.goto(base + "/signin")
+    page.fill("#name", name)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def test_an_editor_adds_a_group_a_member_and_a_link_sees_the_change_and_reverts_it(server, page):
+    base, _ = server
+    sign_in(page, base)
+    page.goto(base + "/localities/thame")
+    wait_for_map(page)
+    nodes_before = int(page.locator("[data-locmap-map]").get_attribute("data-total-nodes"))
+    assert "NO_LINK_TO_CENTRE" in page.locator("#findings").inner_text()
+
+    # Add a group.
+    page.get_by_role("link", name="Edit this locality").click()
+    page.get_by_role("link", name="Add a group").click()
+    page.fill("#f-id", "thame-forum")
+    page.fill("#f-name", "Thame children's forum")
+    page.select_option("#f-type", "forum")
+    page.select_option("#f-membership", "open")
+    page.select_option("#f-meets", "half_termly")
+    page.fill("#f-hours", "1.5")
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(base + "/localities/thame/groups/thame-forum")
+    assert page.locator("h1").inner_text() == "Thame children's forum"
+
+    # Add a member: the county officer, who also sits on the county steering group.
+    page.select_option("#add-person", "la-county-officer")
+    page.select_option("#add-role", "chair")
+    page.get_by_role("button", name="Add member").click()
+    page.wait_for_url("**/groups/thame-forum#members")
+    assert "County ISS lead officer" in page.locator("#members").inner_text()
+
+    # Link it: the Network feeds issues to the forum.
+    page.goto(base + "/localities/thame/edit/link/new")
+    page.select_option("#f-from", "thame-network")
+    page.select_option("#f-kind", "feeds_issues_to")
+    page.select_option("#f-to", "thame-forum")
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(base + "/localities/thame/groups/thame-network")
+    assert "Thame children's forum" in page.locator("#links").inner_text()
+
+    # The map and the audit change.
+    page.goto(base + "/localities/thame")
+    wait_for_map(page)
+    assert int(page.locator("[data-locmap-map]").get_attribute("data-total-nodes")) == nodes_before + 1
+    findings = page.locator("#findings").inner_text()
+    assert "NO_LINK_TO_CENTRE" not in findings  # the forum reaches the centre through its chair
+
+    # Revert the newest change (the link), and the one before (the member): the finding returns.
+    page.goto(base + "/localities/thame/history")
+    rows = page.locator("#history tbody tr")
+    assert "create" in rows.nth(0).inner_text() and "link" in rows.nth(0).inner_text()
+    rows.nth(0).get_by_role("button", name="Revert").click()
+    page.wait_for_url(base + "/localities/thame/history")
+    member_row = page.locator("#history tbody tr").nth(2)  # newest first: revert, link, member, group
+    assert "add member" in member_row.inner_text()
+    member_row.get_by_role("button", name="Revert").click()
+    page.wait_for_url(base + "/localities/thame/history")
+    assert page.locator("#history tbody tr").nth(0).locator("td").nth(2).inner_text() == "revert"
+    page.goto(base + "/localities/thame")
+    wait_for_map(page)
+    assert "NO_LINK_TO_CENTRE" in page.locator("#findings").inner_text()
+    page.goto(base + "/localities/thame/groups/thame-network")
+    assert "Thame children's forum" not in page.locator("#links").inner_text()
+
+
+def test_validation_errors_appear_next_to_the_field(server, page):
+    base, _ = server
+    sign_in(page, base)
+    page.goto(base + "/localities/thame/edit/person/new")
+    page.fill("#f-id", "Not An Id")
+    page.fill("#f-hours_per_week", "lots")
+    page.click("form.form button[type=submit]")
+    assert page.locator("#e-id").is_visible() and page.locator("#e-name").inner_text() == "Required."
+    assert page.locator("#e-hours_per_week").inner_text() == "Not a number: 'lots'."
+    assert page.locator("#f-id").input_value() == "Not An Id"
+    # The re-shown form answers 422 (Unprocessable Entity), which Chromium logs; nothing else may.
+    expected = "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+    assert page.watch.errors == [expected]
+    page.watch.errors.clear()
