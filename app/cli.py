@@ -24,7 +24,7 @@ from analysis.audit import audit as run_audit
 from analysis.settings import AuditSettings
 from analysis.whatif import apply_patch, what_if
 from models.document import json_schema
-from models.validation import DocumentError, dump_document, load_path, parse_text
+from models.validation import DocumentError, Problem, load_path, parse_text
 
 from . import __version__
 from .config import get_settings
@@ -115,7 +115,8 @@ def validate(
 @cli.command("import")
 def import_(
     paths: Annotated[
-        Optional[list[Path]], typer.Argument(help="locmap/1 files to store.", show_default=False, metavar="[PATH...]")
+        Optional[list[Path]],
+        typer.Argument(help="locmap/1 files (.yaml, .json) or spreadsheets (.xlsx, .zip of CSVs).", show_default=False, metavar="[PATH...]"),
     ] = None,
     samples: Annotated[
         bool, typer.Option("--samples", help="Also import the six Oxfordshire sample localities.")
@@ -127,6 +128,8 @@ def import_(
     Nothing is written unless every file is valid.  Re-importing a locality
     replaces the stored one.
     """
+    from .exchange import read
+
     paths = list(paths or [])
     if samples:
         paths += sample_paths()
@@ -135,7 +138,14 @@ def import_(
     documents, problems = [], 0
     for path in paths:
         try:
-            documents.append((path, load_path(path)))
+            if path.suffix.lower() in (".xlsx", ".zip"):
+                try:
+                    content = path.read_bytes()
+                except OSError as exc:
+                    raise DocumentError([Problem("", f"cannot read: {exc.strerror}")], str(path)) from None
+                documents.append((path, read(content, path.suffix, str(path))))
+            else:
+                documents.append((path, load_path(path)))
         except DocumentError as exc:
             problems += 1
             _report_document_error(exc)
@@ -165,20 +175,65 @@ def import_(
 def export(
     slug: Annotated[str, typer.Argument(help="Id of a stored locality.", show_default=False)],
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="File to write; .yaml, .yml or .json.", show_default=False)
+        Path,
+        typer.Option(
+            "-o", "--output", help="File to write: .yaml, .json, .xlsx, .zip (CSV files), .gexf or .graphml.", show_default=False
+        ),
     ],
+    fmt: Annotated[
+        Optional[str],
+        typer.Option("--format", help="yaml, json, xlsx, zip, gexf, graphml or kumu (default: from the file's extension)."),
+    ] = None,
+    pseudonymise: Annotated[
+        bool, typer.Option("--pseudonymise", help="Replace people's names and ids with keyed pseudonyms; drop free text.")
+    ] = False,
+    key_file: Annotated[
+        Optional[Path], typer.Option("--key-file", metavar="K", help="Secret key for --pseudonymise (make one with locmap keygen).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Write a stored locality as a locmap/1 file."""
-    suffix = output.suffix.lower()
-    if suffix not in (".yaml", ".yml", ".json"):
-        raise UserError(f"{output}: unsupported extension {output.suffix or '(none)'!r}; use .yaml, .yml or .json")
+    """Write a stored locality as a locmap/1 file, a spreadsheet, or a graph for Gephi, Cytoscape or Kumu."""
+    from .exchange import format_for, render
+
+    chosen = format_for(output.suffix, fmt)
+    key = None
+    if pseudonymise or key_file is not None:
+        if not (pseudonymise and key_file is not None):
+            raise UserError("--pseudonymise and --key-file go together")
+        from .pseudonym import load_key
+
+        try:
+            key = load_key(key_file)
+        except (ValueError, OSError) as exc:
+            raise UserError(f"{key_file}: {exc}") from None
     engine = open_engine(db)
     with session_scope(engine) as session:
         document = store.export_document(session, slug)
-    text = dump_document(document, suffix)
-    _write_atomically(output, text)
-    out.print(f"exported {slug} to {output}", markup=False)
+    if key is not None:
+        from .pseudonym import pseudonymise as apply
+
+        document = apply(document, key)
+    _write_atomically(output, render(document, chosen))
+    note = " (pseudonymised)" if key is not None else ""
+    out.print(f"exported {slug} to {output} as {chosen}{note}", markup=False)
+
+
+@cli.command()
+def keygen(
+    output: Annotated[Path, typer.Argument(help="Where to write the new key.", metavar="KEY_FILE")],
+) -> None:
+    """Make a secret key for pseudonymised exports (keep it; the same key gives the same pseudonyms)."""
+    from .pseudonym import new_key
+
+    if output.exists():
+        raise UserError(f"{output} already exists: a key is never overwritten")
+    try:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(new_key())
+    except OSError as exc:
+        raise UserError(f"cannot write {output}: {exc.strerror}") from None
+    out.print(f"wrote a new key to {output} (readable only by you)", markup=False)
 
 
 @cli.command("list")

@@ -268,6 +268,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         media = "text/javascript" if name.endswith(".js") else "text/css"
         return FileResponse(vendor_dir / VENDOR_FILES[name], media_type=media, headers={"Cache-Control": "public, max-age=86400"})
 
+    @app.get("/static/template.xlsx", include_in_schema=False)
+    def spreadsheet_template():
+        """The spreadsheet template co-ordinators fill in (sample_localities/template.xlsx)."""
+        from .samples import samples_dir
+
+        return FileResponse(
+            samples_dir() / "template.xlsx",
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename="locmap-template.xlsx",
+        )
+
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -15,7 +15,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from app.deps import ACCESS_DEPENDENCIES
-from tests.conftest import MINIMAL, ROLES, auth
+from tests.conftest import MINIMAL, ROLES, SAMPLES_DIR, auth
 
 THAME = "/api/localities/thame"
 READ = {"anonymous": 401, "viewer": 200, "editor": 200, "other_editor": 200, "admin": 200}
@@ -63,6 +63,9 @@ class Case:
     form: dict | None = None
     #: Computes the path after ``prepare`` (for ids made by it).
     dynamic_path: Callable | None = None
+    #: Raw body bytes, or files for a multipart form.
+    content: bytes | None = None
+    files: dict | None = None
 
 
 NEW_AGENCY = {"id": "authz-agency", "name": "Authz agency", "sector": "other"}
@@ -171,9 +174,18 @@ CASES = [
     Case("GET", "/localities/{slug}/history", "/localities/thame/history", page_editor(200)),
     Case("POST", "/localities/{slug}/history/{entry_id}/revert", "", page_editor(303), form={}, prepare=[TOUCH], dynamic_path=latest_change_page),
     Case("POST", "/localities/{slug}/snapshots", "/localities/thame/snapshots", page_editor(303), form={"label": "page snapshot"}),
+    # Files in and out.
+    Case("GET", "/api/localities/{slug}/download/{fmt}", f"{THAME}/download/xlsx", READ),
+    Case("POST", "/api/localities/import", "/api/localities/import", {**editor_only(200), "viewer": 403}, params={"format": "yaml"},
+         content=(SAMPLES_DIR / "thame.yaml").read_bytes()),
+    Case("GET", "/upload", "/upload", PAGE),
+    Case("POST", "/upload", "/upload", {"anonymous": 303, "viewer": 403, "editor": 303, "other_editor": 403, "admin": 303},
+         form={}, files={"file": ("thame.yaml", (SAMPLES_DIR / "thame.yaml").read_bytes())}),
+    Case("GET", "/static/template.xlsx", "/static/template.xlsx", PUBLIC),
 ]
 
 PUBLIC_ROUTES = {
+    ("GET", "/static/template.xlsx"),
     ("GET", "/health"),
     ("POST", "/auth/login"),
     ("POST", "/auth/login-form"),
@@ -239,6 +251,10 @@ def test_authorisation_matrix(service, case):
         kwargs = {"json": body} if body is not None else {}
         if case.form is not None:
             kwargs = {"data": case.form}
+        if case.files is not None:
+            kwargs["files"] = case.files
+        if case.content is not None:
+            kwargs = {"content": case.content}
         path = case.dynamic_path(client, admin) if case.dynamic_path else case.path
         if case.route in ("/auth/login-form", "/signin") and case.method == "POST":
             kwargs = {"data": {"name": "ed", "password": "not it"}}

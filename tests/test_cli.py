@@ -112,7 +112,7 @@ def test_database_url_from_the_environment(capsys, monkeypatch, tmp_path, good_f
 def test_clear_errors_without_tracebacks(capsys, tmp_path, db_url):
     cases = [
         (["export", "nowhere", "-o", str(tmp_path / "x.yaml"), "--db", db_url], "no locality 'nowhere' is stored"),
-        (["export", "nowhere", "-o", str(tmp_path / "x.txt"), "--db", db_url], "unsupported extension '.txt'"),
+        (["export", "nowhere", "-o", str(tmp_path / "x.txt"), "--db", db_url], "cannot tell the format from '.txt'"),
         (["list", "--db", "nosuchdb://x"], "cannot use database URL"),
         (["list", "--db", "not a url"], "invalid database URL"),
         (["validate", str(tmp_path / "missing.yaml")], "no such file"),

@@ -21,7 +21,7 @@ from models import vocab
 from models.validation import DocumentError
 
 from .. import edits, store
-from ..deps import SESSION_COOKIE, PageEditor, SessionDep
+from ..deps import SESSION_COOKIE, PageEditor, PageReader, SessionDep
 from ..errors import Conflict, NotFound
 from .pages import TYPE_WORDS, render
 
@@ -223,6 +223,8 @@ def _save(request, principal, session, slug, kind, ident, form) -> HTMLResponse 
         return _entry_form(request, principal, session, slug, kind, ident, values, errors, 422)
     entry = model.model_validate(row)
     data = entry.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if kind == "group" and not creating:
+        data.pop("members", None)  # the form edits the group, not its seats: keep them
     mutate = edits.create_entry(kind, data) if creating else edits.replace_entry(kind, ident, data)
     try:
         edits.edit(session, slug, principal.name, mutate)
@@ -378,3 +380,41 @@ def summarise(entry) -> str:
         seat = (entry.after or entry.before or {}).get("member", {})
         return f"{what}: {entry.action.replace('_', ' ')} {seat.get('person', '')}"
     return what
+
+
+# ---------------------------------------------------------------- upload
+
+
+@router.get("/upload", response_class=HTMLResponse)
+def upload_form(request: Request, principal: PageReader):
+    return render(request, principal, "upload.html", csrf=csrf_token(request), problems=None)
+
+
+@router.post("/upload", response_class=HTMLResponse)
+async def upload(request: Request, principal: PageReader):
+    from starlette.datastructures import UploadFile
+
+    from ..exchange import INPUT_SUFFIXES, read
+    from .localities import store_upload
+
+    form = await checked_form(request)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return render(request, principal, "upload.html", 400, csrf=csrf_token(request), problems=[("file", "Choose a file to upload.")])
+    name = upload.filename
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix not in INPUT_SUFFIXES:
+        problems = [("file", f"{name}: use a spreadsheet (.xlsx, or .zip of CSV files) or a locmap/1 file (.yaml, .json).")]
+        return render(request, principal, "upload.html", 400, csrf=csrf_token(request), problems=problems)
+    content = await upload.read()
+    try:
+        document = read(content, suffix, name)
+    except DocumentError as exc:
+        problems = [(p.loc, p.msg) for p in exc.problems]
+        return render(request, principal, "upload.html", 422, csrf=csrf_token(request), problems=problems, filename=name)
+
+    def work(session):
+        store_upload(session, principal, document, request.app.state.audit_cache)
+        return _redirect(f"/localities/{quote(document.locality.id)}")
+
+    return await _run(request, work)

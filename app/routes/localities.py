@@ -2,9 +2,9 @@
 
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from models.document import LocalityDocument
 from models.schemas import LocalityPublic, LocalitySummary
@@ -119,3 +119,87 @@ def delete_locality(slug: str, principal: Admin, session: SessionDep, request: R
 def export_locality(slug: str, _: Reader, session: SessionDep) -> dict:
     """The locality as a ``locmap/1`` document; importing it gives the same locality."""
     return store.export_document(session, slug).to_data()
+
+
+# ---------------------------------------------------------------- other formats
+
+DOWNLOADS = Literal["yaml", "json", "xlsx", "zip", "gexf", "graphml", "kumu"]
+UPLOADS = Literal["yaml", "json", "xlsx", "zip"]
+
+
+@router.get("/{slug}/download/{fmt}", response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
+def download(slug: str, fmt: DOWNLOADS, _: Reader, session: SessionDep) -> Response:
+    """The locality as a file: locmap/1 YAML or JSON, XLSX, a zip of CSVs, GEXF, GraphML or Kumu JSON."""
+    from ..exchange import OUTPUTS, render
+
+    document = store.export_document(session, slug)
+    suffix, media = OUTPUTS[fmt]
+    name = f"{slug}-kumu{suffix}" if fmt == "kumu" else f"{slug}{suffix}"
+    return Response(render(document, fmt), media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def store_upload(session, principal, document: LocalityDocument, cache) -> tuple[LocalityPublic, bool]:
+    """Create or replace a locality from an uploaded document, if the user may."""
+    from fastapi import HTTPException
+
+    slug = document.locality.id
+    exists = store.locality_exists(session, slug)
+    if exists and not principal.may_edit(slug):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"you may not change locality {slug!r}")
+    if not exists and principal.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"only an admin may add a new locality ({slug!r})")
+    if exists:
+        store.lock_locality(session, slug)
+        before = store.export_document(session, slug).to_data()
+        store.import_document(session, document)
+        log(session, principal.name, slug, Change("replace", "locality", slug, before, document.to_data()))
+    else:
+        store.import_document(session, document, replace=False)
+        log(session, principal.name, slug, Change("create", "locality", slug, None, document.to_data()))
+    session.commit()
+    cache.forget(slug)
+    return locality_public(session, slug), not exists
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+@router.post("/import", response_model=LocalityPublic, openapi_extra=UPLOAD_BODY, status_code=status.HTTP_200_OK)
+def import_file(
+    principal: Reader,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    fmt: Annotated[UPLOADS, Query(alias="format", description="The body's format.")],
+    body: Annotated[bytes, Depends(raw_body)],
+) -> LocalityPublic:
+    """Create or replace a locality from a file (YAML, JSON, XLSX or a zip of CSVs), all or nothing.
+
+    Problems are listed as ``{loc, msg}``, where ``loc`` names the sheet, row
+    and column for spreadsheets.  Editors may replace their localities; only
+    admins may add new ones.
+    """
+    from ..exchange import read
+
+    if principal.user is None:
+        from fastapi import HTTPException
+
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in to import", headers={"WWW-Authenticate": "Bearer"})
+    if not body:
+        raise UserError("empty body: send the file's bytes")
+    document = read(body, f".{fmt}", "upload")
+    public, created = store_upload(session, principal, document, request.app.state.audit_cache)
+    if created:
+        response.status_code = status.HTTP_201_CREATED
+    return public
