@@ -21,6 +21,7 @@ class AuditCache:
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
+        self.stamps = VersionStamps()
 
     def get_or_compute(self, key: tuple, compute: Callable[[], Any]) -> Any:
         with self._lock:
@@ -37,7 +38,52 @@ class AuditCache:
                 self._items.popitem(last=False)
         return value
 
+    def peek(self, key: tuple) -> Any:
+        """The cached value for a key, or None, without computing it."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key]
+        return None
+
     def forget(self, slug: str) -> None:
         with self._lock:
             for key in [k for k in self._items if k[0] == slug]:
                 del self._items[key]
+        self.stamps.forget(slug)
+        self.stamps.forget("*list*")
+
+
+class VersionStamps:
+    """Recently read versions of things (a locality's revision, the list's version).
+
+    A cached answer is keyed by the version it was computed from.  Checking
+    the version costs a database query; to keep a cached audit cheap under
+    load, a version read within the last ``ttl`` seconds is reused.  Writes
+    in this process forget the stamp at once (:meth:`forget`); a write made
+    by another worker process is seen within ``ttl`` seconds.
+    """
+
+    def __init__(self, ttl: float = 1.0):
+        self.ttl = ttl
+        self._stamps: dict[Hashable, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, now: float):
+        with self._lock:
+            entry = self._stamps.get(key)
+        if entry is not None and now - entry[0] < self.ttl:
+            return entry[1]
+        return None
+
+    def put(self, key: Hashable, now: float, value) -> None:
+        with self._lock:
+            self._stamps[key] = (now, value)
+
+    def forget(self, key: Hashable | None = None) -> None:
+        with self._lock:
+            if key is None:
+                self._stamps.clear()
+            else:
+                self._stamps.pop(key, None)

@@ -529,21 +529,47 @@ def diff(
             out.print(f"  {dim}: {change['before']} → {change['after']}", markup=False)
 
 
+@cli.command()
+def synth(
+    scale: Annotated[str, typer.Option("--scale", help="locality (one file), county or national (a folder of locality files).")],
+    seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same data.")] = 1,
+    output: Annotated[Path, typer.Option("-o", "--output", help="A .yaml/.json file (locality) or a folder (county, national).", show_default=False)] = Path("synthetic"),
+) -> None:
+    """Make realistic synthetic localities for tests and benchmarks, with planted defects."""
+    from .synth import SCALES, write
+
+    if scale not in SCALES:
+        raise UserError(f"--scale {scale!r}: use one of {', '.join(SCALES)}")
+    if scale == "locality" and output.suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise UserError(f"{output}: a locality is one file; use a .yaml or .json name")
+    if scale != "locality" and output.exists() and not output.is_dir():
+        raise UserError(f"{output} exists and is not a folder")
+    paths = write(scale, seed, output)
+    out.print(f"wrote {len(paths)} file(s) of synthetic {scale} data (seed {seed}) to {output}", markup=False)
+
+
 @cli.command("map")
 def map_(
     locality: Annotated[str, typer.Argument(help="A locality file, or the id of a stored locality.", metavar="PATH_OR_SLUG")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.", show_default=False)],
     view: Annotated[str, typer.Option("--view", help="people (who meets where) or groups (groups and their links).")] = "people",
+    aggregate: Annotated[
+        Optional[str], typer.Option("--aggregate", help="kind or agency: summarise a locality too big to draw node by node.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Write a standalone, single-file interactive map that opens offline."""
-    from .mapview import VIEWS, standalone_map_html
+    from .mapview import AGGREGATIONS, VIEWS, aggregate_document, standalone_map_html
 
     if view not in VIEWS:
         raise UserError(f"--view {view!r}: use one of {', '.join(VIEWS)}")
+    if aggregate is not None and aggregate not in AGGREGATIONS:
+        raise UserError(f"--aggregate {aggregate!r}: use one of {', '.join(AGGREGATIONS)}")
     if output.suffix.lower() not in (".html", ".htm"):
         raise UserError(f"{output}: the map is an HTML file; use a .html name")
     document = load_locality(locality, _engine_factory(db))
+    if aggregate is not None:
+        document, view = aggregate_document(document, aggregate), "groups"
     _write_atomically(output, standalone_map_html(document, view))
     out.print(f"wrote {output} ({view} view of {document.locality.name}); open it in any browser, offline", markup=False)
 
@@ -587,6 +613,54 @@ def serve(
         from .main import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+db_cli = typer.Typer(help="Manage the database.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+
+@db_cli.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Apply the database migrations (also done on every start of locmap serve)."""
+    from .migrate import upgrade
+
+    settings = get_settings()
+    engine = make_engine(database_url(db), busy_timeout=settings.sqlite_busy_timeout)
+    before, after = upgrade(engine)
+    engine.dispose()
+    if before == after:
+        out.print(f"the database is up to date (revision {after})", markup=False)
+    else:
+        out.print(f"upgraded the database from {before or 'empty'} to {after}", markup=False)
+
+
+@cli.command("backup")
+def backup_(
+    output: Annotated[Path, typer.Option("-o", "--output", help="FILE.db (SQLite copy) or FILE.json.gz (any database).", show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Write a consistent backup, safe while the service runs."""
+    from .backup import backup
+
+    engine = open_engine(db)
+    counts = backup(engine, output)
+    engine.dispose()
+    out.print(f"backed up {counts.get('locality', 0)} localities ({sum(counts.values())} rows) to {output}", markup=False)
+
+
+@cli.command("restore")
+def restore_(
+    source: Annotated[Path, typer.Argument(help="A backup made by locmap backup.", metavar="FILE")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the contents of a database that is not empty.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Restore a backup into a database (empty unless --force), then check its integrity."""
+    from .backup import restore
+
+    engine = open_engine(db)
+    counts = restore(engine, source, force=force)
+    engine.dispose()
+    out.print(f"restored {counts.get('locality', 0)} localities ({sum(counts.values())} rows); integrity checked", markup=False)
 
 
 user_cli = typer.Typer(help="Manage the service's users.", no_args_is_help=True)

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     #: Largest page of a list endpoint.
     max_page_size: int = 200
+    #: Failed sign-ins allowed per name and client address within the window, then 429.
+    signin_attempts: int = 5
+    #: Seconds over which failed sign-ins are counted.
+    signin_window: float = 900.0
+    #: Origins allowed to call the API from other sites (CORS), comma-separated; none by default.
+    cors_origins: str = ""
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()

@@ -48,6 +48,10 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, echo: bool = False) -> 
         if in_memory:
             kwargs["poolclass"] = StaticPool
         else:
+            # One connection per worker thread (AnyIO runs up to 40): a smaller pool
+            # makes concurrent requests queue for a connection instead of working.
+            kwargs["pool_size"] = 40
+            kwargs["max_overflow"] = 20
             try:
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -62,7 +66,10 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, echo: bool = False) -> 
 
 
 def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Bring the database's schema up to date through the migrations (Alembic)."""
+    from .migrate import upgrade
+
+    upgrade(engine)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -24,11 +25,15 @@ from .security import Role, grants_of, user_for_token
 SESSION_COOKIE = "locmap_session"
 
 
-def get_engine(request: Request) -> Engine:
+# Dependencies that do no I/O are ``async def``: FastAPI runs plain ``def``
+# dependencies in the thread pool, a hop that costs more than their work.
+
+
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -66,40 +71,53 @@ def _unauthorised(detail: str = "sign in, or send Authorization: Bearer TOKEN") 
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_principal(request: Request, session: SessionDep) -> Principal:
+async def current_principal(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Principal:
     """The signed-in user, from a bearer token or the session cookie; anonymous otherwise.
 
     A bearer token that is present but not valid is refused outright (401),
     even where anonymous reading is allowed, so a revoked token never
-    silently becomes anonymous access.
+    silently becomes anonymous access.  Anonymous requests touch no database.
     """
     header = request.headers.get("authorization")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if header is None and not cookie:
+        return Principal()
     if header is not None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorised("malformed Authorization header: expected 'Bearer TOKEN'")
-        user = user_for_token(session, token.strip(), kind="api")
-        if user is None:
-            raise _unauthorised("invalid or revoked token")
+        token, kind = token.strip(), "api"
     else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        user = user_for_token(session, cookie, kind="session") if cookie else None
-    if user is None:
+        token, kind = cookie, "session"
+    principal = await run_in_threadpool(_principal_for, engine, token, kind)
+    if principal is None:
+        if header is not None:
+            raise _unauthorised("invalid or revoked token")
         return Principal()
-    return Principal(user, set(grants_of(session, user)) if user.role == Role.editor else set())
+    return principal
+
+
+def _principal_for(engine: Engine, token: str, kind: str) -> Principal | None:
+    with Session(engine) as session:
+        user = user_for_token(session, token, kind=kind)
+        if user is None:
+            return None
+        localities = set(grants_of(session, user)) if user.role == Role.editor else set()
+        session.expunge(user)
+        return Principal(user, localities)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def require_reader(principal: PrincipalDep, settings: SettingsDep) -> Principal:
+async def require_reader(principal: PrincipalDep, settings: SettingsDep) -> Principal:
     """Anyone signed in; anonymous visitors too when the service runs with ``--demo``."""
     if principal.user is None and not settings.demo:
         raise _unauthorised()
     return principal
 
 
-def require_locality_editor(slug: str, principal: PrincipalDep) -> Principal:
+async def require_locality_editor(slug: str, principal: PrincipalDep) -> Principal:
     """An admin, or an editor granted this locality."""
     if principal.user is None:
         raise _unauthorised()
@@ -108,7 +126,7 @@ def require_locality_editor(slug: str, principal: PrincipalDep) -> Principal:
     return principal
 
 
-def require_admin(principal: PrincipalDep) -> Principal:
+async def require_admin(principal: PrincipalDep) -> Principal:
     if principal.user is None:
         raise _unauthorised()
     if principal.role != Role.admin:
@@ -123,7 +141,7 @@ class SignInRequired(Exception):
         self.next_path = next_path
 
 
-def require_page_reader(request: Request, principal: PrincipalDep, settings: SettingsDep) -> Principal:
+async def require_page_reader(request: Request, principal: PrincipalDep, settings: SettingsDep) -> Principal:
     """Like :func:`require_reader`, for pages: an anonymous visitor is redirected to sign in."""
     if principal.user is None and not settings.demo:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -136,7 +154,7 @@ class PageForbidden(Exception):
         self.detail = detail
 
 
-def require_page_editor(slug: str, request: Request, principal: PrincipalDep, settings: SettingsDep) -> Principal:
+async def require_page_editor(slug: str, request: Request, principal: PrincipalDep, settings: SettingsDep) -> Principal:
     """An editor of this locality (or an admin), for editing pages: others are sent to sign in or refused."""
     if principal.user is None:
         target = request.url.path if request.method == "GET" else f"/localities/{slug}"

@@ -17,6 +17,7 @@ import pyvis
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
@@ -35,6 +36,7 @@ from .db import create_schema, make_engine, session_scope
 from .deps import PageForbidden, SignInRequired
 from .routes.editing import FormExpired
 from .errors import Conflict, NotFound, UserError
+from .security import SignInLimiter
 
 log = logging.getLogger("locmap")
 
@@ -91,6 +93,32 @@ class BodySizeLimit:
                 await _too_large(send, self.max_bytes)
 
 
+class SecurityHeaders:
+    """Security headers on every response; ``no-store`` on API responses (plain ASGI: no per-request task)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+        self.common = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = scope["path"].startswith("/api/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in self.common if k not in present]
+                if api and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 class _BodyTooLarge(Exception):
     pass
 
@@ -115,6 +143,7 @@ ERROR_RESPONSES = {
     409: {"model": Message, "description": "Conflicts with what is stored"},
     413: {"model": Message, "description": "Request body too large"},
     422: {"model": ValidationProblems, "description": "Every validation problem, located"},
+    429: {"model": Message, "description": "Too many failed sign-ins"},
     503: {"model": Message, "description": "The database is busy"},
 }
 
@@ -177,6 +206,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.audit_cache = AuditCache()
+    app.state.signin_limiter = SignInLimiter(settings.signin_attempts, settings.signin_window)
     if engine is not None:
         app.state.engine = engine
 
@@ -237,15 +267,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         log.exception("unexpected error")
         return JSONResponse({"detail": "internal error"}, 500)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
     from .routes import analysis, auditlog, auth, editing, entities, health, history, localities, pages, users
 
     app.include_router(health.router)
@@ -281,5 +302,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:  # CORS is off unless origins are configured
+        app.add_middleware(
+            CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"], allow_credentials=False,
+        )
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -863,3 +863,86 @@ def standalone_map_html(document: LocalityDocument, view: str = "people") -> str
 </body>
 </html>
 """
+
+
+# ---------------------------------------------------------------- aggregated views
+
+AGGREGATIONS = ("kind", "agency")
+
+
+def aggregate_document(document: LocalityDocument, by: str = "kind") -> LocalityDocument:
+    """A summary of a locality too big to draw node by node, as a small document for the groups view.
+
+    ``by="kind"``: one node per kind of group (named with how many groups it
+    stands for), and one link per kind of link between two kinds, noting how
+    many links it stands for.  ``by="agency"``: one node per agency with
+    people on groups, and a ``consults`` link between two agencies for every
+    pair that meets in at least one group (the note says in how many).
+    Counts come from sparse products, so a county or national set is
+    summarised in about a second.
+    """
+    import scipy.sparse as sp
+
+    from collections import Counter
+
+    if by not in AGGREGATIONS:
+        raise ValueError(f"unknown aggregation {by!r}: use one of {', '.join(AGGREGATIONS)}")
+    base = {
+        "format": "locmap/1",
+        "locality": {
+            "id": document.locality.id,
+            "name": f"{document.locality.name} (by {'kind of group' if by == 'kind' else 'agency'})",
+            "authority": document.locality.authority,
+            "boundary": document.locality.boundary.value,
+        },
+        "agencies": [],
+        "people": [],
+        "groups": [],
+        "links": [],
+    }
+    if by == "kind":
+        kinds = Counter(g.type.value for g in document.groups)
+        base["groups"] = [
+            {"id": kind.replace("_", "-"), "name": f"{GROUP_TYPE_LABELS.get(kind, kind)} ({count})", "type": kind}
+            for kind, count in kinds.most_common()
+        ]
+        type_of = {g.id: g.type.value for g in document.groups}
+        pairs = Counter((type_of[link.from_], link.kind.value, type_of[link.to]) for link in document.links)
+        for (source, kind, target), count in sorted(pairs.items()):
+            if source == target:
+                continue  # a kind linked to itself: drawn as the node, counted in its name
+            base["links"].append(
+                {"from": source.replace("_", "-"), "to": target.replace("_", "-"), "kind": kind, "note": f"{count} link{'s' if count != 1 else ''}"}
+            )
+        return LocalityDocument.model_validate(base)
+
+    # by agency: agencies x groups incidence, then agencies that meet = A @ A.T
+    agencies = [a for a in document.agencies]
+    index = {a.id: i for i, a in enumerate(agencies)}
+    person_agency = {p.id: p.agency for p in document.people if p.agency in index}
+    rows, cols = [], []
+    for j, g in enumerate(document.groups):
+        for m in g.members:
+            agency = person_agency.get(m.person)
+            if agency is not None:
+                rows.append(index[agency])
+                cols.append(j)
+    incidence = sp.csr_matrix(([1] * len(rows), (rows, cols)), shape=(len(agencies), len(document.groups)))
+    incidence.data[:] = 1  # present or not, whatever the number of its people there
+    incidence.sum_duplicates()
+    incidence.data[:] = 1
+    meets = sp.triu(incidence @ incidence.T, k=1).tocoo()
+    present = set(rows)
+    staff = Counter(person_agency.values())
+    for i, agency in enumerate(agencies):
+        if i in present:
+            base["groups"].append(
+                {"id": agency.id, "name": f"{agency.name} ({staff[agency.id]} people)", "type": "other", "focus": None}
+            )
+    for i, j, count in zip(meets.row, meets.col, meets.data):
+        base["links"].append(
+            {"from": agencies[i].id, "to": agencies[j].id, "kind": "consults", "note": f"meet in {int(count)} group{'s' if count != 1 else ''}"}
+        )
+    for g in base["groups"]:
+        g.pop("focus")
+    return LocalityDocument.model_validate(base)

@@ -131,3 +131,44 @@ def grants_of(session: Session, user: User) -> list[str]:
 
 def purge_expired(session: Session) -> None:
     session.execute(delete(ApiToken).where(ApiToken.expires_at < datetime.now(timezone.utc)))
+
+
+class SignInLimiter:
+    """Counts failed sign-ins per (name, client address); refuses more than ``limit`` in ``window`` seconds.
+
+    Kept in memory per worker process: with several workers an attacker gets
+    at most ``limit`` tries per worker, still far too few to guess a password.
+    """
+
+    def __init__(self, limit: int, window: float):
+        import threading
+
+        self.limit, self.window = limit, window
+        self._failures: dict[tuple[str, str], list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
+        times = [t for t in self._failures.get(key, []) if now - t < self.window]
+        if times:
+            self._failures[key] = times
+        else:
+            self._failures.pop(key, None)
+        return times
+
+    def retry_after(self, name: str, client: str, now: float) -> int:
+        """Seconds to wait before another try, or 0 if a try is allowed now."""
+        with self._lock:
+            times = self._recent((name.lower(), client), now)
+            if len(times) < self.limit:
+                return 0
+            return max(1, int(self.window - (now - times[0])) + 1)
+
+    def failed(self, name: str, client: str, now: float) -> None:
+        with self._lock:
+            self._failures.setdefault((name.lower(), client), []).append(now)
+            if len(self._failures) > 100_000:  # bounded memory under a spray of names
+                self._failures.clear()
+
+    def succeeded(self, name: str, client: str) -> None:
+        with self._lock:
+            self._failures.pop((name.lower(), client), None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
@@ -49,11 +50,26 @@ def minimal() -> dict:
     return copy.deepcopy(MINIMAL)
 
 
-@pytest.fixture
-def engine():
-    """An in-memory SQLite database with the schema and foreign keys on."""
-    engine = make_engine("sqlite://")
-    assert isinstance(engine.pool, StaticPool)
+def postgres_url() -> str:
+    """The PostgreSQL server for the storage and API tests, or a skip (a failure in CI)."""
+    url = os.environ.get("LOCMAP_TEST_POSTGRES_URL")
+    if not url:
+        reason = "no PostgreSQL server: set LOCMAP_TEST_POSTGRES_URL=postgresql+psycopg://USER:PASSWORD@127.0.0.1/DB"
+        if os.environ.get("CI") or os.environ.get("LOCMAP_REQUIRE_POSTGRES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request):
+    """An empty database with the schema: in-memory SQLite (foreign keys on), and PostgreSQL."""
+    if request.param == "sqlite":
+        engine = make_engine("sqlite://")
+        assert isinstance(engine.pool, StaticPool)
+    else:
+        engine = make_engine(postgres_url())
+        SQLModel.metadata.drop_all(engine)
     SQLModel.metadata.create_all(engine)
     yield engine
     engine.dispose()

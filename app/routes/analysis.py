@@ -5,9 +5,13 @@ not on the event loop.  Audits are cached per locality revision.
 """
 
 
+import json
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from analysis.audit import audit
@@ -72,9 +76,38 @@ def cached_audit(request: Request, session, slug: str, without: tuple[str, ...] 
 
 
 @router.get("/api/localities/{slug}/audit", response_model=AuditOut)
-def locality_audit(slug: str, _: Reader, session: SessionDep, request: Request, without: Without = []) -> dict:  # noqa: B006
-    """The audit, as ``locmap audit --json``; repeat ``without=person:ID`` for what-if."""
-    return cached_audit(request, session, slug, tuple(without))[1].as_dict()
+async def locality_audit(slug: str, _: Reader, request: Request, without: Without = []) -> Response:  # noqa: B006
+    """The audit, as ``locmap audit --json``; repeat ``without=person:ID`` for what-if.
+
+    A cached audit is answered without leaving the event loop: the
+    locality's revision is re-read at most once a second
+    (:class:`app.analysis_cache.VersionStamps`), and the audit is cached as
+    the bytes sent.  Computing one runs in the thread pool.
+    """
+    cache = request.app.state.audit_cache
+    now = time.monotonic()
+    revision = cache.stamps.get(slug, now)
+    if revision is None:
+        revision = await run_in_threadpool(_read_revision, request.app.state.engine, slug)
+        cache.stamps.put(slug, now, revision)
+    key = (slug, revision, tuple(sorted(without)), "json")
+    body = cache.peek(key)
+    if body is None:
+        body = await run_in_threadpool(_serialised_audit, request, slug, tuple(without), key)
+    return Response(body, media_type="application/json")
+
+
+def _read_revision(engine, slug: str) -> int:
+    with Session(engine) as session:
+        return _revision(session, slug)
+
+
+def _serialised_audit(request: Request, slug: str, without: tuple[str, ...], key: tuple) -> bytes:
+    with Session(request.app.state.engine) as session:
+        def serialise() -> bytes:
+            return json.dumps(cached_audit(request, session, slug, without)[1].as_dict(), separators=(",", ":")).encode()
+
+        return request.app.state.audit_cache.get_or_compute(key, serialise)
 
 
 @router.get("/api/compare", response_model=CompareOut)

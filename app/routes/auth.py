@@ -1,5 +1,6 @@
 """Signing in and out of the browser session (API clients send a bearer token instead)."""
 
+import time
 from datetime import timedelta
 from typing import Annotated
 
@@ -20,8 +21,31 @@ class SignedIn(BaseModel):
     localities: list[str]
 
 
-def _sign_in(session, settings, response: Response, name: str, password: str) -> SignedIn:
+def check_rate(request: Request, name: str) -> None:
+    """429 after too many failed sign-ins for this name from this address."""
+    wait = request.app.state.signin_limiter.retry_after(name, _client(request), time.monotonic())
+    if wait:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, f"too many failed sign-ins; try again in {wait} s", headers={"Retry-After": str(wait)}
+        )
+
+
+def record(request: Request, name: str, ok: bool) -> None:
+    limiter = request.app.state.signin_limiter
+    if ok:
+        limiter.succeeded(name, _client(request))
+    else:
+        limiter.failed(name, _client(request), time.monotonic())
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _sign_in(request: Request, session, settings, response: Response, name: str, password: str) -> SignedIn:
+    check_rate(request, name)
     user = authenticate(session, name, password)
+    record(request, name, user is not None)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown name or wrong password")
     token = issue_token(session, user, kind="session", lifetime=timedelta(hours=settings.session_hours))
@@ -39,20 +63,21 @@ def _sign_in(session, settings, response: Response, name: str, password: str) ->
 
 
 @router.post("/login", response_model=SignedIn)
-def login(credentials: Credentials, response: Response, session: SessionDep, settings: SettingsDep) -> SignedIn:
-    """Sign in with a name and password; sets an HttpOnly, SameSite session cookie."""
-    return _sign_in(session, settings, response, credentials.name, credentials.password)
+def login(credentials: Credentials, request: Request, response: Response, session: SessionDep, settings: SettingsDep) -> SignedIn:
+    """Sign in with a name and password; sets an HttpOnly, SameSite session cookie (429 after repeated failures)."""
+    return _sign_in(request, session, settings, response, credentials.name, credentials.password)
 
 
 @router.post("/login-form", response_model=SignedIn, include_in_schema=False)
 def login_form(
     name: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=200)],
+    request: Request,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
 ) -> SignedIn:
-    return _sign_in(session, settings, response, name, password)
+    return _sign_in(request, session, settings, response, name, password)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -2,11 +2,17 @@
 
 
 import json
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from sqlalchemy import func, select
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
 from models.document import LocalityDocument
+from models.tables import Locality
 from models.schemas import LocalityPublic, LocalitySummary
 from models.validation import validate_data
 
@@ -65,9 +71,33 @@ def locality_public(session, slug: str) -> LocalityPublic:
 
 
 @router.get("", response_model=list[LocalitySummary])
-def list_localities(_: Reader, session: SessionDep) -> list[LocalitySummary]:
+async def list_localities(_: Reader, request: Request) -> Response:
     """Every stored locality with counts of its agencies, people, groups, links and seats."""
-    return [LocalitySummary(**row.__dict__) for row in store.list_localities(session)]
+    cache = request.app.state.audit_cache
+    now = time.monotonic()
+    version = cache.stamps.get("*list*", now)
+    if version is None:
+        version = await run_in_threadpool(_list_version, request.app.state.engine)
+        cache.stamps.put("*list*", now, version)
+    body = cache.peek(("*list*", version))
+    if body is None:
+        body = await run_in_threadpool(_serialised_list, request, version)
+    return Response(body, media_type="application/json")
+
+
+def _list_version(engine) -> tuple:
+    """Changes whenever any locality is added, changed or deleted."""
+    with Session(engine) as session:
+        return tuple(session.execute(select(func.count(), func.sum(Locality.revision), func.max(Locality.updated_at))).one())
+
+
+def _serialised_list(request: Request, version: tuple) -> bytes:
+    with Session(request.app.state.engine) as session:
+        def serialise() -> bytes:
+            rows = [LocalitySummary(**row.__dict__).model_dump(mode="json") for row in store.list_localities(session)]
+            return json.dumps(rows, separators=(",", ":")).encode()
+
+        return request.app.state.audit_cache.get_or_compute(("*list*", version), serialise)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=LocalityPublic, openapi_extra=DOCUMENT_BODY)

@@ -133,7 +133,11 @@ def signin(
     password: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ):
+    from .auth import check_rate, record
+
+    check_rate(request, name)
     user = authenticate(session, name, password) if name and password else None
+    record(request, name, user is not None)
     if user is None:
         return render(request, principal, "signin.html", 401, next=_safe_next(next), error="Unknown name or wrong password.", name=name)
     from datetime import timedelta

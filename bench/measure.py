@@ -1,0 +1,283 @@
+"""One measurement of the benchmark, run in its own process so its peak memory is its own.
+
+``python -m bench.measure STEP SCALE DATA_DIR [REPEAT]`` prints one JSON
+object: the median and all run times in seconds, the peak resident memory in
+MB, and step-specific details.  ``bench.run`` drives it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(function, repeat: int) -> tuple[float, list[float], object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), times, result
+
+
+def load_scale(data: Path):
+    """The documents of a scale: a single file or a folder of locality files."""
+    from models.validation import load_path
+
+    if data.is_file():
+        return [load_path(data)]
+    return [load_path(p) for p in sorted(data.glob("*.json")) if p.name != "index.json"]
+
+
+def merged(documents):
+    """All localities of a scale as one document (the worst case: one audit over everything)."""
+    from models.document import LocalityDocument
+
+    if len(documents) == 1:
+        return documents[0]
+    seen_people, seen_agencies, seen_groups = set(), set(), set()
+    data = {"format": "locmap/1", "locality": {**documents[0].locality.model_dump(mode="json"), "id": "merged", "name": "All localities"},
+            "agencies": [], "people": [], "groups": [], "links": []}
+    for document in documents:
+        raw = document.to_data()
+        for section, seen in (("agencies", seen_agencies), ("people", seen_people), ("groups", seen_groups)):
+            for item in raw.get(section, []):
+                if item["id"] not in seen:
+                    seen.add(item["id"])
+                    data[section].append(item)
+        data["links"].extend(raw.get("links", []))
+    return LocalityDocument.model_validate(data)
+
+
+def step_load(data: Path, repeat: int) -> dict:
+    median, times, documents = timed(lambda: load_scale(data), repeat)
+    return {"median": median, "times": times, "localities": len(documents)}
+
+
+def step_import(data: Path, repeat: int) -> dict:
+    from app import store
+    from app.db import create_schema, make_engine, session_scope
+
+    documents = load_scale(data)
+
+    def run():
+        with tempfile.TemporaryDirectory() as folder:
+            engine = make_engine(f"sqlite:///{folder}/bench.db")
+            create_schema(engine)
+            with session_scope(engine) as session:
+                for document in documents:
+                    store.import_document(session, document)
+            engine.dispose()
+
+    median, times, _ = timed(run, repeat)
+    return {"median": median, "times": times}
+
+
+def step_audit(data: Path, repeat: int) -> dict:
+    """The full audit of everything as one document, and each analysis inside it."""
+    from analysis import audit as audit_module
+    from analysis.graphs import build_graphs
+    from analysis.settings import DEFAULT_SETTINGS
+
+    document = merged(load_scale(data))
+    sizes = {"groups": len(document.groups), "people": len(document.people), "memberships": sum(len(g.members) for g in document.groups)}
+    median, times, result = timed(lambda: audit_module.audit(document), repeat)
+    # Each analysis on its own, on a fresh context (cached properties first, then the checks).
+    parts: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        start = time.perf_counter()
+        graphs = build_graphs(document)
+        parts.setdefault("build graphs", []).append(time.perf_counter() - start)
+        ctx = audit_module.AuditContext(graphs, DEFAULT_SETTINGS)
+        for name in ("standings", "parts", "loads", "minder_reach", "centre", "cut_people", "brokers", "feedback_gaps"):
+            start = time.perf_counter()
+            getattr(ctx, name)
+            parts.setdefault(name, []).append(time.perf_counter() - start)
+        for check in audit_module.CHECKS:
+            start = time.perf_counter()
+            check(ctx)
+            parts.setdefault(check.__name__, []).append(time.perf_counter() - start)
+        start = time.perf_counter()
+        audit_module.locality_metrics(ctx)
+        parts.setdefault("metrics", []).append(time.perf_counter() - start)
+    return {
+        "median": median,
+        "times": times,
+        "sizes": sizes,
+        "findings": len(result.findings),
+        "parts": {k: statistics.median(v) for k, v in parts.items()},
+    }
+
+
+def step_audit_each(data: Path, repeat: int) -> dict:
+    """Every locality audited separately, as the service does."""
+    from analysis.audit import audit
+
+    documents = load_scale(data)
+    median, times, _ = timed(lambda: [audit(d) for d in documents], repeat)
+    return {"median": median, "times": times, "localities": len(documents)}
+
+
+def step_compare(data: Path, repeat: int) -> dict:
+    from analysis.audit import audit
+    from analysis.compare import comparison
+
+    documents = load_scale(data)
+    median, times, _ = timed(lambda: comparison([audit(d) for d in documents]), repeat)
+    return {"median": median, "times": times, "localities": len(documents)}
+
+
+def step_map(data: Path, repeat: int) -> dict:
+    from app.mapview import standalone_map_html
+
+    document = merged(load_scale(data))
+    median, times, html = timed(lambda: standalone_map_html(document, "people"), repeat)
+    out = {"median": median, "times": times, "bytes": len(html)}
+    try:
+        from app.mapview import aggregate_document
+
+        agg_median, agg_times, agg_html = timed(lambda: standalone_map_html(aggregate_document(document, "agency"), "groups"), repeat)
+        out["aggregated"] = {"median": agg_median, "times": agg_times, "bytes": len(agg_html)}
+    except ImportError:
+        pass
+    return out
+
+
+def _incidence(document):
+    from analysis.graphs import build_graphs
+
+    return build_graphs(document).incidence[0]
+
+
+def step_kernels(data: Path, repeat: int) -> dict:
+    """The bare kernels that bound what is possible: B.T @ B and scipy's connected components."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    from analysis.overlap import membership_overlaps
+    from analysis.graphs import build_graphs
+
+    document = merged(load_scale(data))
+    graphs = build_graphs(document)
+    matrix = graphs.incidence[0]
+    product, product_times, _ = timed(lambda: matrix.T @ matrix, repeat)
+    people, groups = matrix.shape
+    square = sp.bmat([[None, matrix], [matrix.T, None]]).tocsr()
+    components, component_times, _ = timed(lambda: connected_components(square, directed=False), repeat)
+    overlaps, overlap_times, found = timed(lambda: membership_overlaps(graphs, min_shared=2), repeat)
+    return {
+        "bt_b": {"median": product, "times": product_times},
+        "connected_components": {"median": components, "times": component_times},
+        "overlap": {"median": overlaps, "times": overlap_times, "pairs": len(found)},
+        "shape": [people, groups],
+    }
+
+
+def step_naive(data: Path, repeat: int) -> dict:
+    """The straightforward NetworkX way a researcher would write the same checks.
+
+    Pairwise Jaccard with Python sets over all group pairs, the weighted
+    person projection with ``bipartite.weighted_projected_graph``, exact
+    betweenness on the whole two-mode graph, components and articulation
+    points.  Where a full run would take more than a few minutes, a sample is
+    timed and extrapolated (recorded in ``extrapolated``).
+    """
+    import networkx as nx
+    from networkx.algorithms import bipartite
+
+    from analysis.graphs import build_graphs
+
+    document = merged(load_scale(data))
+    graphs = build_graphs(document)
+    members = {g.id: {m.person for m in g.members} for g in document.groups}
+    group_ids = list(members)
+    n_groups = len(group_ids)
+    pairs_total = n_groups * (n_groups - 1) // 2
+    rng = random.Random(1)
+    out: dict = {"extrapolated": {}}
+
+    # Pairwise Jaccard: time a sample of pairs, extrapolate to all pairs.
+    sample_pairs = min(pairs_total, 2_000_000)
+    chosen = [(rng.randrange(n_groups), rng.randrange(n_groups)) for _ in range(sample_pairs)] if sample_pairs < pairs_total else None
+    start = time.perf_counter()
+    if chosen is None:
+        for i in range(n_groups):
+            a = members[group_ids[i]]
+            for j in range(i + 1, n_groups):
+                b = members[group_ids[j]]
+                union = len(a | b)
+                if union and len(a & b) / union >= 0.5:
+                    pass
+        out["jaccard"] = time.perf_counter() - start
+    else:
+        for i, j in chosen:
+            a, b = members[group_ids[i]], members[group_ids[j]]
+            union = len(a | b)
+            if union and len(a & b) / union >= 0.5:
+                pass
+        out["jaccard"] = (time.perf_counter() - start) * pairs_total / sample_pairs
+        out["extrapolated"]["jaccard"] = f"{sample_pairs:,} of {pairs_total:,} pairs timed"
+
+    # The people-people projection (who meets whom), as a NetworkX graph.
+    people_nodes = [n for n, d in graphs.membership.nodes(data=True) if d["kind"] == "person"]
+    limit = 20_000
+    if len(people_nodes) <= limit:
+        start = time.perf_counter()
+        bipartite.weighted_projected_graph(graphs.membership, people_nodes)
+        out["projection"] = time.perf_counter() - start
+    else:
+        subset = rng.sample(people_nodes, limit)
+        start = time.perf_counter()
+        bipartite.weighted_projected_graph(graphs.membership, subset)
+        out["projection"] = (time.perf_counter() - start) * len(people_nodes) / limit
+        out["extrapolated"]["projection"] = f"{limit:,} of {len(people_nodes):,} people projected"
+
+    # Exact betweenness on the two-mode graph: time a sample of sources, extrapolate.
+    system = graphs.system
+    n = system.number_of_nodes()
+    k = min(n, 20)
+    start = time.perf_counter()
+    nx.betweenness_centrality(system, k=k, seed=1)
+    out["betweenness"] = (time.perf_counter() - start) * n / k
+    out["extrapolated"]["betweenness"] = f"{k} of {n:,} sources timed"
+
+    start = time.perf_counter()
+    list(nx.connected_components(system))
+    set(nx.articulation_points(system))
+    out["components_and_cut_points"] = time.perf_counter() - start
+    out["total"] = out["jaccard"] + out["projection"] + out["betweenness"] + out["components_and_cut_points"]
+    return out
+
+
+STEPS = {
+    "load": step_load,
+    "import": step_import,
+    "audit": step_audit,
+    "audit_each": step_audit_each,
+    "compare": step_compare,
+    "map": step_map,
+    "kernels": step_kernels,
+    "naive": step_naive,
+}
+
+
+def main(argv: list[str]) -> None:
+    step, scale, data = argv[0], argv[1], Path(argv[2])
+    repeat = int(argv[3]) if len(argv) > 3 else 3
+    result = STEPS[step](data, repeat)
+    result.update(step=step, scale=scale, peak_mb=round(peak_mb(), 1))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
