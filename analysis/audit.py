@@ -13,17 +13,16 @@ import statistics
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import networkx as nx
 
 from models.document import LocalityDocument
 from models.vocab import Focus, GroupType, MemberRole, MembershipRule
 
 from .centrality import broker_scores, top_brokers
 from .findings import SEVERITY_ORDER, Finding, Principle, Severity
-from .graphs import LocalityGraphs, build_graphs, group_projection
+from .graphs import LocalityGraphs, build_graphs
 from .load import group_hours_per_year, meeting_loads
 from .minding import systems_minder_reach
-from .overlap import membership_overlaps, overlap_index
+from .overlap import membership_overlaps, overlap_index, shared_member_density
 from .routes import (
     centre_link,
     group_standings,
@@ -194,9 +193,7 @@ def audit(source: LocalityDocument | LocalityGraphs, settings: AuditSettings = D
 def check_overlapping_groups(ctx: AuditContext) -> list[Finding]:
     s = ctx.settings
     out = []
-    for item in membership_overlaps(ctx.graphs, min_shared=s.overlap_min_shared):
-        if item.jaccard < s.overlap_threshold:
-            continue
+    for item in membership_overlaps(ctx.graphs, min_shared=s.overlap_min_shared, min_jaccard=s.overlap_threshold):
         severity = Severity.high if item.jaccard >= s.overlap_high else Severity.medium
         designed = _designed_overlap(ctx, item.first, item.second)
         if designed:
@@ -269,10 +266,11 @@ def check_isolated_agencies(ctx: AuditContext) -> list[Finding]:
     principal = ctx.principal_group
     main = ctx.main_part
     for presence in agency_presence(ctx.graphs):
-        agency = next(a for a in ctx.graphs.document.agencies if a.id == presence.agency)
+        agency = ctx.graphs.agencies[presence.agency]
         local_groups = [g for g in presence.groups if not ctx.graphs.groups[g].external]
         # A school is present in the groups that sit in it (SCTs, school panels).
-        local_groups += [g for g in ctx.graphs.local_groups if ctx.graphs.groups[g].school == agency.id and g not in local_groups]
+        already = set(local_groups)
+        local_groups += [g for g in ctx.graphs.school_groups.get(agency.id, ()) if g not in already]
         if presence.groups and not local_groups:
             continue  # seated only on county-wide groups: the centre's agency, not the locality's
         if not local_groups:
@@ -331,8 +329,10 @@ def check_fragmented_system(ctx: AuditContext) -> list[Finding]:
     if not detached:
         return []
     order = ctx.graphs.local_groups
-    subjects = tuple(g for g in order if any(g in part for part in detached))
-    pieces = "; ".join(ctx.names(sorted(part, key=order.index)) for part in detached)
+    position = ctx.graphs.group_index.__getitem__
+    in_detached = set().union(*detached)
+    subjects = tuple(g for g in order if g in in_detached)
+    pieces = "; ".join(ctx.names(sorted(part, key=position)) for part in detached)
     return [
         Finding(
             "FRAGMENTED_SYSTEM",
@@ -401,7 +401,7 @@ def check_downstream_paths(ctx: AuditContext) -> list[Finding]:
     has_casework = any(ctx.graphs.hosts_casework(g) for g in ctx.graphs.local_groups)
     for gap in missing_downstream_paths(ctx.graphs, skip=ctx.isolated):
         if gap.kind == "school":
-            name = next(a.name for a in ctx.graphs.document.agencies if a.id == gap.subject)
+            name = ctx.graphs.agencies[gap.subject].name
             what = f"School '{name}' sits on no casework group and on no group with a referral route to one"
         else:
             what = f"'{ctx.name(gap.subject)}' has no referral route to any casework group"
@@ -632,9 +632,9 @@ def check_casework_by_representatives(ctx: AuditContext) -> list[Finding]:
     for group_id in ctx.graphs.local_groups:
         if not ctx.graphs.is_casework(group_id):
             continue
-        roles = [ctx.graphs.membership.edges[f"person:{p}", f"group:{group_id}"] for p in ctx.graphs.members_of[group_id]]
-        representatives = sum(r["attendance"] for r in roles if r["role"] == MemberRole.representative.value)
-        key_workers = sum(r["attendance"] for r in roles if r["role"] == MemberRole.key_worker.value)
+        seats = ctx.graphs.groups[group_id].members
+        representatives = sum(_attendance(m) for m in seats if m.role == MemberRole.representative)
+        key_workers = sum(_attendance(m) for m in seats if m.role == MemberRole.key_worker)
         if representatives and representatives > key_workers:
             out.append(
                 Finding(
@@ -675,6 +675,20 @@ CHECKS = (
 # ---------------------------------------------------------------- metrics
 
 
+def _attendance(member) -> float:
+    """A seat's share of meetings attended (1 when the file does not say)."""
+    return 1.0 if member.attendance is None else member.attendance
+
+
+def _link_density(graphs: LocalityGraphs) -> float:
+    """``nx.density`` of the link graph as a simple digraph (kinds merged), from the document's links."""
+    n = len(graphs.groups)
+    m = len({(link.from_, link.to) for link in graphs.document.links})
+    if m == 0 or n <= 1:
+        return 0
+    return m / (n * (n - 1))
+
+
 def locality_metrics(ctx: AuditContext) -> dict:
     """Headline figures of a locality's communication system (see docs/analysis.md)."""
     graphs, s = ctx.graphs, ctx.settings
@@ -690,11 +704,9 @@ def locality_metrics(ctx: AuditContext) -> dict:
             focus_counts[focus.value] += 1
     up = focus_counts["upstream"] + focus_counts["both"]
     down = focus_counts["downstream"] + focus_counts["both"]
-    link_graph = nx.DiGraph(graphs.links)
     seated_agencies = {graphs.agency_of[p] for g in local for p in graphs.members_of[g] if graphs.agency_of.get(p)}
     principal = ctx.principal_group
     in_principal = {graphs.agency_of[p] for p in graphs.members_of[principal] if graphs.agency_of.get(p)} if principal else set()
-    projection = group_projection(graphs)
     memberships = sum(len(graphs.members_of[g]) for g in graphs.groups)
     return {
         "groups": len(graphs.groups),
@@ -713,8 +725,8 @@ def locality_metrics(ctx: AuditContext) -> dict:
         "person_hours_per_year_max": round(max(hours), 1) if hours else 0.0,
         "meeting_share_max": round(max((load.share for load in loads), default=0.0), 3),
         "membership_density": round(memberships / (len(seated_people) * len(graphs.groups)), 3) if seated_people and graphs.groups else 0.0,
-        "link_density": round(nx.density(link_graph), 3) if len(graphs.groups) > 1 else 0.0,
-        "shared_member_density": round(nx.density(projection.subgraph(local)), 3) if len(local) > 1 else 0.0,
+        "link_density": round(_link_density(graphs), 3) if len(graphs.groups) > 1 else 0.0,
+        "shared_member_density": round(shared_member_density(graphs, local), 3) if len(local) > 1 else 0.0,
         "components": len(ctx.parts),
         "overlap_index": round(overlap_index(graphs), 3),
         "key_group": ctx.key_group,

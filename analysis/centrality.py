@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import networkx as nx
+import numpy as np
 
-from .graphs import PERSON, LocalityGraphs, ident
+from .graphs import LocalityGraphs
+from .kernels import betweenness
 from .settings import AuditSettings
-from .structure import local_system
 
 
 def broker_scores(graphs: LocalityGraphs, settings: AuditSettings) -> dict[str, float]:
@@ -28,6 +28,15 @@ def broker_scores(graphs: LocalityGraphs, settings: AuditSettings) -> dict[str, 
     ``betweenness_samples`` sources chosen with ``seed`` (Brandes & Pich
     2007), so repeated audits agree.
 
+    The graph is the local system without isolated nodes, in the node
+    order of :func:`analysis.structure.local_system`, and the scores are
+    those of ``networkx.betweenness_centrality(G, k, seed=seed,
+    normalized=True)`` on it: the same sampled sources and scaling, computed
+    by igraph's Brandes algorithm in C when igraph is installed, by
+    NetworkX otherwise (:func:`analysis.kernels.betweenness`), O(kE) for
+    k sources.  Scores are rounded to 12 decimal places so that exact ties
+    stay ties (ranked by id) whichever library summed them.
+
     References
     ----------
     Freeman, L. C. (1977). A set of measures of centrality based on
@@ -37,15 +46,18 @@ def broker_scores(graphs: LocalityGraphs, settings: AuditSettings) -> dict[str, 
     Brandes, U., & Pich, C. (2007). Centrality estimation in large networks.
     *International Journal of Bifurcation and Chaos*, 17(7), 2303-2318.
     """
-    system = local_system(graphs)
-    system.remove_nodes_from([n for n, d in system.degree() if d == 0])
-    if system.number_of_nodes() < 3:
+    adjacency = graphs.local_adjacency
+    nodes = np.flatnonzero(np.diff(adjacency.indptr) > 0)  # file order: people, then groups
+    n = len(nodes)
+    if n < 3:
         return {}
     k = None
-    if system.number_of_nodes() > settings.betweenness_exact_limit:
-        k = min(settings.betweenness_samples, system.number_of_nodes())
-    scores = nx.betweenness_centrality(system, k=k, seed=settings.seed, normalized=True)
-    return {ident(n): s for n, s in scores.items() if n.startswith(f"{PERSON}:")}
+    if n > settings.betweenness_exact_limit:
+        k = min(settings.betweenness_samples, n)
+    scores = betweenness(adjacency[nodes][:, nodes], k=k, seed=settings.seed)
+    people = graphs.document.people
+    n_people = len(people)
+    return {people[i].id: round(float(s), 12) for i, s in zip(nodes.tolist(), scores.tolist()) if i < n_people}
 
 
 def top_brokers(scores: dict[str, float], count: int) -> list[tuple[str, float]]:

@@ -19,6 +19,15 @@ only within a section), which is also how what-if removals name them.  Every
 analysis in this package works on these graphs and the document's plain
 attributes; none touches a database or the web.
 
+``membership`` and ``system`` are built on first use.  The audit reads the
+same structure as integer-indexed sparse matrices, built once per locality
+in O(people + groups + seats + links): the people x groups incidence
+matrix (:attr:`LocalityGraphs.incidence`), its co-membership product
+(:attr:`LocalityGraphs.co_membership`) and the local system's adjacency
+(:attr:`LocalityGraphs.local_adjacency`), on which :mod:`analysis.kernels`
+runs the heavy computations, so that county and national documents (10^5
+people, 4 x 10^5 seats) are audited in seconds.
+
 References
 ----------
 Breiger, R. L. (1974). The duality of persons and groups. *Social Forces*,
@@ -36,7 +45,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from models.document import Group, LocalityDocument, Person
+from models.document import Agency, Group, LocalityDocument, Member, Person
 from models.vocab import Focus, GroupType, LinkKind
 
 PERSON = "person"
@@ -68,18 +77,35 @@ def ident(node_name: str) -> str:
 
 @dataclass
 class LocalityGraphs:
-    """A locality's document and its graphs, built once and shared by the analyses."""
+    """A locality's document and its graphs, built once and shared by the analyses.
+
+    The ``links`` graph is built at once; the ``membership`` and ``system``
+    graphs are NetworkX graphs built on first use (in bulk), since the audit
+    itself works on the integer-indexed arrays below (:attr:`local_adjacency`,
+    :attr:`incidence`) and never needs them: at county and national scale
+    (10^5 people, 4 x 10^5 seats) building them is the largest fixed cost.
+    """
 
     document: LocalityDocument
-    membership: nx.Graph
     links: nx.MultiDiGraph
-    system: nx.Graph
     groups: dict[str, Group] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
         return self.document.locality.id
+
+    # ---- the NetworkX graphs, built on first use --------------------------
+
+    @cached_property
+    def membership(self) -> nx.Graph:
+        """The two-mode graph of people and groups; an edge per seat, with ``role`` and ``attendance``."""
+        return _membership_graph(self.document)
+
+    @cached_property
+    def system(self) -> nx.Graph:
+        """The undirected union of the membership graph and the links (``kinds`` on group-group edges)."""
+        return _system_graph(self.document, self.links)
 
     # ---- views by meaning -------------------------------------------------
 
@@ -107,6 +133,51 @@ class LocalityGraphs:
         return {p.id: p.agency for p in self.document.people}
 
     @cached_property
+    def people_by_agency(self) -> dict[str, list[str]]:
+        """Person ids of each agency, in file order (every agency has an entry)."""
+        out: dict[str, list[str]] = {a.id: [] for a in self.document.agencies}
+        for p in self.document.people:
+            if p.agency is not None:
+                out.setdefault(p.agency, []).append(p.id)
+        return out
+
+    @cached_property
+    def agencies(self) -> dict[str, Agency]:
+        """Agencies by id."""
+        return {a.id: a for a in self.document.agencies}
+
+    @cached_property
+    def school_groups(self) -> dict[str, list[str]]:
+        """Local groups sitting in each school (their ``school``), in file order."""
+        out: dict[str, list[str]] = {}
+        for group_id in self.local_groups:
+            school = self.groups[group_id].school
+            if school is not None:
+                out.setdefault(school, []).append(group_id)
+        return out
+
+    @cached_property
+    def group_index(self) -> dict[str, int]:
+        """Each group's position in the file: its column in :attr:`incidence`."""
+        return {g.id: j for j, g in enumerate(self.document.groups)}
+
+    @cached_property
+    def person_index(self) -> dict[str, int]:
+        """Each person's position in the file: their row in :attr:`incidence`."""
+        return {p.id: i for i, p in enumerate(self.document.people)}
+
+    def seat(self, person: str, group_id: str) -> Member:
+        """The seat of a person on a group (``KeyError`` if they do not sit on it)."""
+        seats = self._seats.get(group_id)
+        if seats is None:
+            seats = self._seats[group_id] = {m.person: m for m in self.groups[group_id].members}
+        return seats[person]
+
+    @cached_property
+    def _seats(self) -> dict[str, dict[str, Member]]:
+        return {}
+
+    @cached_property
     def sector_of_agency(self) -> dict[str, str]:
         return {a.id: a.sector.value for a in self.document.agencies}
 
@@ -115,13 +186,21 @@ class LocalityGraphs:
         return {a.id for a in self.document.agencies if a.school}
 
     def sectors_in(self, group_id: str) -> set[str]:
-        """Sectors of the agencies whose people sit on a group."""
-        out = set()
-        for person in self.members_of[group_id]:
-            agency = self.agency_of.get(person)
-            if agency is not None:
-                out.add(self.sector_of_agency[agency])
-        return out
+        """Sectors of the agencies whose people sit on a group (a new set; computed once per group)."""
+        found = self._sectors.get(group_id)
+        if found is None:
+            sector_of = self._sector_of_person
+            found = self._sectors[group_id] = frozenset(sector_of[p] for p in self.members_of[group_id]) - {None}
+        return set(found)
+
+    @cached_property
+    def _sectors(self) -> dict[str, frozenset[str]]:
+        return {}
+
+    @cached_property
+    def _sector_of_person(self) -> dict[str, str | None]:
+        sector = self.sector_of_agency
+        return {p.id: (sector[p.agency] if p.agency is not None else None) for p in self.document.people}
 
     def focus(self, group_id: str) -> Focus | None:
         return self.groups[group_id].effective_focus
@@ -154,19 +233,81 @@ class LocalityGraphs:
         return view
 
     @cached_property
+    def _seat_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every seat as (person row, group column), group by group in file order."""
+        row_of = self.person_index
+        rows = np.fromiter((row_of[m.person] for g in self.document.groups for m in g.members), dtype=np.int64)
+        cols = np.repeat(np.arange(len(self.document.groups), dtype=np.int64), [len(g.members) for g in self.document.groups])
+        return rows, cols
+
+    @cached_property
     def incidence(self) -> tuple[sp.csr_matrix, list[str], list[str]]:
         """The people x groups incidence matrix ``B`` (CSR, 0/1), with row and column ids."""
         person_ids = [p.id for p in self.document.people]
         group_ids = [g.id for g in self.document.groups]
-        row_of = {p: i for i, p in enumerate(person_ids)}
-        rows, cols = [], []
-        for j, g in enumerate(self.document.groups):
-            for m in g.members:
-                rows.append(row_of[m.person])
-                cols.append(j)
+        rows, cols = self._seat_arrays
         data = np.ones(len(rows), dtype=np.float64)
         matrix = sp.csr_matrix((data, (rows, cols)), shape=(len(person_ids), len(group_ids)))
         return matrix, person_ids, group_ids
+
+    @cached_property
+    def co_membership(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs of groups sharing members, from the sparse product ``B.T @ B``.
+
+        Returns ``(first, second, shared, sizes)``: for every pair of group
+        columns ``first < second`` with at least one member in common, the
+        number shared; and each group's number of members.  Pairs that share
+        nobody are never visited.
+        """
+        matrix, _, _ = self.incidence
+        sizes = np.asarray(matrix.sum(axis=0)).ravel()
+        if matrix.shape[1] < 2 or matrix.nnz == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0), sizes
+        shared = sp.triu(matrix.T @ matrix, k=1).tocoo()
+        return shared.row.astype(np.int64), shared.col.astype(np.int64), shared.data, sizes
+
+    @cached_property
+    def local_adjacency(self) -> sp.csr_matrix:
+        """The local system graph as a symmetric 0/1 CSR matrix over integer nodes.
+
+        Node ``i < P`` is the ``i``-th person, node ``P + j`` the ``j``-th
+        group (file order, as in :attr:`incidence`).  Edges are the seats on,
+        and the links (either direction) between, groups of the locality:
+        groups outside it keep their node but have no edges, as in
+        :func:`analysis.structure.local_system`.
+        """
+        n_people, n_groups = len(self.document.people), len(self.document.groups)
+        external = np.fromiter((g.external for g in self.document.groups), dtype=bool, count=n_groups)
+        rows, cols = self._seat_arrays
+        keep = ~external[cols]
+        u = [rows[keep], n_people + cols[keep]]
+        index = self.group_index
+        link_ends = [(index[a], index[b]) for a, b in self.links.edges(keys=False) if not (external[index[a]] or external[index[b]])]
+        if link_ends:
+            ends = np.asarray(link_ends, dtype=np.int64) + n_people
+            u = [np.concatenate([u[0], ends[:, 0]]), np.concatenate([u[1], ends[:, 1]])]
+        n = n_people + n_groups
+        a, b = u
+        data = np.ones(2 * len(a), dtype=np.int8)
+        matrix = sp.csr_matrix((data, (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n))
+        matrix.sum_duplicates()
+        matrix.data[:] = 1
+        return matrix
+
+    @cached_property
+    def local_nodes(self) -> np.ndarray:
+        """Boolean mask of the nodes of :attr:`local_adjacency` in the local system (all but external groups)."""
+        n_people = len(self.document.people)
+        external = np.fromiter((g.external for g in self.document.groups), dtype=bool, count=len(self.document.groups))
+        return np.concatenate([np.ones(n_people, dtype=bool), ~external])
+
+    def node_name(self, index: int) -> str:
+        """The graph node name (``person:ID`` or ``group:ID``) of an integer node of :attr:`local_adjacency`."""
+        n_people = len(self.document.people)
+        if index < n_people:
+            return node(PERSON, self.document.people[index].id)
+        return node(GROUP, self.document.groups[index - n_people].id)
 
     def without(self, people: set[str] = frozenset(), groups: set[str] = frozenset(), agencies: set[str] = frozenset()) -> "LocalityGraphs":
         """The locality with some people, groups or whole agencies taken away (what-if)."""
@@ -220,60 +361,72 @@ def build_graphs(document: LocalityDocument) -> LocalityGraphs:
     LocalityGraphs
         The graphs, with node attributes ``kind`` (``person`` or ``group``),
         ``label`` (the name), and for groups ``type``, ``focus`` and
-        ``external``; for people ``agency`` and ``sector``.
+        ``external``; for people ``agency`` and ``sector``.  The membership
+        and system graphs are built on first use.
     """
-    sector = {a.id: a.sector.value for a in document.agencies}
-    membership = nx.Graph(name=document.locality.id)
-    for p in document.people:
-        membership.add_node(
-            node(PERSON, p.id),
-            kind=PERSON,
-            label=p.name,
-            agency=p.agency,
-            sector=sector.get(p.agency) if p.agency else None,
-            bipartite=0,
-        )
-    for g in document.groups:
-        focus = g.effective_focus
-        membership.add_node(
-            node(GROUP, g.id),
-            kind=GROUP,
-            label=g.name,
-            type=g.type.value,
-            focus=focus.value if focus else None,
-            external=g.external,
-            bipartite=1,
-        )
-    for g in document.groups:
-        for m in g.members:
-            membership.add_edge(
-                node(PERSON, m.person),
-                node(GROUP, g.id),
-                role=m.role.value,
-                attendance=1.0 if m.attendance is None else m.attendance,
-            )
-
     links = nx.MultiDiGraph(name=document.locality.id)
     links.add_nodes_from(g.id for g in document.groups)
-    for link in document.links:
-        links.add_edge(link.from_, link.to, key=link.kind, id=link.id)
-
-    system = nx.Graph(membership)
-    for u, v, kind in links.edges(keys=True):
-        a, b = node(GROUP, u), node(GROUP, v)
-        if system.has_edge(a, b):
-            system.edges[a, b]["kinds"].add(kind.value)
-        else:
-            system.add_edge(a, b, kinds={kind.value})
-
+    links.add_edges_from((link.from_, link.to, link.kind, {"id": link.id}) for link in document.links)
     return LocalityGraphs(
         document=document,
-        membership=membership,
         links=links,
-        system=system,
         groups={g.id: g for g in document.groups},
         people={p.id: p for p in document.people},
     )
+
+
+def _node_entries(document: LocalityDocument):
+    """(node, attributes) of every person, then every group, in file order."""
+    sector = {a.id: a.sector.value for a in document.agencies}
+    for p in document.people:
+        yield node(PERSON, p.id), {
+            "kind": PERSON,
+            "label": p.name,
+            "agency": p.agency,
+            "sector": sector.get(p.agency) if p.agency else None,
+            "bipartite": 0,
+        }
+    for g in document.groups:
+        focus = g.effective_focus
+        yield node(GROUP, g.id), {
+            "kind": GROUP,
+            "label": g.name,
+            "type": g.type.value,
+            "focus": focus.value if focus else None,
+            "external": g.external,
+            "bipartite": 1,
+        }
+
+
+def _seat_edges(document: LocalityDocument):
+    for g in document.groups:
+        group_node = node(GROUP, g.id)
+        for m in g.members:
+            yield (
+                node(PERSON, m.person),
+                group_node,
+                {"role": m.role.value, "attendance": 1.0 if m.attendance is None else m.attendance},
+            )
+
+
+def _membership_graph(document: LocalityDocument) -> nx.Graph:
+    membership = nx.Graph(name=document.locality.id)
+    membership.add_nodes_from(_node_entries(document))
+    membership.add_edges_from(_seat_edges(document))
+    return membership
+
+
+def _system_graph(document: LocalityDocument, links: nx.MultiDiGraph) -> nx.Graph:
+    system = nx.Graph(name=document.locality.id)
+    system.add_nodes_from(_node_entries(document))
+    system.add_edges_from(_seat_edges(document))
+    kinds: dict[tuple[str, str], set[str]] = {}
+    for u, v, kind in links.edges(keys=True):
+        a, b = node(GROUP, u), node(GROUP, v)
+        key = (b, a) if (b, a) in kinds else (a, b)
+        kinds.setdefault(key, set()).add(kind.value)
+    system.add_edges_from((a, b, {"kinds": found}) for (a, b), found in kinds.items())
+    return system
 
 
 def group_projection(graphs: LocalityGraphs) -> nx.Graph:

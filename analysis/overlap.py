@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from .graphs import LocalityGraphs
 
@@ -18,7 +17,7 @@ class GroupOverlap:
     jaccard: float
 
 
-def membership_overlaps(graphs: LocalityGraphs, *, min_shared: int = 1) -> list[GroupOverlap]:
+def membership_overlaps(graphs: LocalityGraphs, *, min_shared: int = 1, min_jaccard: float = 0.0) -> list[GroupOverlap]:
     """Jaccard similarity of the member sets of every pair of groups that share members.
 
     Parameters
@@ -26,6 +25,10 @@ def membership_overlaps(graphs: LocalityGraphs, *, min_shared: int = 1) -> list[
     graphs : LocalityGraphs
     min_shared : int
         Leave out pairs sharing fewer members than this.
+    min_jaccard : float
+        Leave out pairs whose Jaccard similarity is below this (filtered on
+        the arrays, before any pair becomes an object: at national scale
+        millions of pairs share someone).
 
     Returns
     -------
@@ -39,7 +42,9 @@ def membership_overlaps(graphs: LocalityGraphs, *, min_shared: int = 1) -> list[
     ``B.T @ B`` for the people x groups incidence matrix ``B``, so pairs with
     nothing in common are never visited: the cost is that of the sparse
     product, not of all ``n^2`` pairs.  This is the Jaccard coefficient of
-    the groups' neighbourhoods in the two-mode graph.
+    the groups' neighbourhoods in the two-mode graph.  The product is
+    computed once per locality (:attr:`LocalityGraphs.co_membership`) and
+    the similarities are vectorised over all pairs.
 
     References
     ----------
@@ -50,14 +55,12 @@ def membership_overlaps(graphs: LocalityGraphs, *, min_shared: int = 1) -> list[
     different but very often, overlapping purposes, some with very similar
     personnel".
     """
-    matrix, _, group_ids = graphs.incidence
-    if matrix.shape[1] < 2 or matrix.nnz == 0:
-        return []
-    shared = sp.triu(matrix.T @ matrix, k=1).tocoo()
-    keep = shared.data >= max(min_shared, 1)
-    rows, cols, counts = shared.row[keep], shared.col[keep], shared.data[keep]
-    sizes = np.asarray(matrix.sum(axis=0)).ravel()
-    jaccard = counts / (sizes[rows] + sizes[cols] - counts)
+    _, _, group_ids = graphs.incidence
+    rows, cols, counts, jaccard = _pairs(graphs)
+    keep = counts >= max(min_shared, 1)
+    if min_jaccard > 0:
+        keep &= jaccard >= min_jaccard
+    rows, cols, counts, jaccard = rows[keep], cols[keep], counts[keep], jaccard[keep]
     order = np.lexsort((cols, rows))
     return [
         GroupOverlap(group_ids[rows[k]], group_ids[cols[k]], int(counts[k]), float(jaccard[k]))
@@ -71,14 +74,36 @@ def overlap_index(graphs: LocalityGraphs) -> float:
     0 when no two groups share anyone; 1 when every group's membership is
     repeated exactly in another group.
     """
-    matrix, _, group_ids = graphs.incidence
-    sizes = np.asarray(matrix.sum(axis=0)).ravel()
+    sizes = graphs.co_membership[3]
     seated = sizes > 0
     if seated.sum() == 0:
         return 0.0
-    best = np.zeros(len(group_ids))
-    for item in membership_overlaps(graphs):
-        i, j = group_ids.index(item.first), group_ids.index(item.second)
-        best[i] = max(best[i], item.jaccard)
-        best[j] = max(best[j], item.jaccard)
+    rows, cols, _, jaccard = _pairs(graphs)
+    best = np.zeros(len(sizes))
+    np.maximum.at(best, rows, jaccard)
+    np.maximum.at(best, cols, jaccard)
     return float(best[seated].mean())
+
+
+def shared_member_density(graphs: LocalityGraphs, group_ids: list[str]) -> float:
+    """Density of the shared-member graph of some groups: pairs sharing anyone, over all pairs.
+
+    Equal to ``nx.density(group_projection(graphs).subgraph(group_ids))``,
+    counted from the non-zero entries of ``B.T @ B`` without building the
+    projection graph.
+    """
+    n = len(group_ids)
+    rows, cols, counts, _ = graphs.co_membership
+    wanted = np.zeros(len(graphs.co_membership[3]), dtype=bool)
+    wanted[[graphs.group_index[g] for g in group_ids]] = True
+    m = int(np.count_nonzero(wanted[rows] & wanted[cols] & (counts > 0)))
+    if m == 0 or n <= 1:
+        return 0
+    return m / (n * (n - 1)) * 2
+
+
+def _pairs(graphs: LocalityGraphs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(first, second, shared, Jaccard) of every pair of groups sharing a member."""
+    rows, cols, counts, sizes = graphs.co_membership
+    jaccard = counts / (sizes[rows] + sizes[cols] - counts)
+    return rows, cols, counts, jaccard

@@ -39,6 +39,11 @@ DIMENSIONS = (
 LEVEL_WORDS = {0: "not evident", 0.5: "emergent but not significant", 1: "evident", 2: "strongly evident", None: "cannot tell"}
 
 
+def _attendance(member) -> float:
+    """A seat's share of meetings attended (1 when the file does not say)."""
+    return 1.0 if member.attendance is None else member.attendance
+
+
 def level(value: float | None, evidence: str) -> dict:
     return {"level": value, "evidence": evidence}
 
@@ -105,8 +110,8 @@ def local_ownership(ctx: "AuditContext") -> dict:
     leaders = []
     if ctx.principal_group:
         for p in graphs.members_of[ctx.principal_group]:
-            role = graphs.membership.edges[f"person:{p}", f"group:{ctx.principal_group}"]["role"]
-            if role in (MemberRole.chair.value, MemberRole.coordinator.value):
+            role = graphs.seat(p, ctx.principal_group).role
+            if role in (MemberRole.chair, MemberRole.coordinator):
                 leaders.append(p)
     local_leaders = [p for p in leaders if graphs.people[p].local]
     if local_share >= 0.85 and local_leaders:
@@ -131,9 +136,9 @@ def strong_project_management(ctx: "AuditContext") -> dict:
     if principal is None:
         return level(0, "No strategic group to manage the project.")
     # A leader who attends under half the meetings (changing chairs) does not count.
-    seats = [graphs.membership.edges[f"person:{p}", f"group:{principal}"] for p in graphs.members_of[principal]]
-    has_chair = any(seat["role"] == MemberRole.chair.value and seat["attendance"] >= 0.5 for seat in seats)
-    has_coordinator = any(seat["role"] == MemberRole.coordinator.value and seat["attendance"] >= 0.5 for seat in seats)
+    seats = graphs.groups[principal].members
+    has_chair = any(seat.role == MemberRole.chair and _attendance(seat) >= 0.5 for seat in seats)
+    has_coordinator = any(seat.role == MemberRole.coordinator and _attendance(seat) >= 0.5 for seat in seats)
     steered = {t for _, t, k in graphs.links.out_edges(principal, keys=True) if k.value in ("oversees", "commissions")}
     parts = [
         "a regularly attending chair" if has_chair else "no regularly attending chair",
@@ -253,7 +258,9 @@ def user_involvement(ctx: "AuditContext") -> dict:
     if not reps:
         return level(0, "No parent, young person or community representative sits on any group.")
     groups = {g for p in reps for g in graphs.groups_of[p] if g in graphs.groups and not graphs.groups[g].external}
-    strategic = [g for g in groups if graphs.focus(g) in (Focus.strategic, Focus.both) or any(s.group == g and s.strategic for s in ctx.standings)]
+    groups = sorted(groups, key=graphs.group_index.__getitem__)  # file order, so the evidence is repeatable
+    strategic_standing = {s.group for s in ctx.standings if s.strategic}
+    strategic = [g for g in groups if graphs.focus(g) in (Focus.strategic, Focus.both) or g in strategic_standing]
     connected = [g for g in groups if g in ctx.main_part]
     if strategic and any(g in ctx.main_part for g in strategic):
         value, where = 2, f"including groups that shape services ({ctx.names(strategic)})"
@@ -269,13 +276,13 @@ def support_inclusive_schools(ctx: "AuditContext") -> dict:
     graphs = ctx.graphs
     tier3 = {"social_care", "mental_health", "health"}
     schools = [a.id for a in graphs.document.agencies if a.school]
-    seated_schools = [s for s in schools if any(graphs.groups_of[p] for p, a in graphs.agency_of.items() if a == s)]
+    seated_schools = [s for s in schools if any(graphs.groups_of[p] for p in graphs.people_by_agency[s])]
     if not seated_schools:
         return level(None, "No school is recorded among the agencies on the locality's groups.")
     supported = []
     for school in seated_schools:
-        groups = {g for p, a in graphs.agency_of.items() if a == school for g in graphs.groups_of[p]}
-        groups |= {g for g in graphs.local_groups if graphs.groups[g].school == school}
+        groups = {g for p in graphs.people_by_agency[school] for g in graphs.groups_of[p]}
+        groups |= set(graphs.school_groups.get(school, ()))
         if any(graphs.sectors_in(g) & tier3 for g in groups if g in graphs.groups and not graphs.groups[g].external):
             supported.append(school)
     consultation = [g for g in graphs.local_groups if graphs.is_school_facing(g) or any(k.value == "consults" for _, _, k in graphs.links.in_edges(g, keys=True))]

@@ -5,9 +5,10 @@ Routes follow the directed group links.  Kinds are grouped by direction:
 cases travel ``refers_cases_to``, ``commissions``, ``oversees`` and
 ``feeds_issues_to`` towards casework; feedback travels ``reports_to`` and
 ``feeds_issues_to`` towards strategy; a locality reaches the centre along
-``reports_to``, ``feeds_issues_to`` and ``consults``.  Reachability is
-computed once per view on the condensation of the link graph (strongly
-connected groups collapsed), so each check is linear in the links.
+``reports_to``, ``feeds_issues_to`` and ``consults``.  Each check finds
+what it needs with one breadth-first search over the link graph, forward
+or reverse and from one or several groups at once, so each is linear in
+the groups and links, O(V + E), at any scale.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import networkx as nx
 from models.vocab import Focus, LinkKind, MembershipRule
 
 from .graphs import CASE_KINDS, FEEDBACK_KINDS, UPWARD_KINDS, LocalityGraphs
+from .kernels import reach
 from .settings import AuditSettings
 
 
@@ -27,7 +29,10 @@ def reachable_sets(view: nx.DiGraph) -> dict[str, set[str]]:
 
     Computed on the condensation (the DAG of strongly connected components),
     visiting components in reverse topological order so each set is built
-    from its successors' sets.
+    from its successors' sets.  The sets can hold O(V^2) entries in all, so
+    the audit does not use this: each of its checks needs reachability to
+    or from a few groups only, found by one targeted search
+    (:func:`analysis.kernels.reach`).
     """
     condensed = nx.condensation(view)
     members = nx.get_node_attributes(condensed, "members")
@@ -199,10 +204,13 @@ def missing_downstream_paths(graphs: LocalityGraphs, skip: set[str] = frozenset(
     people sits on such a group or on a group with a route.  Where nothing
     can take a case, every upstream group is without a route: children of
     concern have nowhere to go (report 3.4, 5.2).
+
+    The groups with a route are found by one breadth-first search backwards
+    along case-carrying links from all casework groups at once, O(V + E).
     """
     casework = {g for g in graphs.local_groups if graphs.hosts_casework(g)}
-    reach = reachable_sets(graphs.link_view(CASE_KINDS))
-    has_route = {g: g in casework or bool(reach[g] & casework) for g in graphs.local_groups}
+    leads_to_casework = reach(graphs.links.pred, CASE_KINDS, casework)
+    has_route = {g: g in casework or g in leads_to_casework for g in graphs.local_groups}
     out = []
     for group_id in graphs.local_groups:
         g = graphs.groups[group_id]
@@ -212,8 +220,8 @@ def missing_downstream_paths(graphs: LocalityGraphs, skip: set[str] = frozenset(
     for agency in graphs.document.agencies:
         if not agency.school:
             continue
-        seats = [g for p, a in graphs.agency_of.items() if a == agency.id for g in graphs.groups_of[p]]
-        seats += [g for g in graphs.local_groups if graphs.groups[g].school == agency.id]
+        seats = [g for p in graphs.people_by_agency[agency.id] for g in graphs.groups_of[p]]
+        seats += graphs.school_groups.get(agency.id, [])
         local_seats = [g for g in seats if g in has_route]
         if local_seats and not any(has_route[g] for g in local_seats):
             out.append(DownstreamGap(agency.id, "school"))
@@ -236,11 +244,13 @@ def missing_feedback_paths(graphs: LocalityGraphs, target: str | None, skip: set
     The appreciative system (Vickers 1965; report 3.8) depends on "good
     quality feedback from the ground": issues met in casework (panels, MASTs)
     and consultation (SCTs) must travel, along ``reports_to`` and
-    ``feeds_issues_to`` links, to the group that can act on them.
+    ``feeds_issues_to`` links, to the group that can act on them.  The
+    groups with a route are found by one breadth-first search backwards
+    along those links from the target, O(V + E).
     """
     if target is None:
         return []
-    reach = reachable_sets(graphs.link_view(FEEDBACK_KINDS))
+    feeds_target = reach(graphs.links.pred, FEEDBACK_KINDS, [target])
     out = []
     target_members = set(graphs.members_of[target])
     for group_id in graphs.local_groups:
@@ -249,7 +259,7 @@ def missing_feedback_paths(graphs: LocalityGraphs, target: str | None, skip: set
         g = graphs.groups[group_id]
         if not (graphs.is_casework(group_id) or g.type.value == "school_consultation_team"):
             continue
-        if target in reach[group_id]:
+        if group_id in feeds_target:
             continue
         via = tuple(p for p in graphs.members_of[group_id] if p in target_members)
         out.append(FeedbackGap(group_id, target, via))
@@ -293,21 +303,26 @@ def centre_link(graphs: LocalityGraphs, principal: str | None) -> CentreLink:
     the group rather unsupported" (Appendix 2c).  The principal group also
     reaches the centre through another local group it feeds or reports to
     (directly or in steps) on which someone from the centre sits.
+
+    Two breadth-first searches along upward links, O(V + E) each: forward
+    from the principal group, and backwards from the centres at once.
     """
     centres = tuple(g for g in graphs.groups if graphs.is_centre(g))
     if not centres:
         return CentreLink(principal, (), (), (), (), (), ())
-    reach = reachable_sets(graphs.link_view(UPWARD_KINDS))
-    centre_people = {p for c in centres for p in graphs.members_of[c]}
+    centre_members = {c: set(graphs.members_of[c]) for c in centres}
+    centre_people = set().union(*centre_members.values())
     by_link: tuple[str, ...] = ()
     shared: tuple[str, ...] = ()
+    above_principal: set[str] = set()
     if principal is not None:
-        by_link = tuple(c for c in centres if c in reach[principal])
+        above_principal = reach(graphs.links.succ, UPWARD_KINDS, [principal]) - {principal}
+        by_link = tuple(c for c in centres if c in above_principal)
         shared = tuple(p for p in graphs.members_of[principal] if p in centre_people)
 
     def steady(person: str) -> bool:
-        seats = [principal] + [c for c in centres if person in graphs.members_of[c]]
-        return all(graphs.membership.edges[f"person:{person}", f"group:{g}"]["attendance"] >= 0.5 for g in seats)
+        seats = [principal] + [c for c in centres if person in centre_members[c]]
+        return all(_attendance(graphs.seat(person, g)) >= 0.5 for g in seats)
 
     by_member = tuple(p for p in shared if steady(p))
     weak = tuple(p for p in shared if not steady(p))
@@ -316,12 +331,18 @@ def centre_link(graphs: LocalityGraphs, principal: str | None) -> CentreLink:
         via = tuple(
             g
             for g in graphs.local_groups
-            if g in reach[principal] and any(p in centre_people for p in graphs.members_of[g])
+            if g in above_principal and any(p in centre_people for p in graphs.members_of[g])
         )
+    reaches_centre = reach(graphs.links.pred, UPWARD_KINDS, centres)
     others = tuple(
         g
         for g in graphs.local_groups
         if g != principal
-        and (any(c in reach[g] for c in centres) or any(p in centre_people for p in graphs.members_of[g]))
+        and (g in reaches_centre or any(p in centre_people for p in graphs.members_of[g]))
     )
     return CentreLink(principal, centres, by_link, by_member, weak, via, others)
+
+
+def _attendance(member) -> float:
+    """A seat's share of meetings attended (1 when the file does not say)."""
+    return 1.0 if member.attendance is None else member.attendance

@@ -5,20 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
-from .graphs import GROUP, PERSON, LocalityGraphs, ident, node
+from .graphs import GROUP, LocalityGraphs, node
+from .kernels import component_labels, separated_subtrees
 
 
 def local_system(graphs: LocalityGraphs) -> nx.Graph:
-    """The system graph without groups outside the locality.
+    """The system graph without groups outside the locality, as a read-only view.
 
     The local-authority centre is left out so that two parts which meet only
     through a county-wide group are still seen as two parts of the locality.
+    The view shares the system graph's data (copy it with ``nx.Graph(view)``
+    to change it).  The audit itself uses the same graph as the integer
+    matrix :attr:`~analysis.graphs.LocalityGraphs.local_adjacency`.
     """
-    external = [node(GROUP, g.id) for g in graphs.document.groups if g.external]
-    system = graphs.system.copy()
-    system.remove_nodes_from(external)
-    return system
+    external = {node(GROUP, g.id) for g in graphs.document.groups if g.external}
+    return nx.subgraph_view(graphs.system, filter_node=lambda n: n not in external)
 
 
 def system_parts(graphs: LocalityGraphs) -> list[set[str]]:
@@ -29,21 +32,33 @@ def system_parts(graphs: LocalityGraphs) -> list[set[str]]:
     groups, then people), ties broken by file order; people who sit on no
     group form no part.
 
+    Notes
+    -----
+    The connected components of the local system graph, found by
+    :func:`scipy.sparse.csgraph.connected_components` on its adjacency
+    matrix in O(V + E); the same parts as :func:`networkx.connected_components`.
+
     References
     ----------
     Hopcroft, J., & Tarjan, R. (1973). Algorithm 447: efficient algorithms for
     graph manipulation. *Communications of the ACM*, 16(6), 372-378.
     """
-    system = local_system(graphs)
-    order = {g: i for i, g in enumerate(graphs.local_groups)}
-    parts = []
-    for component in nx.connected_components(system):
-        groups = {ident(n) for n in component if n.startswith("group:")}
-        if groups:
-            people = sum(1 for n in component if n.startswith("person:"))
-            parts.append((groups, people))
-    parts.sort(key=lambda item: (-len(item[0]), -item[1], min(order[g] for g in item[0])))
-    return [groups for groups, _ in parts]
+    labels = component_labels(graphs.local_adjacency)
+    n_people = len(graphs.document.people)
+    group_labels = labels[n_people:]
+    local = graphs.local_nodes[n_people:]
+    local_columns = np.flatnonzero(local)
+    if len(local_columns) == 0:
+        return []
+    # people per part, counted over the local system (external groups are not in it)
+    people_count = np.bincount(labels[:n_people], minlength=labels.max() + 1)
+    members: dict[int, list[int]] = {}
+    for j in local_columns.tolist():
+        members.setdefault(int(group_labels[j]), []).append(j)
+    ids = [g.id for g in graphs.document.groups]
+    # members lists are in file order, so the first is each part's earliest group
+    parts = sorted(members.items(), key=lambda item: (-len(item[1]), -int(people_count[item[0]]), item[1][0]))
+    return [{ids[j] for j in columns} for _, columns in parts]
 
 
 def isolated_groups(graphs: LocalityGraphs) -> list[str]:
@@ -53,15 +68,18 @@ def isolated_groups(graphs: LocalityGraphs) -> list[str]:
     -----
     Links to and seats on groups outside the locality (the county centre) do
     not count: a group joined only to the centre is still cut off from the
-    locality, which is where its issues need to go.
+    locality, which is where its issues need to go.  A member sits on
+    another local group exactly when they hold two or more local seats, so
+    each seat is looked at once.
     """
     local = set(graphs.local_groups)
+    local_seats = {p: sum(1 for g in groups if g in local) for p, groups in graphs.groups_of.items()}
     out = []
     for group_id in graphs.local_groups:
         neighbours = set(graphs.links.successors(group_id)) | set(graphs.links.predecessors(group_id))
         if neighbours & local:
             continue
-        if any(g in local and g != group_id for p in graphs.members_of[group_id] for g in graphs.groups_of[p]):
+        if any(local_seats[p] >= 2 for p in graphs.members_of[group_id]):
             continue
         out.append(group_id)
     return out
@@ -79,15 +97,13 @@ def agency_presence(graphs: LocalityGraphs) -> list[AgencyPresence]:
     """For each agency: how many of its people there are, how many sit on groups, and where."""
     out = []
     for agency in graphs.document.agencies:
-        people = [p.id for p in graphs.document.people if p.agency == agency.id]
-        groups: list[str] = []
+        people = graphs.people_by_agency[agency.id]
+        groups: dict[str, None] = {}  # ordered set: first seen, by person then seat
         seated = 0
         for person in people:
             if graphs.groups_of[person]:
                 seated += 1
-            for g in graphs.groups_of[person]:
-                if g not in groups:
-                    groups.append(g)
+            groups.update(dict.fromkeys(graphs.groups_of[person]))
         out.append(AgencyPresence(agency.id, len(people), seated, tuple(groups)))
     return out
 
@@ -113,9 +129,12 @@ def single_points_of_failure(graphs: LocalityGraphs, main_group: str | None = No
     -----
     Such a person is an articulation point (cut vertex) of the local system
     graph whose removal separates at least one group from the main part.
-    Articulation points are found in linear time from the biconnected
-    components (Hopcroft & Tarjan 1973); the groups each one cuts off are
-    those of the blocks hanging from it on the far side from the main part.
+    One depth-first search from the main group computes low points
+    (Hopcroft & Tarjan 1973), O(V + E): a person is a cut vertex when a
+    depth-first subtree below them has no edge climbing above them, and the
+    groups they cut off are those of such subtrees, the blocks hanging from
+    them on the far side from the main group in the block-cut tree (see
+    :func:`analysis.kernels.separated_subtrees`).
     The report's Abingdon case: the co-ordinator "had been doing much of the
     link work, he took a lot of that knowledge with him" (Appendix 2c).
 
@@ -123,51 +142,21 @@ def single_points_of_failure(graphs: LocalityGraphs, main_group: str | None = No
     ----------
     Hopcroft, J., & Tarjan, R. (1973). Algorithm 447. *CACM* 16(6), 372-378.
     """
-    system = local_system(graphs)
     if main_group is None:
         parts = system_parts(graphs)
         if not parts:
             return []
-        main_group = sorted(parts[0], key=graphs.local_groups.index)[0]
-    root = node(GROUP, main_group)
-    if root not in system:
+        main_group = min(parts[0], key=graphs.group_index.__getitem__)
+    if main_group not in graphs.group_index or graphs.groups[main_group].external:
         return []
-    component = system.subgraph(nx.node_connected_component(system, root))
-    all_cuts = set(nx.articulation_points(component))
-    cut_vertices = {n for n in all_cuts if n.startswith(f"{PERSON}:")}
-    if not cut_vertices:
-        return []
-    # Block-cut tree rooted at the main group: each cut person's subtree (away
-    # from the root) is what their departure separates.
-    blocks = [set(b) for b in nx.biconnected_components(component)]
-    tree = nx.Graph()
-    for i, block in enumerate(blocks):
-        tree.add_node(("block", i))
-        for n in block:
-            if n in all_cuts:
-                tree.add_edge(("block", i), ("cut", n))
-    root_block = next(i for i, b in enumerate(blocks) if root in b)
-    parent = dict(nx.bfs_predecessors(tree, ("block", root_block)))
-    children: dict = {}
-    for child, par in parent.items():
-        children.setdefault(par, []).append(child)
-
-    def groups_below(start) -> set[str]:
-        found, stack = set(), [start]
-        while stack:
-            item = stack.pop()
-            if item[0] == "block":
-                found.update(ident(n) for n in blocks[item[1]] if n.startswith(f"{GROUP}:"))
-            stack.extend(children.get(item, []))
-        return found
-
+    n_people = len(graphs.document.people)
+    root = n_people + graphs.group_index[main_group]
+    preorder, separated = separated_subtrees(graphs.local_adjacency, root)
+    group_ids = [g.id for g in graphs.document.groups]
     out = []
-    person_order = {p: i for i, p in enumerate(graphs.people)}
-    for person in sorted(cut_vertices, key=lambda n: person_order[ident(n)]):
-        cut_off: set[str] = set()
-        for child in children.get(("cut", person), []):
-            cut_off |= groups_below(child)
-        if cut_off:
-            ordered = tuple(g for g in graphs.local_groups if g in cut_off)
-            out.append(CutPerson(ident(person), ordered))
+    for person in sorted(v for v in separated if v < n_people):
+        below = np.concatenate([preorder[start:stop] for start, stop in separated[person]])
+        columns = np.sort(below[below >= n_people]) - n_people
+        if len(columns):
+            out.append(CutPerson(graphs.document.people[person].id, tuple(group_ids[j] for j in columns.tolist())))
     return out

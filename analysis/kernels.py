@@ -1,0 +1,203 @@
+"""The heavy graph computations, on integer-indexed sparse graphs.
+
+NetworkX stays the graph model and the public face of this package
+(:mod:`analysis.graphs`); the audit's inner loops run here instead, on
+``scipy.sparse`` adjacency matrices whose nodes are numbered people first,
+then groups (:attr:`analysis.graphs.LocalityGraphs.local_adjacency`), so a
+county or national document (10^5 nodes, 5 x 10^5 edges) is audited in
+seconds.  Each function states the NetworkX computation it agrees with;
+``tests/test_scale.py`` checks that they agree.
+
+Betweenness uses `igraph <https://python.igraph.org>`_ (C) when it is
+installed and falls back to NetworkX, with the same sampled sources and the
+same scaling, when it is not.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import deque
+from collections.abc import Iterable
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+try:  # optional: a compiled library for betweenness
+    import igraph
+except ImportError:  # pragma: no cover - exercised where igraph is absent
+    igraph = None
+
+
+def component_labels(adjacency: sp.csr_matrix) -> np.ndarray:
+    """The connected component of each node of an undirected graph.
+
+    Equivalent to :func:`networkx.connected_components`; computed by
+    :func:`scipy.sparse.csgraph.connected_components` in O(V + E).
+    """
+    _, labels = connected_components(adjacency, directed=False)
+    return labels
+
+
+def separated_subtrees(adjacency: sp.csr_matrix, root: int) -> tuple[np.ndarray, dict[int, list[tuple[int, int]]]]:
+    """What each cut vertex separates from ``root`` in the root's component.
+
+    Parameters
+    ----------
+    adjacency : scipy.sparse.csr_matrix
+        A symmetric 0/1 matrix without self-loops (a simple undirected graph).
+    root : int
+
+    Returns
+    -------
+    preorder : numpy.ndarray
+        The nodes of the root's component in depth-first preorder from ``root``.
+    separated : dict
+        For each articulation point ``v`` other than the root, the preorder
+        intervals ``[start, stop)`` of the depth-first subtrees that removing
+        ``v`` cuts off from the root.  ``v`` is an articulation point of the
+        component exactly when it has an entry (the root's own entry, if
+        any, is left out).
+
+    Notes
+    -----
+    One iterative depth-first search computing discovery times and low
+    points (Hopcroft & Tarjan 1973), O(V + E): a child ``c`` of ``v`` with
+    ``low[c] >= disc[v]`` has no edge climbing above ``v``, so its subtree,
+    a contiguous run of the preorder, is separated from the root when ``v``
+    goes.  These subtrees are the blocks hanging from ``v`` on the far side
+    from the root in the block-cut tree, as with
+    :func:`networkx.biconnected_components`.
+
+    References
+    ----------
+    Hopcroft, J., & Tarjan, R. (1973). Algorithm 447: efficient algorithms for
+    graph manipulation. *Communications of the ACM*, 16(6), 372-378.
+    """
+    indptr = adjacency.indptr.tolist()
+    indices = adjacency.indices.tolist()
+    n = adjacency.shape[0]
+    disc = [-1] * n
+    low = [0] * n
+    parent = [-1] * n
+    finish = {}
+    pos = indptr[:-1]
+    preorder = [root]
+    disc[root] = 0
+    stack = [root]
+    separated: dict[int, list[tuple[int, int]]] = {}
+    below: dict[int, list[int]] = {}
+    while stack:
+        v = stack[-1]
+        i, end = pos[v], indptr[v + 1]
+        pushed = False
+        low_v = low[v]
+        parent_v = parent[v]
+        while i < end:
+            w = indices[i]
+            i += 1
+            if disc[w] < 0:
+                parent[w] = v
+                disc[w] = low[w] = len(preorder)
+                preorder.append(w)
+                stack.append(w)
+                pushed = True
+                break
+            if w != parent_v and disc[w] < low_v:
+                low_v = disc[w]
+        low[v] = low_v
+        pos[v] = i
+        if pushed:
+            continue
+        stack.pop()
+        finish[v] = len(preorder)
+        if parent_v >= 0:
+            if low_v < low[parent_v]:
+                low[parent_v] = low_v
+            if low_v >= disc[parent_v] and parent_v != root:
+                below.setdefault(parent_v, []).append(v)
+    for v, children in below.items():
+        separated[v] = [(disc[c], finish[c]) for c in children]
+    return np.asarray(preorder, dtype=np.int64), separated
+
+
+def reach(adjacency: dict, kinds: frozenset, sources: Iterable) -> set:
+    """Nodes reachable from any source by a directed path of at least one edge.
+
+    ``adjacency`` is a NetworkX multigraph adjacency (``G.succ`` for forward,
+    ``G.pred`` for reverse reachability), whose edge keys are the link kinds;
+    only edges with a key in ``kinds`` are followed.  A source is in the
+    result only when it is reachable from a source (on a cycle, say), as in
+    the union of :func:`networkx.descendants`.  Breadth-first, O(V + E).
+    """
+    seen: set = set()
+    frontier = deque(sources)
+    while frontier:
+        u = frontier.popleft()
+        for v, keys in adjacency[u].items():
+            if v not in seen and not kinds.isdisjoint(keys):
+                seen.add(v)
+                frontier.append(v)
+    return seen
+
+
+def betweenness(adjacency: sp.csr_matrix, *, k: int | None = None, seed: int | None = None, backend: str | None = None) -> np.ndarray:
+    """Normalised betweenness of every node of a simple undirected graph, exact or sampled.
+
+    Parameters
+    ----------
+    adjacency : scipy.sparse.csr_matrix
+        Symmetric 0/1 adjacency; node ``i`` is row ``i``.
+    k : int, optional
+        Estimate from ``k`` source nodes chosen by ``random.Random(seed)``
+        (exact when None or ``k == n``).
+    seed : int, optional
+    backend : {"igraph", "networkx"}, optional
+        Default: igraph when installed.
+
+    Returns
+    -------
+    numpy.ndarray
+        Exactly the semantics of :func:`networkx.betweenness_centrality`
+        ``(G, k=k, seed=seed, normalized=True)`` on the graph with nodes
+        ``0..n-1`` in order: the same sources (``seed.sample(list(G), k)``)
+        and the same rescaling (Brandes & Pich 2007 as NetworkX 3.x does it:
+        sources scaled by ``1/((k-1)(n-2))``, other nodes by ``1/(k(n-2))``).
+
+    Notes
+    -----
+    With igraph, the accumulated dependencies from the sampled sources are
+    ``Graph.betweenness(sources=...)`` (igraph >= 0.10), which on an
+    undirected graph counts each (source, target) pair once and so is half
+    the sum NetworkX accumulates over ordered pairs; Brandes' algorithm,
+    O(kE) for k sources, in C.
+    """
+    n = adjacency.shape[0]
+    if k is not None and k >= n:
+        k = None
+    sources = None if k is None else random.Random(seed).sample(range(n), k)
+    backend = backend or ("igraph" if igraph is not None else "networkx")
+    if backend == "networkx":
+        graph = nx.Graph()
+        graph.add_nodes_from(range(n))
+        upper = sp.triu(adjacency, k=1).tocoo()
+        graph.add_edges_from(zip(upper.row.tolist(), upper.col.tolist()))
+        scores = nx.betweenness_centrality(graph, k=k, seed=seed, normalized=True)
+        return np.fromiter((scores[i] for i in range(n)), dtype=np.float64, count=n)
+    if igraph is None:
+        raise RuntimeError("igraph is not installed")
+    upper = sp.triu(adjacency, k=1).tocoo()
+    graph = igraph.Graph(n=n, edges=list(zip(upper.row.tolist(), upper.col.tolist())), directed=False)
+    raw = 2.0 * np.asarray(graph.betweenness(directed=False, sources=sources), dtype=np.float64)
+    big_n = n - 1  # endpoints excluded: pairs (s, t) with s, t != v
+    if big_n < 2:
+        return raw
+    if k is None:
+        return raw * (1 / (big_n * (big_n - 1)))
+    scale_source = 1 / ((k - 1) * (big_n - 1)) if k > 1 else math.nan
+    scale_other = 1 / (k * (big_n - 1))
+    scale = np.full(n, scale_other)
+    scale[sources] = scale_source
+    return raw * scale
