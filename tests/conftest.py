@@ -127,3 +127,20 @@ def service(engine):
 
 def auth(tokens: dict, role: str) -> dict:
     return {} if role == "anonymous" else {"Authorization": f"Bearer {tokens[role]}"}
+
+
+# ---------------------------------------------------------------- reliability figures
+
+RELIABILITY_LINES: list[str] = []
+
+
+def reliability(text: str) -> None:
+    """Record a reliability figure; printed in the test run's summary (and so in CI's log)."""
+    RELIABILITY_LINES.append(text)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if RELIABILITY_LINES:
+        terminalreporter.section("locmap reliability figures")
+        for line in RELIABILITY_LINES:
+            terminalreporter.write_line(line)

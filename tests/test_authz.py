@@ -263,7 +263,15 @@ def test_authorisation_matrix(service, case):
             case.method, path, headers=auth(tokens, role), params=case.params, follow_redirects=False, **kwargs
         )
         observed[role] = response.status_code
+    unexpected = [role for role in ROLES if case.expected[role] >= 300 and observed[role] < 300]
+    assert not unexpected, f"unexpected authorisation successes for {unexpected}"
     assert observed == case.expected
+
+
+def test_matrix_size_for_the_record():
+    from tests.conftest import reliability
+
+    reliability(f"authorisation matrix: {len(CASES)} routes x {len(ROLES)} roles = {len(CASES) * len(ROLES)} checks; unexpected successes fail the run")
 
 
 def test_demo_mode_lets_anonymous_visitors_read_but_never_write(service):

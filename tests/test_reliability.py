@@ -27,13 +27,13 @@ from app.backup import backup, restore, row_counts
 from app.db import create_schema, make_engine, session_scope
 from models.validation import DocumentError, canonical, load_text, validate_data
 from tests.browser_support import live_server
-from tests.conftest import MINIMAL, ROOT, auth
+from tests.conftest import MINIMAL, ROOT, auth, reliability
 
 LOCMAP = [str(ROOT / ".venv" / "bin" / "locmap")] if (ROOT / ".venv" / "bin" / "locmap").exists() else [sys.executable, "-m", "app.cli"]
 
 
 def report(text: str) -> None:
-    print(f"\nRELIABILITY {text}")
+    reliability(text)
 
 
 def big_locality(path: Path) -> Path:
