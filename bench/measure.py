@@ -40,22 +40,43 @@ def load_scale(data: Path):
 
 
 def merged(documents):
-    """All localities of a scale as one document (the worst case: one audit over everything)."""
+    """All localities of a scale as one document (the worst case: one audit over everything).
+
+    Group and agency ids are prefixed with their locality's id (they repeat
+    from locality to locality); people keep theirs, so officers who sit in
+    several localities join them up, as they do in life.
+    """
     from models.document import LocalityDocument
 
     if len(documents) == 1:
         return documents[0]
-    seen_people, seen_agencies, seen_groups = set(), set(), set()
     data = {"format": "locmap/1", "locality": {**documents[0].locality.model_dump(mode="json"), "id": "merged", "name": "All localities"},
             "agencies": [], "people": [], "groups": [], "links": []}
+    data["locality"].pop("note", None)
+    people_seen = set()
     for document in documents:
         raw = document.to_data()
-        for section, seen in (("agencies", seen_agencies), ("people", seen_people), ("groups", seen_groups)):
-            for item in raw.get(section, []):
-                if item["id"] not in seen:
-                    seen.add(item["id"])
-                    data[section].append(item)
-        data["links"].extend(raw.get("links", []))
+        slug = document.locality.id
+
+        def ns(ident):
+            return f"{slug}--{ident}"
+
+        for agency in raw.get("agencies", []):
+            data["agencies"].append({**agency, "id": ns(agency["id"])})
+        for person in raw.get("people", []):
+            if person["id"] in people_seen:
+                continue
+            people_seen.add(person["id"])
+            if person.get("agency"):
+                person = {**person, "agency": ns(person["agency"])}
+            data["people"].append(person)
+        for group in raw.get("groups", []):
+            group = {**group, "id": ns(group["id"])}
+            if group.get("school"):
+                group["school"] = ns(group["school"])
+            data["groups"].append(group)
+        for link in raw.get("links", []):
+            data["links"].append({k: v for k, v in {**link, "from": ns(link["from"]), "to": ns(link["to"])}.items() if k != "id"})
     return LocalityDocument.model_validate(data)
 
 

@@ -65,7 +65,8 @@ def measure(step: str, scale: str, data: Path, repeat: int, timeout: int = 3600)
         print(" failed")
         raise RuntimeError(f"{step} at {scale} failed:\n{done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f" {result.get('median', 0):.3f} s, peak {result['peak_mb']:.0f} MB", flush=True)
+    shown = result.get("median") or result.get("total") or result.get("bt_b", {}).get("median", 0)
+    print(f" {shown:.3f} s, peak {result['peak_mb']:.0f} MB", flush=True)
     return result
 
 

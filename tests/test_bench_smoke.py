@@ -25,7 +25,7 @@ def test_benchmark_smoke_run_at_locality_scale(tmp_path):
     results = json.loads(output.with_suffix(".json").read_text())
     locality = results["scales"]["locality"]
     assert locality["audit"]["sizes"]["groups"] > 50
-    assert locality["audit"]["median"] > 0 and locality["naive"]["total"] > locality["audit"]["median"]
+    assert locality["audit"]["median"] > 0 and locality["naive"]["total"] > 0  # figures, not a timed assertion
     assert set(locality["audit"]["parts"]) >= {"build graphs", "brokers", "check_overlapping_groups"}
 
 
