@@ -38,7 +38,7 @@ from pyvis.network import Network
 
 from analysis.graphs import build_graphs, group_projection
 from models.document import Group, LocalityDocument
-from models.vocab import Focus, GroupType, LinkKind, Meets, Sector
+from models.vocab import GROUP_TYPE_LABELS, Focus, GroupType, LinkKind, Meets, Sector
 
 VIEWS = ("people", "groups")
 
@@ -46,20 +46,6 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # ---------------------------------------------------------------- vocabulary
 
-GROUP_TYPE_LABELS = {
-    "steering_group": "Steering group",
-    "network": "Network",
-    "forum": "Forum",
-    "core_group": "Core group",
-    "working_group": "Working group",
-    "panel": "Panel",
-    "school_consultation_team": "School consultation team",
-    "multi_agency_support_team": "Multi-agency support team",
-    "partnership": "Partnership",
-    "hub": "Hub",
-    "strategic_centre": "Local-authority strategic group",
-    "other": "Other group",
-}
 
 #: vis-network shape of each group type.  ``box``, ``ellipse`` and
 #: ``database`` carry their label inside; the others show it underneath.

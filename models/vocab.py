@@ -120,6 +120,22 @@ class LinkKind(StrEnum):
     consults = "consults"
 
 
+#: Each kind of group in words, for pages, maps and reports.
+GROUP_TYPE_LABELS: dict[str, str] = {
+    "steering_group": "Steering group",
+    "network": "Network",
+    "forum": "Forum",
+    "core_group": "Core group",
+    "working_group": "Working group",
+    "panel": "Panel",
+    "school_consultation_team": "School consultation team",
+    "multi_agency_support_team": "Multi-agency support team",
+    "partnership": "Partnership",
+    "hub": "Hub",
+    "strategic_centre": "Local-authority strategic group",
+    "other": "Other group",
+}
+
 #: Focus a group has when its file does not say, following the glossary:
 #: steering groups and core groups steer; networks, forums and hubs host both
 #: conversations; SCTs work on systemic change for a school; panels and MASTs

@@ -24,7 +24,7 @@ from analysis.profile import DIMENSIONS, LEVEL_WORDS
 from analysis.settings import DEFAULT_SETTINGS
 from models.tables import Snapshot
 from models.validation import validate_data
-from models.vocab import MEETINGS_PER_YEAR, MemberRole
+from models.vocab import GROUP_TYPE_LABELS, MEETINGS_PER_YEAR, MemberRole
 
 from .. import store
 from ..errors import NotFound
@@ -44,20 +44,7 @@ LINK_WORDS = {
     "oversees": "oversees",
     "consults": "consults",
 }
-TYPE_WORDS = {
-    "steering_group": "Steering group",
-    "network": "Network",
-    "forum": "Forum",
-    "core_group": "Core group",
-    "working_group": "Working group",
-    "panel": "Panel",
-    "school_consultation_team": "School consultation team",
-    "multi_agency_support_team": "Multi-agency support team",
-    "partnership": "Partnership",
-    "hub": "Hub",
-    "strategic_centre": "Local-authority strategic group",
-    "other": "Other group",
-}
+TYPE_WORDS = GROUP_TYPE_LABELS
 
 
 def words(value) -> str:
