@@ -275,13 +275,16 @@ def export_document(session: Session, slug: str) -> LocalityDocument:
     return LocalityDocument.model_validate(data)
 
 
-def list_localities(session: Session) -> list[LocalitySummary]:
-    """Every stored locality with counts of what it holds, by name."""
+def list_localities(session: Session, slug: str | None = None) -> list[LocalitySummary]:
+    """Every stored locality (or just ``slug``) with counts of what it holds, by name."""
+    only = select(Locality.pk).where(Locality.id == slug).scalar_subquery() if slug is not None else None
 
     def count_by_locality(column, *joins) -> dict[int, int]:
         query = select(column, func.count()).group_by(column)
         for join in joins:
             query = query.join(*join)
+        if only is not None:
+            query = query.where(column == only)
         return {key: count for key, count in session.execute(query)}
 
     agencies = count_by_locality(Agency.locality_pk)
@@ -289,7 +292,10 @@ def list_localities(session: Session) -> list[LocalitySummary]:
     groups = count_by_locality(Group.locality_pk)
     links = count_by_locality(GroupLink.locality_pk)
     seats = count_by_locality(Group.locality_pk, (Membership, Membership.group_pk == Group.pk))
-    rows = session.execute(select(Locality).order_by(Locality.name, Locality.id)).scalars().all()
+    query = select(Locality).order_by(Locality.name, Locality.id)
+    if slug is not None:
+        query = query.where(Locality.id == slug)
+    rows = session.execute(query).scalars().all()
     return [
         LocalitySummary(
             id=loc.id,

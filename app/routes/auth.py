@@ -42,12 +42,8 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _sign_in(request: Request, session, settings, response: Response, name: str, password: str) -> SignedIn:
-    check_rate(request, name)
-    user = authenticate(session, name, password)
-    record(request, name, user is not None)
-    if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown name or wrong password")
+def start_session(session, settings, response: Response, user) -> None:
+    """Issue a browser-session token and set it as an HttpOnly, SameSite=Strict cookie."""
     token = issue_token(session, user, kind="session", lifetime=timedelta(hours=settings.session_hours))
     session.commit()
     response.set_cookie(
@@ -59,6 +55,15 @@ def _sign_in(request: Request, session, settings, response: Response, name: str,
         secure=settings.cookie_secure,
         path="/",
     )
+
+
+def _sign_in(request: Request, session, settings, response: Response, name: str, password: str) -> SignedIn:
+    check_rate(request, name)
+    user = authenticate(session, name, password)
+    record(request, name, user is not None)
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown name or wrong password")
+    start_session(session, settings, response, user)
     return SignedIn(name=user.name, role=user.role, localities=grants_of(session, user))
 
 

@@ -20,6 +20,7 @@ from models import document as doc
 from models import vocab
 from models.validation import DocumentError
 
+from . import commit_change
 from .. import edits, store
 from ..deps import SESSION_COOKIE, PageEditor, PageReader, SessionDep
 from ..errors import Conflict, NotFound
@@ -237,8 +238,7 @@ def _save(request, principal, session, slug, kind, ident, form) -> HTMLResponse 
     except Conflict as exc:
         session.rollback()
         return _entry_form(request, principal, session, slug, kind, ident, values, {"id": str(exc)}, 409)
-    session.commit()
-    request.app.state.audit_cache.forget(slug)
+    commit_change(request, session, slug)
     target = {"agency": "agencies", "person": "people", "group": "groups", "link": None}[kind]
     if target is None:
         return _redirect(f"/localities/{slug}/groups/{quote(data['from'])}")
@@ -272,8 +272,7 @@ async def delete_entry(slug: str, kind: str, ident: str, request: Request, princ
         except Conflict as exc:
             session.rollback()
             return _entry_form(request, principal, session, slug, kind, ident, message=str(exc), status_code=409)
-        session.commit()
-        request.app.state.audit_cache.forget(slug)
+        commit_change(request, session, slug)
         return _redirect(f"/localities/{slug}/edit")
 
     return await _run(request, work)
@@ -292,8 +291,7 @@ async def add_member(slug: str, group_id: str, request: Request, principal: Page
             session.rollback()
             message = exc.problems[0].msg if isinstance(exc, DocumentError) else str(exc).splitlines()[0]
             return _redirect(f"/localities/{slug}/groups/{quote(group_id)}?error={quote(message)}#members")
-        session.commit()
-        request.app.state.audit_cache.forget(slug)
+        commit_change(request, session, slug)
         return _redirect(f"/localities/{slug}/groups/{quote(group_id)}#members")
 
     return await _run(request, work)
@@ -305,8 +303,7 @@ async def remove_member(slug: str, group_id: str, person_id: str, request: Reque
 
     def work(session):
         edits.edit(session, slug, principal.name, edits.remove_member(group_id, person_id))
-        session.commit()
-        request.app.state.audit_cache.forget(slug)
+        commit_change(request, session, slug)
         return _redirect(f"/localities/{slug}/groups/{quote(group_id)}#members")
 
     return await _run(request, work)
@@ -333,8 +330,7 @@ async def revert_change(slug: str, entry_id: int, request: Request, principal: P
             session.rollback()
             message = "; ".join(str(p) for p in exc.problems) if isinstance(exc, DocumentError) else str(exc)
             return _redirect(f"/localities/{slug}/history?error={quote('Could not revert: ' + message)}")
-        session.commit()
-        request.app.state.audit_cache.forget(slug)
+        commit_change(request, session, slug)
         return _redirect(f"/localities/{slug}/history")
 
     return await _run(request, work)
@@ -414,7 +410,7 @@ async def upload(request: Request, principal: PageReader):
         return render(request, principal, "upload.html", 422, csrf=csrf_token(request), problems=problems, filename=name)
 
     def work(session):
-        store_upload(session, principal, document, request.app.state.audit_cache)
+        store_upload(request, session, principal, document)
         return _redirect(f"/localities/{quote(document.locality.id)}")
 
     return await _run(request, work)

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from models import schemas
 
+from . import commit_change
 from .. import edits, store
 from ..deps import LocalityEditor, Reader, SessionDep, SettingsDep
 
@@ -28,8 +29,7 @@ def _row(model: BaseModel) -> dict:
 
 def _write(request: Request, session, slug: str, principal, mutate) -> edits.Change:
     _, change = edits.edit(session, slug, principal.name, mutate)
-    session.commit()
-    request.app.state.audit_cache.forget(slug)
+    commit_change(request, session, slug)
     return change
 
 
@@ -73,8 +73,7 @@ def add_routes(kind: str, section: str, create: type, update: type, public: type
     def delete_entry(slug: str, item_id: str, principal: LocalityEditor, session: SessionDep, request: Request):
         if kind == "person":
             edits.erase_person(session, slug, principal.name, item_id)
-            session.commit()
-            request.app.state.audit_cache.forget(slug)
+            commit_change(request, session, slug)
         else:
             _write(request, session, slug, principal, edits.delete_entry(kind, item_id))
         return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,6 +10,7 @@ from models.document import LocalityDocument, Name
 from models.schemas import AuditLogPublic
 from models.validation import validate_data
 
+from . import commit_change
 from .. import edits, store
 from ..deps import LocalityEditor, Reader, SessionDep
 
@@ -68,8 +69,7 @@ def locality_history(
 def revert_change(slug: str, entry_id: int, principal: LocalityEditor, session: SessionDep, request: Request) -> AuditLogPublic:
     """Undo one change (itself recorded as a change)."""
     edits.revert(session, slug, principal.name, entry_id)
-    session.commit()
-    request.app.state.audit_cache.forget(slug)
+    commit_change(request, session, slug)
     e = edits.history(session, slug, 1)[0]
     return AuditLogPublic(
         id=e.pk, at=e.at, user=e.user, action=e.action, locality=e.locality, entity=e.entity,

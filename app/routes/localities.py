@@ -16,6 +16,7 @@ from models.tables import Locality
 from models.schemas import LocalityPublic, LocalitySummary
 from models.validation import validate_data
 
+from . import commit_change
 from .. import store
 from ..deps import Admin, LocalityEditor, Reader, SessionDep
 from ..edits import Change, log
@@ -49,7 +50,7 @@ DocumentBody = Annotated[Any, Depends(document_body)]
 
 def locality_public(session, slug: str) -> LocalityPublic:
     locality = store.get_locality(session, slug)
-    counts = next(s for s in store.list_localities(session) if s.id == slug)
+    (counts,) = store.list_localities(session, slug)
     return LocalityPublic(
         id=locality.id,
         name=locality.name,
@@ -106,8 +107,7 @@ def create_locality(principal: Admin, session: SessionDep, request: Request, dat
     document = validate_data(data)
     store.import_document(session, document, replace=False)
     log(session, principal.name, document.locality.id, Change("create", "locality", document.locality.id, None, document.to_data()))
-    session.commit()
-    request.app.state.audit_cache.forget(document.locality.id)
+    commit_change(request, session, document.locality.id)
     return locality_public(session, document.locality.id)
 
 
@@ -128,8 +128,7 @@ def replace_locality(
     before = store.export_document(session, slug).to_data()
     store.import_document(session, document)
     log(session, principal.name, slug, Change("replace", "locality", slug, before, document.to_data()))
-    session.commit()
-    request.app.state.audit_cache.forget(slug)
+    commit_change(request, session, slug)
     return locality_public(session, slug)
 
 
@@ -140,8 +139,7 @@ def delete_locality(slug: str, principal: Admin, session: SessionDep, request: R
     before = store.export_document(session, slug).to_data()
     store.delete_locality(session, slug)
     log(session, principal.name, slug, Change("delete", "locality", slug, before, None))
-    session.commit()
-    request.app.state.audit_cache.forget(slug)
+    commit_change(request, session, slug)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -168,7 +166,7 @@ def download(slug: str, fmt: DOWNLOADS, _: Reader, session: SessionDep) -> Respo
     return Response(render(document, fmt), media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def store_upload(session, principal, document: LocalityDocument, cache) -> tuple[LocalityPublic, bool]:
+def store_upload(request: Request, session, principal, document: LocalityDocument) -> tuple[LocalityPublic, bool]:
     """Create or replace a locality from an uploaded document, if the user may."""
     from fastapi import HTTPException
 
@@ -186,8 +184,7 @@ def store_upload(session, principal, document: LocalityDocument, cache) -> tuple
     else:
         store.import_document(session, document, replace=False)
         log(session, principal.name, slug, Change("create", "locality", slug, None, document.to_data()))
-    session.commit()
-    cache.forget(slug)
+    commit_change(request, session, slug)
     return locality_public(session, slug), not exists
 
 
@@ -229,7 +226,7 @@ def import_file(
     if not body:
         raise UserError("empty body: send the file's bytes")
     document = read(body, f".{fmt}", "upload")
-    public, created = store_upload(session, principal, document, request.app.state.audit_cache)
+    public, created = store_upload(request, session, principal, document)
     if created:
         response.status_code = status.HTTP_201_CREATED
     return public

@@ -30,7 +30,7 @@ from .. import store
 from ..errors import NotFound
 from ..deps import SESSION_COOKIE, PageReader, PrincipalDep, SessionDep, SettingsDep
 from ..report import METRIC_LABELS
-from ..security import authenticate, issue_token, revoke_token
+from ..security import authenticate, revoke_token
 from .analysis import cached_audit
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
@@ -120,21 +120,15 @@ def signin(
     password: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ):
-    from .auth import check_rate, record
+    from .auth import check_rate, record, start_session
 
     check_rate(request, name)
     user = authenticate(session, name, password) if name and password else None
     record(request, name, user is not None)
     if user is None:
         return render(request, principal, "signin.html", 401, next=_safe_next(next), error="Unknown name or wrong password.", name=name)
-    from datetime import timedelta
-
-    token = issue_token(session, user, kind="session", lifetime=timedelta(hours=settings.session_hours))
-    session.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, token, max_age=int(settings.session_hours * 3600), httponly=True, samesite="strict", secure=settings.cookie_secure, path="/"
-    )
+    start_session(session, settings, response, user)
     return response
 
 
