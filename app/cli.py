@@ -599,7 +599,7 @@ def serve(
     engine.dispose()
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     out.print(f"locmap is serving {_display_url(settings.database_url)}", markup=False)
-    out.print(f"open http://{shown}:{port}/api/localities (audit: /api/localities/thame/audit; schema: /api/openapi.json)", markup=False)
+    out.print(f"open http://{shown}:{port}/ in a browser (API: /api/localities, schema: /api/openapi.json)", markup=False)
     if settings.demo:
         out.print("demo mode: anyone may read; sign in to write", markup=False)
     else:
