@@ -11,29 +11,23 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from functools import cached_property
-
 
 from models.document import LocalityDocument
 from models.vocab import Focus, GroupType, MemberRole, MembershipRule
 
-from .centrality import broker_scores, top_brokers
+from .centrality import top_brokers
+from .context import AuditContext
 from .findings import SEVERITY_ORDER, Finding, Principle, Severity
 from .graphs import LocalityGraphs, build_graphs
-from .load import group_hours_per_year, meeting_loads
-from .minding import systems_minder_reach
+from .load import group_hours_per_year
 from .overlap import membership_overlaps, overlap_index, shared_member_density
-from .routes import (
-    centre_link,
-    group_standings,
-    key_group,
+from .pathways import (
     missing_downstream_paths,
-    missing_feedback_paths,
     missing_upstream_paths,
-    principal_group,
 )
+from .profile import collaborative_advantage_profile
 from .settings import DEFAULT_SETTINGS, AuditSettings
-from .structure import agency_presence, isolated_groups, single_points_of_failure, system_parts
+from .structure import agency_presence
 
 #: Every finding code, with what it means; docs/analysis.md explains each.
 CODES = (
@@ -55,78 +49,6 @@ CODES = (
     "LABEL_MISMATCH",
     "CASEWORK_WITHOUT_KEY_WORKERS",
 )
-
-
-@dataclass
-class AuditContext:
-    """The analyses of one locality, computed once and shared by findings, metrics and profile."""
-
-    graphs: LocalityGraphs
-    settings: AuditSettings
-
-    @cached_property
-    def standings(self):
-        return group_standings(self.graphs, self.settings)
-
-    @cached_property
-    def key_group(self) -> str | None:
-        return key_group(self.standings)
-
-    @cached_property
-    def principal_group(self) -> str | None:
-        return principal_group(self.standings)
-
-    @cached_property
-    def parts(self) -> list[set[str]]:
-        return system_parts(self.graphs)
-
-    @cached_property
-    def main_part(self) -> set[str]:
-        """The part holding the principal group, else the largest part.
-
-        A principal group alone in its part is itself the problem (an
-        ISOLATED_GROUP); the rest of the system is then measured against the
-        largest part rather than reported as detached from it.
-        """
-        for part in self.parts:
-            if self.principal_group in part and len(part) > 1:
-                return part
-        return self.parts[0] if self.parts else set()
-
-    @cached_property
-    def loads(self):
-        return meeting_loads(self.graphs, self.settings)
-
-    @cached_property
-    def minder_reach(self):
-        return systems_minder_reach(self.graphs)
-
-    @cached_property
-    def centre(self):
-        return centre_link(self.graphs, self.principal_group)
-
-    @cached_property
-    def cut_people(self):
-        main = self.principal_group if self.principal_group in self.main_part else None
-        return single_points_of_failure(self.graphs, main)
-
-    @cached_property
-    def brokers(self) -> dict[str, float]:
-        return broker_scores(self.graphs, self.settings)
-
-    @cached_property
-    def isolated(self) -> set[str]:
-        return set(isolated_groups(self.graphs))
-
-    @cached_property
-    def feedback_gaps(self):
-        return missing_feedback_paths(self.graphs, self.principal_group, skip=self.isolated)
-
-    def name(self, group_id: str) -> str:
-        return self.graphs.groups[group_id].name
-
-    def names(self, group_ids) -> str:
-        return ", ".join(f"'{self.name(g)}'" for g in group_ids)
 
 
 @dataclass
@@ -170,8 +92,6 @@ def audit(source: LocalityDocument | LocalityGraphs, settings: AuditSettings = D
         Metrics, findings (most severe first) and the collaborative-advantage
         profile.  The same input always gives the same audit.
     """
-    from .profile import collaborative_advantage_profile
-
     graphs = source if isinstance(source, LocalityGraphs) else build_graphs(source)
     ctx = AuditContext(graphs, settings)
     findings: list[Finding] = []
@@ -274,7 +194,11 @@ def check_isolated_agencies(ctx: AuditContext) -> list[Finding]:
         if presence.groups and not local_groups:
             continue  # seated only on county-wide groups: the centre's agency, not the locality's
         if not local_groups:
-            why = "has nobody on any of the locality's groups" if presence.people else "has no people recorded on any group"
+            why = (
+                "has nobody on any of the locality's groups"
+                if presence.people
+                else "has no people recorded on any group"
+            )
         elif principal is not None and principal in main and not any(g in main for g in local_groups):
             why = f"sits only on groups cut off from '{ctx.name(principal)}' ({ctx.names(local_groups)})"
         else:
@@ -359,7 +283,10 @@ def check_key_group(ctx: AuditContext) -> list[Finding]:
                 (best.inclusive, "inclusive membership"),
                 (best.hosts_upstream, "upstream conversations"),
                 (best.hosts_downstream, "downstream conversations"),
-                (best.meets_often_enough, f"regular meetings (at least {ctx.settings.key_group_min_meetings:g} a year)"),
+                (
+                    best.meets_often_enough,
+                    f"regular meetings (at least {ctx.settings.key_group_min_meetings:g} a year)",
+                ),
             )
             if not ok
         ]
@@ -389,8 +316,7 @@ def check_upstream_paths(ctx: AuditContext) -> list[Finding]:
             f"Casework group '{ctx.name(group_id)}' has no referral route from any upstream or "
             "school-facing group, and no school sits on it.",
             Principle.support_inclusive_schools,
-            "Agree how schools and consultation groups bring children of concern to it (who refers, "
-            "on what form).",
+            "Agree how schools and consultation groups bring children of concern to it (who refers, on what form).",
         )
         for group_id in missing_upstream_paths(ctx.graphs, skip=ctx.isolated)
     ]
@@ -494,8 +420,7 @@ def check_systems_minder(ctx: AuditContext) -> list[Finding]:
             f"{'The systems minders neither attend nor reach' if len(reach.minders) > 1 else 'The systems minder neither attends nor reaches'} "
             f"through one link: {ctx.names(reach.unreached)} ({reach.share:.0%} of groups reached).",
             Principle.systems_minding,
-            "Agree how news of these groups reaches the systems minder: a link to a group they attend, "
-            "or a visit.",
+            "Agree how news of these groups reaches the systems minder: a link to a group they attend, or a visit.",
             {"reach": round(reach.share, 3)},
         )
     ]
@@ -552,7 +477,9 @@ def check_cross_boundary(ctx: AuditContext) -> list[Finding]:
         elif others and slug in g.area:
             message = f"'{g.name}' serves areas beyond the locality: {', '.join(others)}."
         elif others:
-            message = f"'{g.name}' serves only {', '.join(others)}, not the locality as a whole (a 'hot spot' arrangement)."
+            message = (
+                f"'{g.name}' serves only {', '.join(others)}, not the locality as a whole (a 'hot spot' arrangement)."
+            )
         else:
             continue
         out.append(
@@ -579,11 +506,15 @@ def _label_problems(ctx: AuditContext, group_id: str) -> list[str]:
     problems = []
     t = g.type
     if t == GroupType.network and g.membership in (MembershipRule.fixed, MembershipRule.representative):
-        problems.append(f"a network is open to anyone working with children in the locality, but its membership is {g.membership.value}")
+        problems.append(
+            f"a network is open to anyone working with children in the locality, but its membership is {g.membership.value}"
+        )
     if t == GroupType.forum and g.membership == MembershipRule.fixed:
         problems.append("a forum is open to all interested parties, but its membership is fixed")
     if t == GroupType.forum and focus == Focus.downstream:
-        problems.append("a forum hosts the locality's wider conversations, but this one takes cases: it works as a panel")
+        problems.append(
+            "a forum hosts the locality's wider conversations, but this one takes cases: it works as a panel"
+        )
     if t == GroupType.panel and g.membership == MembershipRule.open:
         problems.append("a panel is a representative group that assigns and reviews cases, but its membership is open")
     if t in (GroupType.panel, GroupType.multi_agency_support_team) and focus in (Focus.upstream, Focus.strategic):
@@ -591,11 +522,15 @@ def _label_problems(ctx: AuditContext, group_id: str) -> list[str]:
     if t == GroupType.steering_group and focus == Focus.downstream:
         problems.append("a steering group decides strategy, but this one takes cases")
     if t == GroupType.steering_group and g.membership == MembershipRule.open:
-        problems.append("a steering group is representative, but its membership is open: it works as a forum or network")
+        problems.append(
+            "a steering group is representative, but its membership is open: it works as a forum or network"
+        )
     if t == GroupType.school_consultation_team:
         school_seated = any(ctx.graphs.agency_of.get(p) in ctx.graphs.schools for p in ctx.graphs.members_of[group_id])
         if g.school is None and not school_seated:
-            problems.append("a school consultation team works in or with a particular school, but no school is recorded")
+            problems.append(
+                "a school consultation team works in or with a particular school, but no school is recorded"
+            )
     everyone_placed = all(ctx.graphs.agency_of.get(p) for p in ctx.graphs.members_of[group_id])
     if (
         t in (GroupType.panel, GroupType.multi_agency_support_team, GroupType.steering_group, GroupType.forum)
@@ -603,7 +538,9 @@ def _label_problems(ctx: AuditContext, group_id: str) -> list[str]:
         and everyone_placed
         and len(sectors) == 1
     ):
-        problems.append(f"a {t.value.replace('_', ' ')} is multi-agency, but all its members come from one sector ({next(iter(sectors)).replace('_', ' ')})")
+        problems.append(
+            f"a {t.value.replace('_', ' ')} is multi-agency, but all its members come from one sector ({next(iter(sectors)).replace('_', ' ')})"
+        )
     return problems
 
 
@@ -706,7 +643,9 @@ def locality_metrics(ctx: AuditContext) -> dict:
     down = focus_counts["downstream"] + focus_counts["both"]
     seated_agencies = {graphs.agency_of[p] for g in local for p in graphs.members_of[g] if graphs.agency_of.get(p)}
     principal = ctx.principal_group
-    in_principal = {graphs.agency_of[p] for p in graphs.members_of[principal] if graphs.agency_of.get(p)} if principal else set()
+    in_principal = (
+        {graphs.agency_of[p] for p in graphs.members_of[principal] if graphs.agency_of.get(p)} if principal else set()
+    )
     memberships = sum(len(graphs.members_of[g]) for g in graphs.groups)
     return {
         "groups": len(graphs.groups),
@@ -724,14 +663,18 @@ def locality_metrics(ctx: AuditContext) -> dict:
         "person_hours_per_year_median": round(statistics.median(hours), 1) if hours else 0.0,
         "person_hours_per_year_max": round(max(hours), 1) if hours else 0.0,
         "meeting_share_max": round(max((load.share for load in loads), default=0.0), 3),
-        "membership_density": round(memberships / (len(seated_people) * len(graphs.groups)), 3) if seated_people and graphs.groups else 0.0,
+        "membership_density": round(memberships / (len(seated_people) * len(graphs.groups)), 3)
+        if seated_people and graphs.groups
+        else 0.0,
         "link_density": round(_link_density(graphs), 3) if len(graphs.groups) > 1 else 0.0,
         "shared_member_density": round(shared_member_density(graphs, local), 3) if len(local) > 1 else 0.0,
         "components": len(ctx.parts),
         "overlap_index": round(overlap_index(graphs), 3),
         "key_group": ctx.key_group,
         "principal_group": principal,
-        "agencies_in_principal_group_share": round(len(in_principal & seated_agencies) / len(seated_agencies), 3) if seated_agencies else 0.0,
+        "agencies_in_principal_group_share": round(len(in_principal & seated_agencies) / len(seated_agencies), 3)
+        if seated_agencies
+        else 0.0,
         "focus": focus_counts,
         "upstream_downstream_balance": round((up - down) / (up + down), 3) if up + down else None,
         "brokers": [{"person": p, "betweenness": round(score, 3)} for p, score in top_brokers(ctx.brokers, s.brokers)],

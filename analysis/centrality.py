@@ -57,7 +57,9 @@ def broker_scores(graphs: LocalityGraphs, settings: AuditSettings) -> dict[str, 
     scores = betweenness(adjacency[nodes][:, nodes], k=k, seed=settings.seed)
     people = graphs.document.people
     n_people = len(people)
-    return {people[i].id: round(float(s), 12) for i, s in zip(nodes.tolist(), scores.tolist()) if i < n_people}
+    return {
+        people[i].id: round(float(s), 12) for i, s in zip(nodes.tolist(), scores.tolist(), strict=True) if i < n_people
+    }
 
 
 def top_brokers(scores: dict[str, float], count: int) -> list[tuple[str, float]]:

@@ -63,7 +63,9 @@ def draw_profile_matrix(ax, audits: list[Audit], names: dict[str, str] | None = 
         for j, dim in enumerate(DIMENSIONS):
             value = result.profile[dim]["level"]
             dark = value in (1, 2)
-            ax.text(j, i, SHORT_WORDS[value], ha="center", va="center", fontsize=8, color="white" if dark else "#222222")
+            ax.text(
+                j, i, SHORT_WORDS[value], ha="center", va="center", fontsize=8, color="white" if dark else "#222222"
+            )
     ax.set_xticks(range(len(DIMENSIONS)))
     ax.set_xticklabels([textwrap.fill(DIMENSION_LABELS[d], 14) for d in DIMENSIONS], fontsize=8)
     ax.set_yticks(range(len(audits)))
@@ -75,7 +77,10 @@ def draw_profile_matrix(ax, audits: list[Audit], names: dict[str, str] | None = 
     ax.tick_params(which="minor", length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    handles = [Patch(facecolor=c, edgecolor="#999999", label=LEVEL_WORDS[v]) for v, c in zip(LEVELS, LEVEL_COLOURS)]
+    handles = [
+        Patch(facecolor=c, edgecolor="#999999", label=LEVEL_WORDS[v])
+        for v, c in zip(LEVELS, LEVEL_COLOURS, strict=True)
+    ]
     handles.append(Patch(facecolor=UNKNOWN_COLOUR, edgecolor="#999999", label=LEVEL_WORDS[None]))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=5, frameon=False, fontsize=8)
 
@@ -105,7 +110,7 @@ def draw_metrics(axes, audits: list[Audit], names: dict[str, str] | None = None,
     names = names or {}
     labels = [textwrap.shorten(names.get(a.locality, a.locality), 24, placeholder="…") for a in audits]
     positions = np.arange(len(audits))
-    for index, (ax, (metric, title, fmt)) in enumerate(zip(axes, CHART_METRICS)):
+    for index, (ax, (metric, title, fmt)) in enumerate(zip(axes, CHART_METRICS, strict=True)):
         values = [a.metrics.get(metric) or 0 for a in audits]
         bars = ax.barh(positions, values, color="#4a7fb0")
         ax.set_title(title, fontsize=9, loc="left")
@@ -122,12 +127,23 @@ def draw_metrics(axes, audits: list[Audit], names: dict[str, str] | None = None,
 def draw_findings(ax, audits: list[Audit], names: dict[str, str] | None = None, show_labels: bool = True) -> None:
     """Stacked bars: findings per locality by severity."""
     names = names or {}
-    labels = [textwrap.shorten(names.get(a.locality, a.locality), 24, placeholder="…") for a in audits] if show_labels else []
+    labels = (
+        [textwrap.shorten(names.get(a.locality, a.locality), 24, placeholder="…") for a in audits]
+        if show_labels
+        else []
+    )
     positions = np.arange(len(audits))
     left = np.zeros(len(audits))
     for severity in Severity:
         counts = np.array([sum(1 for f in a.findings if f.severity == severity) for a in audits], dtype=float)
-        ax.barh(positions, counts, left=left, color=SEVERITY_COLOURS[severity.value], label=severity.value, edgecolor="white")
+        ax.barh(
+            positions,
+            counts,
+            left=left,
+            color=SEVERITY_COLOURS[severity.value],
+            label=severity.value,
+            edgecolor="white",
+        )
         left += counts
     ax.set_yticks(positions)
     ax.set_yticklabels(labels, fontsize=8)
@@ -197,10 +213,15 @@ def findings_chart(result: Audit, name: str | None = None) -> Figure:
         left = np.zeros(len(principles))
         for severity in Severity:
             counts = np.array(
-                [sum(1 for f in result.findings if f.principle.value == p and f.severity == severity) for p in principles],
+                [
+                    sum(1 for f in result.findings if f.principle.value == p and f.severity == severity)
+                    for p in principles
+                ],
                 dtype=float,
             )
-            ax.barh(range(len(principles)), counts, left=left, color=SEVERITY_COLOURS[severity.value], label=severity.value)
+            ax.barh(
+                range(len(principles)), counts, left=left, color=SEVERITY_COLOURS[severity.value], label=severity.value
+            )
             left += counts
         ax.set_yticks(range(len(principles)))
         ax.set_yticklabels([textwrap.fill(p, 48) for p in principles], fontsize=8)

@@ -44,9 +44,7 @@ def _entries(document: LocalityDocument, section: str) -> dict[str, dict]:
 
 def _seats(document: LocalityDocument) -> dict[str, dict]:
     return {
-        f"{g.id}/{m.person}": m.model_dump(mode="json") | {"group": g.id}
-        for g in document.groups
-        for m in g.members
+        f"{g.id}/{m.person}": m.model_dump(mode="json") | {"group": g.id} for g in document.groups for m in g.members
     }
 
 

@@ -237,7 +237,9 @@ class LocalityGraphs:
         """Every seat as (person row, group column), group by group in file order."""
         row_of = self.person_index
         rows = np.fromiter((row_of[m.person] for g in self.document.groups for m in g.members), dtype=np.int64)
-        cols = np.repeat(np.arange(len(self.document.groups), dtype=np.int64), [len(g.members) for g in self.document.groups])
+        cols = np.repeat(
+            np.arange(len(self.document.groups), dtype=np.int64), [len(g.members) for g in self.document.groups]
+        )
         return rows, cols
 
     @cached_property
@@ -283,7 +285,11 @@ class LocalityGraphs:
         keep = ~external[cols]
         u = [rows[keep], n_people + cols[keep]]
         index = self.group_index
-        link_ends = [(index[a], index[b]) for a, b in self.links.edges(keys=False) if not (external[index[a]] or external[index[b]])]
+        link_ends = [
+            (index[a], index[b])
+            for a, b in self.links.edges(keys=False)
+            if not (external[index[a]] or external[index[b]])
+        ]
         if link_ends:
             ends = np.asarray(link_ends, dtype=np.int64) + n_people
             u = [np.concatenate([u[0], ends[:, 0]]), np.concatenate([u[1], ends[:, 1]])]
@@ -309,7 +315,9 @@ class LocalityGraphs:
             return node(PERSON, self.document.people[index].id)
         return node(GROUP, self.document.groups[index - n_people].id)
 
-    def without(self, people: set[str] = frozenset(), groups: set[str] = frozenset(), agencies: set[str] = frozenset()) -> "LocalityGraphs":
+    def without(
+        self, people: set[str] = frozenset(), groups: set[str] = frozenset(), agencies: set[str] = frozenset()
+    ) -> LocalityGraphs:
         """The locality with some people, groups or whole agencies taken away (what-if)."""
         return build_graphs(remove_from_document(self.document, people=people, groups=groups, agencies=agencies))
 
@@ -379,23 +387,29 @@ def _node_entries(document: LocalityDocument):
     """(node, attributes) of every person, then every group, in file order."""
     sector = {a.id: a.sector.value for a in document.agencies}
     for p in document.people:
-        yield node(PERSON, p.id), {
-            "kind": PERSON,
-            "label": p.name,
-            "agency": p.agency,
-            "sector": sector.get(p.agency) if p.agency else None,
-            "bipartite": 0,
-        }
+        yield (
+            node(PERSON, p.id),
+            {
+                "kind": PERSON,
+                "label": p.name,
+                "agency": p.agency,
+                "sector": sector.get(p.agency) if p.agency else None,
+                "bipartite": 0,
+            },
+        )
     for g in document.groups:
         focus = g.effective_focus
-        yield node(GROUP, g.id), {
-            "kind": GROUP,
-            "label": g.name,
-            "type": g.type.value,
-            "focus": focus.value if focus else None,
-            "external": g.external,
-            "bipartite": 1,
-        }
+        yield (
+            node(GROUP, g.id),
+            {
+                "kind": GROUP,
+                "label": g.name,
+                "type": g.type.value,
+                "focus": focus.value if focus else None,
+                "external": g.external,
+                "bipartite": 1,
+            },
+        )
 
 
 def _seat_edges(document: LocalityDocument):
@@ -454,5 +468,7 @@ def _weighted_graph(product: sp.spmatrix, ids: list[str]) -> nx.Graph:
     shared = sp.triu(product, k=1).tocoo()
     projection = nx.Graph()
     projection.add_nodes_from(ids)
-    projection.add_weighted_edges_from((ids[i], ids[j], int(w)) for i, j, w in zip(shared.row, shared.col, shared.data))
+    projection.add_weighted_edges_from(
+        (ids[i], ids[j], int(w)) for i, j, w in zip(shared.row, shared.col, shared.data, strict=True)
+    )
     return projection

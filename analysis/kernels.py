@@ -143,7 +143,9 @@ def reach(adjacency: dict, kinds: frozenset, sources: Iterable) -> set:
     return seen
 
 
-def betweenness(adjacency: sp.csr_matrix, *, k: int | None = None, seed: int | None = None, backend: str | None = None) -> np.ndarray:
+def betweenness(
+    adjacency: sp.csr_matrix, *, k: int | None = None, seed: int | None = None, backend: str | None = None
+) -> np.ndarray:
     """Normalised betweenness of every node of a simple undirected graph, exact or sampled.
 
     Parameters
@@ -183,13 +185,13 @@ def betweenness(adjacency: sp.csr_matrix, *, k: int | None = None, seed: int | N
         graph = nx.Graph()
         graph.add_nodes_from(range(n))
         upper = sp.triu(adjacency, k=1).tocoo()
-        graph.add_edges_from(zip(upper.row.tolist(), upper.col.tolist()))
+        graph.add_edges_from(zip(upper.row.tolist(), upper.col.tolist(), strict=True))
         scores = nx.betweenness_centrality(graph, k=k, seed=seed, normalized=True)
         return np.fromiter((scores[i] for i in range(n)), dtype=np.float64, count=n)
     if igraph is None:
         raise RuntimeError("igraph is not installed")
     upper = sp.triu(adjacency, k=1).tocoo()
-    graph = igraph.Graph(n=n, edges=list(zip(upper.row.tolist(), upper.col.tolist())), directed=False)
+    graph = igraph.Graph(n=n, edges=list(zip(upper.row.tolist(), upper.col.tolist(), strict=True)), directed=False)
     raw = 2.0 * np.asarray(graph.betweenness(directed=False, sources=sources), dtype=np.float64)
     big_n = n - 1  # endpoints excluded: pairs (s, t) with s, t != v
     if big_n < 2:

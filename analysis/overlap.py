@@ -62,10 +62,7 @@ def membership_overlaps(graphs: LocalityGraphs, *, min_shared: int = 1, min_jacc
         keep &= jaccard >= min_jaccard
     rows, cols, counts, jaccard = rows[keep], cols[keep], counts[keep], jaccard[keep]
     order = np.lexsort((cols, rows))
-    return [
-        GroupOverlap(group_ids[rows[k]], group_ids[cols[k]], int(counts[k]), float(jaccard[k]))
-        for k in order
-    ]
+    return [GroupOverlap(group_ids[rows[k]], group_ids[cols[k]], int(counts[k]), float(jaccard[k])) for k in order]
 
 
 def overlap_index(graphs: LocalityGraphs) -> float:

@@ -15,12 +15,9 @@ Glenny, G. (2005), section 5.1 and Table 1 (ratings per communication system).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from models.vocab import Boundary, DevolvedFunding, Focus, MemberRole, MembershipRule
 
-if TYPE_CHECKING:
-    from .audit import AuditContext
+from .context import AuditContext
 
 DIMENSIONS = (
     "clear_bounded_locality",
@@ -36,7 +33,13 @@ DIMENSIONS = (
     "locally_devolved_resources",
 )
 
-LEVEL_WORDS = {0: "not evident", 0.5: "emergent but not significant", 1: "evident", 2: "strongly evident", None: "cannot tell"}
+LEVEL_WORDS = {
+    0: "not evident",
+    0.5: "emergent but not significant",
+    1: "evident",
+    2: "strongly evident",
+    None: "cannot tell",
+}
 
 
 def _attendance(member) -> float:
@@ -57,7 +60,7 @@ def _share_level(share: float, *, strong: float, evident: float, strong_also: bo
     return 0.5 if share > 0 else 0
 
 
-def clear_bounded_locality(ctx: "AuditContext") -> dict:
+def clear_bounded_locality(ctx: AuditContext) -> dict:
     """Boundary as recorded, lowered by groups that cross it (2.1, 2.2)."""
     boundary = ctx.graphs.document.locality.boundary
     slug = ctx.graphs.slug
@@ -70,11 +73,15 @@ def clear_bounded_locality(ctx: "AuditContext") -> dict:
     if boundary == Boundary.clear and crossing:
         base = 1
     text = f"Boundary recorded as {boundary.value}"
-    text += f"; {len(crossing)} group(s) serve areas across it or are managed outside it ({ctx.names(crossing)})." if crossing else "; no group crosses it."
+    text += (
+        f"; {len(crossing)} group(s) serve areas across it or are managed outside it ({ctx.names(crossing)})."
+        if crossing
+        else "; no group crosses it."
+    )
     return level(base, text)
 
 
-def links_to_centre(ctx: "AuditContext") -> dict:
+def links_to_centre(ctx: AuditContext) -> dict:
     """2: the principal group reaches the centre by link and by a shared member; 1: by one of them;
     0.5: only another group does; 0: none."""
     link = ctx.centre
@@ -84,22 +91,36 @@ def links_to_centre(ctx: "AuditContext") -> dict:
         return level(0, "No local-authority-wide strategic group is recorded.")
     name = ctx.name(link.from_group)
     if link.by_link and link.by_member:
-        return level(2, f"'{name}' links to {ctx.names(link.centres)} and shares {len(link.by_member)} regularly attending member(s) with it.")
+        return level(
+            2,
+            f"'{name}' links to {ctx.names(link.centres)} and shares {len(link.by_member)} regularly attending member(s) with it.",
+        )
     if link.by_link:
-        weak = f"; the {len(link.weak_members)} member(s) on both attend under half the meetings" if link.weak_members else ", but no member sits on both"
+        weak = (
+            f"; the {len(link.weak_members)} member(s) on both attend under half the meetings"
+            if link.weak_members
+            else ", but no member sits on both"
+        )
         return level(1, f"'{name}' links to {ctx.names(link.centres)}{weak}.")
     if link.by_member:
-        return level(1, f"'{name}' shares {len(link.by_member)} member(s) with {ctx.names(link.centres)} but has no formal link.")
+        return level(
+            1, f"'{name}' shares {len(link.by_member)} member(s) with {ctx.names(link.centres)} but has no formal link."
+        )
     if link.via_groups:
-        return level(1, f"'{name}' reaches {ctx.names(link.centres)} through {ctx.names(link.via_groups)}, on which someone from the centre sits.")
+        return level(
+            1,
+            f"'{name}' reaches {ctx.names(link.centres)} through {ctx.names(link.via_groups)}, on which someone from the centre sits.",
+        )
     if link.weak_members:
-        return level(0.5, f"'{name}' meets {ctx.names(link.centres)} only through member(s) attending under half the meetings.")
+        return level(
+            0.5, f"'{name}' meets {ctx.names(link.centres)} only through member(s) attending under half the meetings."
+        )
     if link.others:
         return level(0.5, f"'{name}' has no route to the centre; only {ctx.names(link.others)} do.")
     return level(0, f"Neither '{name}' nor any other local group has a route to {ctx.names(link.centres)}.")
 
 
-def local_ownership(ctx: "AuditContext") -> dict:
+def local_ownership(ctx: AuditContext) -> dict:
     """Share of seats on local groups held by people who work on the patch, and whether the
     principal group's chair and co-ordinators are local (3.1, 4.7)."""
     graphs = ctx.graphs
@@ -130,7 +151,7 @@ def local_ownership(ctx: "AuditContext") -> dict:
     return level(value, f"{local_share:.0%} of seats on local groups are held by people working on the patch; {lead}.")
 
 
-def strong_project_management(ctx: "AuditContext") -> dict:
+def strong_project_management(ctx: AuditContext) -> dict:
     """A chair and a co-ordinator on the principal group, and groups it oversees or commissions (3.1, 3.8)."""
     graphs, principal = ctx.graphs, ctx.principal_group
     if principal is None:
@@ -156,7 +177,7 @@ def strong_project_management(ctx: "AuditContext") -> dict:
     return level(value, f"'{ctx.name(principal)}' has {', '.join(parts)}.")
 
 
-def systems_minding(ctx: "AuditContext") -> dict:
+def systems_minding(ctx: AuditContext) -> dict:
     """Minders recorded and the share of groups they reach (3.8, recommendation iv)."""
     reach = ctx.minder_reach
     if not ctx.graphs.local_groups:
@@ -171,10 +192,12 @@ def systems_minding(ctx: "AuditContext") -> dict:
         value = 1
     else:
         value = 0.5
-    return level(value, f"{names} mind the system, reaching {reach.share:.0%} of groups (attending or through one link).")
+    return level(
+        value, f"{names} mind the system, reaching {reach.share:.0%} of groups (attending or through one link)."
+    )
 
 
-def inclusive_access(ctx: "AuditContext") -> dict:
+def inclusive_access(ctx: AuditContext) -> dict:
     """An inclusive key group, open membership, few isolated agencies and no fragments (3.2)."""
     graphs = ctx.graphs
     principal = ctx.principal_group
@@ -202,28 +225,37 @@ def inclusive_access(ctx: "AuditContext") -> dict:
     )
 
 
-def upstream_downstream(ctx: "AuditContext") -> dict:
+def upstream_downstream(ctx: AuditContext) -> dict:
     """Upstream and downstream conversations in the same place (3.3, recommendation ii)."""
     keys = [ctx.graphs.groups[s.group] for s in ctx.standings if s.is_key]
     if keys:
         wide = [g for g in keys if g.membership == MembershipRule.open or g.effective_focus == Focus.both]
         g = wide[0] if wide else ctx.graphs.groups[ctx.key_group]
         value = 2 if wide else 1
-        return level(value, f"'{g.name}' hosts both conversations ({g.membership.value if g.membership else 'unstated'} membership, {g.effective_focus.value} focus).")
+        return level(
+            value,
+            f"'{g.name}' hosts both conversations ({g.membership.value if g.membership else 'unstated'} membership, {g.effective_focus.value} focus).",
+        )
     ups = [s.group for s in ctx.standings if s.hosts_upstream]
     downs = [s.group for s in ctx.standings if s.hosts_downstream]
     if ups and downs:
-        return level(0.5, f"Upstream ({len(ups)}) and downstream ({len(downs)}) conversations happen, but in different groups with no key group hosting both.")
+        return level(
+            0.5,
+            f"Upstream ({len(ups)}) and downstream ({len(downs)}) conversations happen, but in different groups with no key group hosting both.",
+        )
     if ups or downs:
         return level(0, f"Only {'upstream' if ups else 'downstream'} conversations are recorded.")
     return level(0, "Neither upstream nor downstream conversations are recorded.")
 
 
-def appreciative_system(ctx: "AuditContext") -> dict:
+def appreciative_system(ctx: AuditContext) -> dict:
     """Feedback from casework and consultation reaching the principal group, with a minder (3.8, 3.10)."""
     graphs = ctx.graphs
     sources = [
-        g for g in graphs.local_groups if g != ctx.principal_group and (graphs.is_casework(g) or graphs.groups[g].type.value == "school_consultation_team")
+        g
+        for g in graphs.local_groups
+        if g != ctx.principal_group
+        and (graphs.is_casework(g) or graphs.groups[g].type.value == "school_consultation_team")
     ]
     feeding = [
         s
@@ -236,7 +268,10 @@ def appreciative_system(ctx: "AuditContext") -> dict:
         # Networks are themselves the feedback mechanism (3.8): judge by the key group.
         if ctx.key_group and graphs.groups[ctx.key_group].membership == MembershipRule.open:
             value = 2 if ctx.minder_reach.minders else 1
-            return level(value, f"No separate casework groups; the open group '{ctx.name(ctx.key_group)}' draws feedback from a wide constituency{', and someone minds it' if ctx.minder_reach.minders else ''}.")
+            return level(
+                value,
+                f"No separate casework groups; the open group '{ctx.name(ctx.key_group)}' draws feedback from a wide constituency{', and someone minds it' if ctx.minder_reach.minders else ''}.",
+            )
         return level(None, "No casework or consultation groups whose feedback could be traced.")
     # Isolated groups are reported as such, not as feedback gaps, but they feed nothing back.
     gaps = {gap.group for gap in ctx.feedback_gaps} | (set(sources) & ctx.isolated)
@@ -251,7 +286,7 @@ def appreciative_system(ctx: "AuditContext") -> dict:
     )
 
 
-def user_involvement(ctx: "AuditContext") -> dict:
+def user_involvement(ctx: AuditContext) -> dict:
     """Service-user representatives, and whether they sit where decisions are shaped (3.6, 3.7)."""
     graphs = ctx.graphs
     reps = [p.id for p in graphs.document.people if p.service_user_rep and graphs.groups_of[p.id]]
@@ -271,7 +306,7 @@ def user_involvement(ctx: "AuditContext") -> dict:
     return level(value, f"{len(reps)} service-user representative(s) sit on groups, {where}.")
 
 
-def support_inclusive_schools(ctx: "AuditContext") -> dict:
+def support_inclusive_schools(ctx: AuditContext) -> dict:
     """Schools meeting tier-3 agencies (social care, mental health, health) in consultation (3.5, rec. vii)."""
     graphs = ctx.graphs
     tier3 = {"social_care", "mental_health", "health"}
@@ -285,7 +320,11 @@ def support_inclusive_schools(ctx: "AuditContext") -> dict:
         groups |= set(graphs.school_groups.get(school, ()))
         if any(graphs.sectors_in(g) & tier3 for g in groups if g in graphs.groups and not graphs.groups[g].external):
             supported.append(school)
-    consultation = [g for g in graphs.local_groups if graphs.is_school_facing(g) or any(k.value == "consults" for _, _, k in graphs.links.in_edges(g, keys=True))]
+    consultation = [
+        g
+        for g in graphs.local_groups
+        if graphs.is_school_facing(g) or any(k.value == "consults" for _, _, k in graphs.links.in_edges(g, keys=True))
+    ]
     share = len(supported) / len(seated_schools)
     value = _share_level(share, strong=0.8, evident=0.5, strong_also=bool(consultation))
     return level(
@@ -295,7 +334,7 @@ def support_inclusive_schools(ctx: "AuditContext") -> dict:
     )
 
 
-def locally_devolved_resources(ctx: "AuditContext") -> dict:
+def locally_devolved_resources(ctx: AuditContext) -> dict:
     """Flexible funding held at locality level (3.11, 5.1)."""
     funding = ctx.graphs.document.locality.devolved_funding
     if funding == DevolvedFunding.substantial:
@@ -322,6 +361,6 @@ RULES = {
 }
 
 
-def collaborative_advantage_profile(ctx: "AuditContext") -> dict[str, dict]:
+def collaborative_advantage_profile(ctx: AuditContext) -> dict[str, dict]:
     """One level per dimension, with its evidence."""
     return {name: RULES[name](ctx) for name in DIMENSIONS}

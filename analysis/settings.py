@@ -58,7 +58,7 @@ class AuditSettings:
     #: Seed for every sampled computation, so audits are repeatable.
     seed: int = 20051101
 
-    def with_values(self, **values: object) -> "AuditSettings":
+    def with_values(self, **values: object) -> AuditSettings:
         return replace(self, **values)
 
     def as_dict(self) -> dict[str, object]:

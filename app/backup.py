@@ -109,7 +109,9 @@ def restore(engine: Engine, source: Path, *, force: bool = False) -> dict[str, i
     create_schema(engine)
     existing = row_counts(engine)
     if any(existing.values()) and not force:
-        raise UserError("the database is not empty: restore into a new database, or pass --force to replace its contents")
+        raise UserError(
+            "the database is not empty: restore into a new database, or pass --force to replace its contents"
+        )
     name = source.name.lower()
     if name.endswith(".json.gz"):
         try:
@@ -135,7 +137,9 @@ def restore(engine: Engine, source: Path, *, force: bool = False) -> dict[str, i
             for table in ordered_tables():
                 if "pk" in table.c and table.c.pk.autoincrement:
                     connection.execute(
-                        text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'pk'), COALESCE(MAX(pk), 1), MAX(pk) IS NOT NULL) FROM {table.name}")
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'pk'), COALESCE(MAX(pk), 1), MAX(pk) IS NOT NULL) FROM {table.name}"
+                        )
                     )
     check_integrity(engine)
     return row_counts(engine)

@@ -11,14 +11,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-from typer.exceptions import TyperException
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from typer.exceptions import TyperException
 
 from analysis.audit import audit as run_audit
 from analysis.settings import AuditSettings
@@ -26,11 +26,10 @@ from analysis.whatif import apply_patch, what_if
 from models.document import json_schema
 from models.validation import DocumentError, Problem, load_path, parse_text
 
-from . import __version__
+from . import __version__, store
 from .config import get_settings
 from .db import create_schema, make_engine, session_scope
 from .errors import UserError
-from . import store
 from .samples import sample_paths
 from .sources import load_localities, load_locality, load_version
 
@@ -49,7 +48,7 @@ if not out.is_terminal:
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DbOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--db",
         metavar="URL",
@@ -91,7 +90,9 @@ def _report_document_error(exc: DocumentError) -> None:
 
 @cli.command()
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="locmap/1 files (.yaml, .yml or .json).", show_default=False, metavar="PATH...")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="locmap/1 files (.yaml, .yml or .json).", show_default=False, metavar="PATH...")
+    ],
 ) -> None:
     """Check locality files; exit 0 only when every file is valid."""
     failed = 0
@@ -115,8 +116,12 @@ def validate(
 @cli.command("import")
 def import_(
     paths: Annotated[
-        Optional[list[Path]],
-        typer.Argument(help="locmap/1 files (.yaml, .json) or spreadsheets (.xlsx, .zip of CSVs).", show_default=False, metavar="[PATH...]"),
+        list[Path] | None,
+        typer.Argument(
+            help="locmap/1 files (.yaml, .json) or spreadsheets (.xlsx, .zip of CSVs).",
+            show_default=False,
+            metavar="[PATH...]",
+        ),
     ] = None,
     samples: Annotated[
         bool, typer.Option("--samples", help="Also import the six Oxfordshire sample localities.")
@@ -177,18 +182,25 @@ def export(
     output: Annotated[
         Path,
         typer.Option(
-            "-o", "--output", help="File to write: .yaml, .json, .xlsx, .zip (CSV files), .gexf or .graphml.", show_default=False
+            "-o",
+            "--output",
+            help="File to write: .yaml, .json, .xlsx, .zip (CSV files), .gexf or .graphml.",
+            show_default=False,
         ),
     ],
     fmt: Annotated[
-        Optional[str],
-        typer.Option("--format", help="yaml, json, xlsx, zip, gexf, graphml or kumu (default: from the file's extension)."),
+        str | None,
+        typer.Option(
+            "--format", help="yaml, json, xlsx, zip, gexf, graphml or kumu (default: from the file's extension)."
+        ),
     ] = None,
     pseudonymise: Annotated[
-        bool, typer.Option("--pseudonymise", help="Replace people's names and ids with keyed pseudonyms; drop free text.")
+        bool,
+        typer.Option("--pseudonymise", help="Replace people's names and ids with keyed pseudonyms; drop free text."),
     ] = False,
     key_file: Annotated[
-        Optional[Path], typer.Option("--key-file", metavar="K", help="Secret key for --pseudonymise (make one with locmap keygen).")
+        Path | None,
+        typer.Option("--key-file", metavar="K", help="Secret key for --pseudonymise (make one with locmap keygen)."),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -253,10 +265,19 @@ def list_(
         return
     table = Table(title=f"Localities in {_display_url(database_url(db))}", title_justify="left")
     for name in ("id", "name", "boundary", "groups", "people", "agencies", "links", "memberships"):
-        table.add_column(name, justify="right" if name in ("groups", "people", "agencies", "links", "memberships") else "left")
+        table.add_column(
+            name, justify="right" if name in ("groups", "people", "agencies", "links", "memberships") else "left"
+        )
     for row in rows:
         table.add_row(
-            row.id, row.name, row.boundary, str(row.groups), str(row.people), str(row.agencies), str(row.links), str(row.memberships)
+            row.id,
+            row.name,
+            row.boundary,
+            str(row.groups),
+            str(row.people),
+            str(row.agencies),
+            str(row.links),
+            str(row.memberships),
         )
     out.print(table)
 
@@ -276,7 +297,12 @@ def _engine_factory(db: str | None):
     return lambda: open_engine(db)
 
 
-SEVERITY_STYLE = {"high": "bold white on red", "medium": "black on dark_orange", "low": "black on wheat1", "info": "black on light_cyan1"}
+SEVERITY_STYLE = {
+    "high": "bold white on red",
+    "medium": "black on dark_orange",
+    "low": "black on wheat1",
+    "info": "black on light_cyan1",
+}
 
 
 def _print_findings(findings, heading: str) -> None:
@@ -284,7 +310,9 @@ def _print_findings(findings, heading: str) -> None:
     if not findings:
         out.print("  none", markup=False)
     for f in findings:
-        out.print(f"  [{SEVERITY_STYLE[f.severity.value]}] {f.severity.value.upper():6} [/] [bold]{f.code}[/bold]", end=" ")
+        out.print(
+            f"  [{SEVERITY_STYLE[f.severity.value]}] {f.severity.value.upper():6} [/] [bold]{f.code}[/bold]", end=" "
+        )
         out.print(f.message, markup=False)
         out.print(f"         → {f.suggestion}", markup=False, style="dim")
 
@@ -316,18 +344,27 @@ def _print_audit(document, result) -> None:
 
 @cli.command()
 def audit(
-    locality: Annotated[str, typer.Argument(help="A locality file, or the id of a stored locality.", metavar="PATH_OR_SLUG")],
+    locality: Annotated[
+        str, typer.Argument(help="A locality file, or the id of a stored locality.", metavar="PATH_OR_SLUG")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the audit as JSON.")] = False,
     without: Annotated[
-        Optional[list[str]],
-        typer.Option("--without", metavar="KIND:ID", help="What if: take away person:ID, group:ID or agency:ID (repeatable)."),
+        list[str] | None,
+        typer.Option(
+            "--without", metavar="KIND:ID", help="What if: take away person:ID, group:ID or agency:ID (repeatable)."
+        ),
     ] = None,
     with_patch: Annotated[
-        Optional[Path],
-        typer.Option("--with", metavar="PATCH.yaml", help="What if: add or replace agencies, people, groups and links from a file."),
+        Path | None,
+        typer.Option(
+            "--with",
+            metavar="PATCH.yaml",
+            help="What if: add or replace agencies, people, groups and links from a file.",
+        ),
     ] = None,
     settings: Annotated[
-        Optional[list[str]], typer.Option("--set", metavar="NAME=VALUE", help="Change a threshold (see docs/analysis.md).")
+        list[str] | None,
+        typer.Option("--set", metavar="NAME=VALUE", help="Change a threshold (see docs/analysis.md)."),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -380,11 +417,16 @@ def compare(
         list[str], typer.Argument(help="Locality files or ids of stored localities.", metavar="PATH_OR_SLUG...")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
-    csv_file: Annotated[Optional[Path], typer.Option("--csv", metavar="FILE", help="Also write the comparison as CSV.")] = None,
-    png_file: Annotated[
-        Optional[Path], typer.Option("--png", metavar="FILE", help="Also draw the profile matrix and key metrics as a PNG.")
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", metavar="FILE", help="Also write the comparison as CSV.")
     ] = None,
-    settings: Annotated[Optional[list[str]], typer.Option("--set", metavar="NAME=VALUE", help="Change a threshold.")] = None,
+    png_file: Annotated[
+        Path | None,
+        typer.Option("--png", metavar="FILE", help="Also draw the profile matrix and key metrics as a PNG."),
+    ] = None,
+    settings: Annotated[
+        list[str] | None, typer.Option("--set", metavar="NAME=VALUE", help="Change a threshold.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Compare localities side by side: metrics, profiles and findings."""
@@ -413,7 +455,10 @@ def compare(
     for metric, values in data["metrics"].items():
         table.add_row(metric, *("–" if values[s] is None else f"{values[s]:g}" for s in slugs))
     out.print(table)
-    table = Table(title="Collaborative-advantage profile (0 not evident, 0.5 emergent, 1 evident, 2 strongly evident)", title_justify="left")
+    table = Table(
+        title="Collaborative-advantage profile (0 not evident, 0.5 emergent, 1 evident, 2 strongly evident)",
+        title_justify="left",
+    )
     table.add_column("dimension")
     for slug in slugs:
         table.add_column(slug, justify="center")
@@ -438,7 +483,9 @@ def report(
         list[str], typer.Argument(help="Locality files or ids of stored localities.", metavar="PATH_OR_SLUG...")
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="FILE.md or FILE.html.", show_default=False)],
-    settings: Annotated[Optional[list[str]], typer.Option("--set", metavar="NAME=VALUE", help="Change a threshold.")] = None,
+    settings: Annotated[
+        list[str] | None, typer.Option("--set", metavar="NAME=VALUE", help="Change a threshold.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Write the audit as a readable document (Markdown or self-contained HTML).
@@ -483,12 +530,16 @@ def snapshot(
     with session_scope(engine) as session:
         taken = store.take_snapshot(session, slug, label)
         number, when = taken.pk, taken.taken_at
-    out.print(f"snapshot {number} of {slug}: '{label}' ({when:%Y-%m-%d %H:%M}); refer to it as {slug}@{number}", markup=False)
+    out.print(
+        f"snapshot {number} of {slug}: '{label}' ({when:%Y-%m-%d %H:%M}); refer to it as {slug}@{number}", markup=False
+    )
 
 
 @cli.command()
 def diff(
-    before: Annotated[str, typer.Argument(help="A file, a stored locality SLUG, or a snapshot SLUG@N / SLUG@LABEL.", metavar="A")],
+    before: Annotated[
+        str, typer.Argument(help="A file, a stored locality SLUG, or a snapshot SLUG@N / SLUG@LABEL.", metavar="A")
+    ],
     after: Annotated[str, typer.Argument(help="The same kinds of reference.", metavar="B")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the differences as JSON.")] = False,
     db: DbOption = None,
@@ -531,9 +582,16 @@ def diff(
 
 @cli.command()
 def synth(
-    scale: Annotated[str, typer.Option("--scale", help="locality (one file), county or national (a folder of locality files).")],
+    scale: Annotated[
+        str, typer.Option("--scale", help="locality (one file), county or national (a folder of locality files).")
+    ],
     seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same data.")] = 1,
-    output: Annotated[Path, typer.Option("-o", "--output", help="A .yaml/.json file (locality) or a folder (county, national).", show_default=False)] = Path("synthetic"),
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="A .yaml/.json file (locality) or a folder (county, national).", show_default=False
+        ),
+    ] = Path("synthetic"),
 ) -> None:
     """Make realistic synthetic localities for tests and benchmarks, with planted defects."""
     from .synth import SCALES, write
@@ -550,11 +608,16 @@ def synth(
 
 @cli.command("map")
 def map_(
-    locality: Annotated[str, typer.Argument(help="A locality file, or the id of a stored locality.", metavar="PATH_OR_SLUG")],
+    locality: Annotated[
+        str, typer.Argument(help="A locality file, or the id of a stored locality.", metavar="PATH_OR_SLUG")
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.", show_default=False)],
-    view: Annotated[str, typer.Option("--view", help="people (who meets where) or groups (groups and their links).")] = "people",
+    view: Annotated[
+        str, typer.Option("--view", help="people (who meets where) or groups (groups and their links).")
+    ] = "people",
     aggregate: Annotated[
-        Optional[str], typer.Option("--aggregate", help="kind or agency: summarise a locality too big to draw node by node.")
+        str | None,
+        typer.Option("--aggregate", help="kind or agency: summarise a locality too big to draw node by node."),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -571,7 +634,9 @@ def map_(
     if aggregate is not None:
         document, view = aggregate_document(document, aggregate), "groups"
     _write_atomically(output, standalone_map_html(document, view))
-    out.print(f"wrote {output} ({view} view of {document.locality.name}); open it in any browser, offline", markup=False)
+    out.print(
+        f"wrote {output} ({view} view of {document.locality.name}); open it in any browser, offline", markup=False
+    )
 
 
 @cli.command()
@@ -579,8 +644,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     demo: Annotated[bool, typer.Option("--demo", help="Let anonymous visitors read (never write).")] = False,
-    no_samples: Annotated[bool, typer.Option("--no-samples", help="Do not load the sample localities into an empty database.")] = False,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (needs a file or server database).")] = 1,
+    no_samples: Annotated[
+        bool, typer.Option("--no-samples", help="Do not load the sample localities into an empty database.")
+    ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (needs a file or server database).")
+    ] = 1,
     db: DbOption = None,
 ) -> None:
     """Start the web service (the API, and the pages of later releases)."""
@@ -599,7 +668,9 @@ def serve(
     engine.dispose()
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     out.print(f"locmap is serving {_display_url(settings.database_url)}", markup=False)
-    out.print(f"open http://{shown}:{port}/ in a browser (API: /api/localities, schema: /api/openapi.json)", markup=False)
+    out.print(
+        f"open http://{shown}:{port}/ in a browser (API: /api/localities, schema: /api/openapi.json)", markup=False
+    )
     if settings.demo:
         out.print("demo mode: anyone may read; sign in to write", markup=False)
     else:
@@ -636,7 +707,12 @@ def db_upgrade(db: DbOption = None) -> None:
 
 @cli.command("backup")
 def backup_(
-    output: Annotated[Path, typer.Option("-o", "--output", help="FILE.db (SQLite copy) or FILE.json.gz (any database).", show_default=False)],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="FILE.db (SQLite copy) or FILE.json.gz (any database).", show_default=False
+        ),
+    ],
     db: DbOption = None,
 ) -> None:
     """Write a consistent backup, safe while the service runs."""
@@ -645,13 +721,17 @@ def backup_(
     engine = open_engine(db)
     counts = backup(engine, output)
     engine.dispose()
-    out.print(f"backed up {counts.get('locality', 0)} localities ({sum(counts.values())} rows) to {output}", markup=False)
+    out.print(
+        f"backed up {counts.get('locality', 0)} localities ({sum(counts.values())} rows) to {output}", markup=False
+    )
 
 
 @cli.command("restore")
 def restore_(
     source: Annotated[Path, typer.Argument(help="A backup made by locmap backup.", metavar="FILE")],
-    force: Annotated[bool, typer.Option("--force", help="Replace the contents of a database that is not empty.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the contents of a database that is not empty.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Restore a backup into a database (empty unless --force), then check its integrity."""
@@ -660,7 +740,10 @@ def restore_(
     engine = open_engine(db)
     counts = restore(engine, source, force=force)
     engine.dispose()
-    out.print(f"restored {counts.get('locality', 0)} localities ({sum(counts.values())} rows); integrity checked", markup=False)
+    out.print(
+        f"restored {counts.get('locality', 0)} localities ({sum(counts.values())} rows); integrity checked",
+        markup=False,
+    )
 
 
 user_cli = typer.Typer(help="Manage the service's users.", no_args_is_help=True)
@@ -672,10 +755,12 @@ def user_add(
     name: Annotated[str, typer.Argument(help="User name (lower-case letters, digits, - and _).")],
     role: Annotated[str, typer.Option("--role", help="viewer, editor or admin.")],
     locality: Annotated[
-        Optional[list[str]], typer.Option("--locality", metavar="SLUG", help="A locality an editor may change (repeatable).")
+        list[str] | None,
+        typer.Option("--locality", metavar="SLUG", help="A locality an editor may change (repeatable)."),
     ] = None,
     password: Annotated[
-        bool, typer.Option("--password", help="Also set a password for signing in from a browser (asked for, not echoed).")
+        bool,
+        typer.Option("--password", help="Also set a password for signing in from a browser (asked for, not echoed)."),
     ] = False,
     db: DbOption = None,
 ) -> None:
@@ -713,7 +798,16 @@ def user_list(db: DbOption = None) -> None:
     engine = open_engine(db)
     with session_scope(engine) as session:
         users = session.execute(select(User).order_by(User.name)).scalars().all()
-        rows = [(u.name, u.role, "active" if u.active else "revoked", ", ".join(grants_of(session, u)), bool(u.password_hash)) for u in users]
+        rows = [
+            (
+                u.name,
+                u.role,
+                "active" if u.active else "revoked",
+                ", ".join(grants_of(session, u)),
+                bool(u.password_hash),
+            )
+            for u in users
+        ]
     if not rows:
         out.print("no users; add one with: locmap user add NAME --role admin", markup=False)
         return
@@ -738,7 +832,9 @@ def user_revoke(name: Annotated[str, typer.Argument(help="The user to revoke.")]
 
 @cli.command()
 def schema(
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to this file instead of standard output.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file instead of standard output.")
+    ] = None,
 ) -> None:
     """Print the JSON Schema of the locmap/1 format."""
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
@@ -802,7 +898,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so plainly
         if get_settings().debug:
             raise
-        err.print(f"locmap: internal error: {exc.__class__.__name__}: {exc} (set LOCMAP_DEBUG=1 for details)", markup=False)
+        err.print(
+            f"locmap: internal error: {exc.__class__.__name__}: {exc} (set LOCMAP_DEBUG=1 for details)", markup=False
+        )
         return 70
     return result if isinstance(result, int) else 0
 

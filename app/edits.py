@@ -50,7 +50,9 @@ def log(session: Session, user: str | None, locality: str | None, change: Change
     )
 
 
-def edit(session: Session, slug: str, user: str | None, mutate: Callable[[dict], Change]) -> tuple[LocalityDocument, Change]:
+def edit(
+    session: Session, slug: str, user: str | None, mutate: Callable[[dict], Change]
+) -> tuple[LocalityDocument, Change]:
     """Apply ``mutate`` to the locality's document data, validate, store and log it."""
     store.lock_locality(session, slug)
     data = store.export_document(session, slug).to_data()
@@ -184,9 +186,13 @@ def erase_person(session: Session, slug: str, user: str | None, person_id: str) 
     edit(session, slug, user, delete_entry("person", person_id))
     scrub_audit_log(session, slug, person_id, person.name)
     # The deletion just logged names the person: rewrite it as an erasure.
-    last = session.execute(
-        select(AuditLogEntry).where(AuditLogEntry.locality == slug).order_by(AuditLogEntry.pk.desc()).limit(1)
-    ).scalars().first()
+    last = (
+        session.execute(
+            select(AuditLogEntry).where(AuditLogEntry.locality == slug).order_by(AuditLogEntry.pk.desc()).limit(1)
+        )
+        .scalars()
+        .first()
+    )
     if last is not None:
         last.action, last.entity_id, last.before = "erase", None, None
         session.add(last)
@@ -234,9 +240,11 @@ def person_record(session: Session, slug: str, person_id: str) -> dict:
         for m in g.members
         if m.person == person_id
     ]
-    log_rows = session.execute(
-        select(AuditLogEntry).where(AuditLogEntry.locality == slug).order_by(AuditLogEntry.pk)
-    ).scalars().all()
+    log_rows = (
+        session.execute(select(AuditLogEntry).where(AuditLogEntry.locality == slug).order_by(AuditLogEntry.pk))
+        .scalars()
+        .all()
+    )
     mentions = [
         row
         for row in log_rows
@@ -336,7 +344,9 @@ def revert(session: Session, slug: str, user: str | None, entry_pk: int) -> Chan
     def logged(data: dict) -> Change:
         change = mutate(data)
         change.action = "revert"
-        change.after = {"reverts": entry_pk, **(change.after or {})} if isinstance(change.after, dict) else {"reverts": entry_pk}
+        change.after = (
+            {"reverts": entry_pk, **(change.after or {})} if isinstance(change.after, dict) else {"reverts": entry_pk}
+        )
         return change
 
     _, change = edit(session, slug, user, logged)

@@ -24,7 +24,15 @@ OUTPUTS = {
     "graphml": (".graphml", "application/graphml+xml"),
     "kumu": (".json", "application/json"),
 }
-SUFFIX_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".xlsx": "xlsx", ".zip": "zip", ".gexf": "gexf", ".graphml": "graphml"}
+SUFFIX_FORMATS = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".xlsx": "xlsx",
+    ".zip": "zip",
+    ".gexf": "gexf",
+    ".graphml": "graphml",
+}
 INPUT_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".zip")
 
 
@@ -81,7 +89,9 @@ def read(content: bytes, suffix: str, source: str | None = None) -> LocalityDocu
             raise DocumentError([Problem(_sheet_loc(p), p.message) for p in exc.problems], source) from None
     if suffix in (".yaml", ".yml", ".json"):
         return load_text(content, suffix=suffix, source=source)
-    raise UserError(f"{source or 'the file'}: unsupported extension {suffix or '(none)'!r}; use {', '.join(INPUT_SUFFIXES)}")
+    raise UserError(
+        f"{source or 'the file'}: unsupported extension {suffix or '(none)'!r}; use {', '.join(INPUT_SUFFIXES)}"
+    )
 
 
 def _sheet_loc(problem) -> str:

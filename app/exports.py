@@ -181,7 +181,10 @@ def export_graph(document: LocalityDocument) -> nx.MultiDiGraph:
         graph.add_node(node_name(GROUP, g.id), kind=GROUP, label=g.name, **group_attributes(g))
     for p in document.people:
         graph.add_node(
-            node_name(PERSON, p.id), kind=PERSON, label=p.name, **person_attributes(p, sector.get(p.agency) if p.agency else None)
+            node_name(PERSON, p.id),
+            kind=PERSON,
+            label=p.name,
+            **person_attributes(p, sector.get(p.agency) if p.agency else None),
         )
     for a in document.agencies:
         graph.add_node(node_name(AGENCY, a.id), kind=AGENCY, label=a.name, **agency_attributes(a))
@@ -202,7 +205,9 @@ def export_graph(document: LocalityDocument) -> nx.MultiDiGraph:
         )
     for p in document.people:
         if p.agency is not None:
-            graph.add_edge(node_name(PERSON, p.id), node_name(AGENCY, p.agency), key=f"works_for:{p.id}", kind="works_for")
+            graph.add_edge(
+                node_name(PERSON, p.id), node_name(AGENCY, p.agency), key=f"works_for:{p.id}", kind="works_for"
+            )
     return graph
 
 
@@ -296,11 +301,17 @@ def kumu_labels(document: LocalityDocument) -> dict[str, str]:
 
 def _tags(kind: str, attrs: dict[str, Any]) -> list[str]:
     if kind == GROUP:
-        tags = [attrs["type"]] + ([attrs["focus"]] if "focus" in attrs else []) + (["external"] if attrs.get("external") else [])
+        tags = (
+            [attrs["type"]]
+            + ([attrs["focus"]] if "focus" in attrs else [])
+            + (["external"] if attrs.get("external") else [])
+        )
     elif kind == PERSON:
-        tags = ([attrs["role"]] if "role" in attrs else []) + [
-            flag for flag in ("systems_minder", "service_user_rep") if attrs.get(flag)
-        ] + ([] if attrs.get("local", True) else ["not_local"])
+        tags = (
+            ([attrs["role"]] if "role" in attrs else [])
+            + [flag for flag in ("systems_minder", "service_user_rep") if attrs.get(flag)]
+            + ([] if attrs.get("local", True) else ["not_local"])
+        )
     else:
         tags = [attrs["sector"]] + (["school"] if attrs.get("is_school") else [])
     return tags
@@ -455,7 +466,9 @@ def validate_kumu(data: Any) -> list[str]:
             elif value not in exact:
                 problems.append(f"{where}.{end}: {value!r} is not the label of any element")
         if "direction" in connection and connection["direction"] not in KUMU_DIRECTIONS:
-            problems.append(f"{where}.direction: {connection['direction']!r} is not one of {', '.join(KUMU_DIRECTIONS)}")
+            problems.append(
+                f"{where}.direction: {connection['direction']!r} is not one of {', '.join(KUMU_DIRECTIONS)}"
+            )
         _check_optional_str(where, connection, "type", problems)
         _check_optional_str(where, connection, "description", problems)
         _check_tags(where, connection, problems)

@@ -13,11 +13,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pyvis
-
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
@@ -25,7 +24,8 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from models.schemas import Message, ValidationProblems
+from models.schemas import Message as MessageBody
+from models.schemas import ValidationProblems
 from models.tables import Locality
 from models.validation import DocumentError, load_path
 
@@ -34,8 +34,8 @@ from .analysis_cache import AuditCache
 from .config import Settings, get_settings
 from .db import create_schema, make_engine, session_scope
 from .deps import PageForbidden, SignInRequired
-from .routes.editing import FormExpired
 from .errors import Conflict, NotFound, UserError
+from .routes.editing import FormExpired
 from .security import SignInLimiter
 
 log = logging.getLogger("locmap")
@@ -136,15 +136,15 @@ async def _too_large(send: Send, limit: int) -> None:
 
 
 ERROR_RESPONSES = {
-    400: {"model": Message, "description": "Bad request"},
-    401: {"model": Message, "description": "Not signed in, or the token is not valid"},
-    403: {"model": Message, "description": "Signed in, but not allowed"},
-    404: {"model": Message, "description": "No such locality or entry"},
-    409: {"model": Message, "description": "Conflicts with what is stored"},
-    413: {"model": Message, "description": "Request body too large"},
+    400: {"model": MessageBody, "description": "Bad request"},
+    401: {"model": MessageBody, "description": "Not signed in, or the token is not valid"},
+    403: {"model": MessageBody, "description": "Signed in, but not allowed"},
+    404: {"model": MessageBody, "description": "No such locality or entry"},
+    409: {"model": MessageBody, "description": "Conflicts with what is stored"},
+    413: {"model": MessageBody, "description": "Request body too large"},
     422: {"model": ValidationProblems, "description": "Every validation problem, located"},
-    429: {"model": Message, "description": "Too many failed sign-ins"},
-    503: {"model": Message, "description": "The database is busy"},
+    429: {"model": MessageBody, "description": "Too many failed sign-ins"},
+    503: {"model": MessageBody, "description": "The database is busy"},
 }
 
 SECURITY_HEADERS = {
@@ -182,7 +182,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         own_engine = engine is None
-        app.state.engine = engine or make_engine(settings.resolved_database_url(), busy_timeout=settings.sqlite_busy_timeout)
+        app.state.engine = engine or make_engine(
+            settings.resolved_database_url(), busy_timeout=settings.sqlite_busy_timeout
+        )
         create_schema(app.state.engine)
         if settings.load_samples:
             loaded = load_samples_if_empty(app.state.engine)
@@ -224,7 +226,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.exception_handler(FormExpired)
     async def form_expired(request: Request, exc: FormExpired):
-        return error(request, status.HTTP_403_FORBIDDEN, "This form has expired or did not come from this site: reload the page and try again.")
+        return error(
+            request,
+            status.HTTP_403_FORBIDDEN,
+            "This form has expired or did not come from this site: reload the page and try again.",
+        )
 
     @app.exception_handler(PageForbidden)
     async def page_forbidden(request: Request, exc: PageForbidden):
@@ -287,7 +293,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if name not in VENDOR_FILES:
             return JSONResponse({"detail": "no such file"}, 404)
         media = "text/javascript" if name.endswith(".js") else "text/css"
-        return FileResponse(vendor_dir / VENDOR_FILES[name], media_type=media, headers={"Cache-Control": "public, max-age=86400"})
+        return FileResponse(
+            vendor_dir / VENDOR_FILES[name], media_type=media, headers={"Cache-Control": "public, max-age=86400"}
+        )
 
     @app.get("/static/template.xlsx", include_in_schema=False)
     def spreadsheet_template():
@@ -305,8 +313,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:  # CORS is off unless origins are configured
         app.add_middleware(
-            CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type"], allow_credentials=False,
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            allow_credentials=False,
         )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

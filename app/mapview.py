@@ -621,7 +621,11 @@ def map_payload(
                     "kind": "shared",
                     "shared": int(count),
                     "tooltip": f"{a.name} and {b.name} share {_plural(int(count), 'member')}",
-                    "color": {"color": SHARED_EDGE_COLOUR, "highlight": SHARED_EDGE_HIGHLIGHT, "hover": SHARED_EDGE_HIGHLIGHT},
+                    "color": {
+                        "color": SHARED_EDGE_COLOUR,
+                        "highlight": SHARED_EDGE_HIGHLIGHT,
+                        "hover": SHARED_EDGE_HIGHLIGHT,
+                    },
                     "width": round(1 + 0.8 * min(int(count), 8), 1),
                     "arrows": {"to": {"enabled": False}},
                     "dashes": [3, 5],
@@ -665,7 +669,12 @@ def map_payload(
     member_edges = sum(1 for e in edges if e["kind"] == "member")
 
     group_types = [
-        {"value": t.value, "label": GROUP_TYPE_LABELS[t.value], "shape": GROUP_SWATCHES[t.value], "count": present_types[t.value]}
+        {
+            "value": t.value,
+            "label": GROUP_TYPE_LABELS[t.value],
+            "shape": GROUP_SWATCHES[t.value],
+            "count": present_types[t.value],
+        }
         for t in GroupType
         if present_types[t.value]
     ]
@@ -692,9 +701,13 @@ def map_payload(
     ]
     edge_kinds = []
     if member_edges:
-        edge_kinds.append({"value": "member", "label": "Sits on (membership)", "color": MEMBER_EDGE_COLOUR, "count": member_edges})
+        edge_kinds.append(
+            {"value": "member", "label": "Sits on (membership)", "color": MEMBER_EDGE_COLOUR, "count": member_edges}
+        )
     if shared_pairs:
-        edge_kinds.append({"value": "shared", "label": "Share members", "color": SHARED_EDGE_COLOUR, "count": shared_pairs})
+        edge_kinds.append(
+            {"value": "shared", "label": "Share members", "color": SHARED_EDGE_COLOUR, "count": shared_pairs}
+        )
     external = sum(1 for g in document.groups if g.external)
 
     legend = {
@@ -764,7 +777,9 @@ def vis_assets() -> tuple[str, str]:
     import pyvis
 
     lib = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2"
-    return (lib / "vis-network.min.js").read_text(encoding="utf-8"), (lib / "vis-network.css").read_text(encoding="utf-8")
+    return (lib / "vis-network.min.js").read_text(encoding="utf-8"), (lib / "vis-network.css").read_text(
+        encoding="utf-8"
+    )
 
 
 def _inline_script(text: str) -> str:
@@ -867,9 +882,9 @@ def aggregate_document(document: LocalityDocument, by: str = "kind") -> Locality
     Counts come from sparse products, so a county or national set is
     summarised in about a second.
     """
-    import scipy.sparse as sp
-
     from collections import Counter
+
+    import scipy.sparse as sp
 
     if by not in AGGREGATIONS:
         raise ValueError(f"unknown aggregation {by!r}: use one of {', '.join(AGGREGATIONS)}")
@@ -898,7 +913,12 @@ def aggregate_document(document: LocalityDocument, by: str = "kind") -> Locality
             if source == target:
                 continue  # a kind linked to itself: drawn as the node, counted in its name
             base["links"].append(
-                {"from": source.replace("_", "-"), "to": target.replace("_", "-"), "kind": kind, "note": f"{count} link{'s' if count != 1 else ''}"}
+                {
+                    "from": source.replace("_", "-"),
+                    "to": target.replace("_", "-"),
+                    "kind": kind,
+                    "note": f"{count} link{'s' if count != 1 else ''}",
+                }
             )
         return LocalityDocument.model_validate(base)
 
@@ -927,7 +947,12 @@ def aggregate_document(document: LocalityDocument, by: str = "kind") -> Locality
             )
     for i, j, count in zip(meets.row, meets.col, meets.data):
         base["links"].append(
-            {"from": agencies[i].id, "to": agencies[j].id, "kind": "consults", "note": f"meet in {int(count)} group{'s' if count != 1 else ''}"}
+            {
+                "from": agencies[i].id,
+                "to": agencies[j].id,
+                "kind": "consults",
+                "note": f"meet in {int(count)} group{'s' if count != 1 else ''}",
+            }
         )
     for g in base["groups"]:
         g.pop("focus")

@@ -104,7 +104,7 @@ def pseudonym(key: bytes, person_id: str) -> str:
     lower-case base32 HMAC-SHA256 of ``"person:" + person_id`` under ``key``.
     """
     _check_key(key)
-    digest = hmac.new(bytes(key), f"person:{person_id}".encode("utf-8"), hashlib.sha256).digest()
+    digest = hmac.new(bytes(key), f"person:{person_id}".encode(), hashlib.sha256).digest()
     return PREFIX + base64.b32encode(digest).decode("ascii")[:PSEUDONYM_CHARS].lower()
 
 

@@ -159,11 +159,16 @@ def html_report(pairs: list[tuple[LocalityDocument, Audit]]) -> str:
                     f"{' <span class=muted>(' + subjects + ')</span>' if subjects else ''}"
                     f"<div class='suggest'>Suggested action: {e(f.suggestion)}</div></div>"
                 )
-        out += ["<h3>Collaborative-advantage profile</h3>", _img(png_bytes(profile_bars(result, document.locality.name)), "Profile chart")]
+        out += [
+            "<h3>Collaborative-advantage profile</h3>",
+            _img(png_bytes(profile_bars(result, document.locality.name)), "Profile chart"),
+        ]
         out.append("<table><tr><th>Dimension</th><th>Level</th><th>Evidence</th></tr>")
         for dim in DIMENSIONS:
             entry = result.profile[dim]
-            out.append(f"<tr><td>{e(DIMENSION_LABELS[dim])}</td><td>{e(_level(entry['level']))}</td><td>{e(entry['evidence'])}</td></tr>")
+            out.append(
+                f"<tr><td>{e(DIMENSION_LABELS[dim])}</td><td>{e(_level(entry['level']))}</td><td>{e(entry['evidence'])}</td></tr>"
+            )
         out += ["</table>", "<h3>Metrics</h3><table><tr><th>Measure</th><th>Value</th></tr>"]
         for name, label in METRIC_LABELS.items():
             if name in result.metrics:

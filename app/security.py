@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from pwdlib import PasswordHash
@@ -68,19 +68,19 @@ def user_for_token(session: Session, token: str, kind: str | None = None) -> Use
     row = session.execute(select(ApiToken).where(ApiToken.digest == digest(token))).scalars().first()
     if row is None or row.revoked or (kind is not None and row.kind != kind):
         return None
-    if row.expires_at is not None and _aware(row.expires_at) < datetime.now(timezone.utc):
+    if row.expires_at is not None and _aware(row.expires_at) < datetime.now(UTC):
         return None
     user = session.get(User, row.user_pk)
     return user if user is not None and user.active else None
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def issue_token(session: Session, user: User, kind: str = "api", lifetime: timedelta | None = None) -> str:
     token = new_token()
-    expires = datetime.now(timezone.utc) + lifetime if lifetime else None
+    expires = datetime.now(UTC) + lifetime if lifetime else None
     session.add(ApiToken(user_pk=user.pk, digest=digest(token), kind=kind, expires_at=expires))
     return token
 
@@ -130,7 +130,7 @@ def grants_of(session: Session, user: User) -> list[str]:
 
 
 def purge_expired(session: Session) -> None:
-    session.execute(delete(ApiToken).where(ApiToken.expires_at < datetime.now(timezone.utc)))
+    session.execute(delete(ApiToken).where(ApiToken.expires_at < datetime.now(UTC)))
 
 
 class SignInLimiter:

@@ -34,9 +34,10 @@ import io
 import math
 import re
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from models.document import LocalityDocument, default_link_id
 from models.validation import DocumentError, validate_data
@@ -88,7 +89,17 @@ SHEETS = ("locality", "agencies", "people", "groups", "members", "links")
 README_SHEET = "README"
 
 #: Rows of the ``locality`` sheet, in order.  ``sources`` may repeat.
-LOCALITY_FIELDS = ("format", "id", "name", "authority", "boundary", "devolved_funding", "description", "sources", "note")
+LOCALITY_FIELDS = (
+    "format",
+    "id",
+    "name",
+    "authority",
+    "boundary",
+    "devolved_funding",
+    "description",
+    "sources",
+    "note",
+)
 LOCALITY_COLUMNS = ("field", "value")
 
 #: Columns of the list sheets, in order.
@@ -97,8 +108,20 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "agencies": ("id", "name", "sector", "school", "note"),
     "people": ("id", "name", "role", "agency", "systems_minder", "service_user_rep", "local", "hours_per_week", "note"),
     "groups": (
-        "id", "name", "type", "focus", "membership", "meets", "meetings_per_year", "hours",
-        "external", "area", "school", "purpose", "venue", "note",
+        "id",
+        "name",
+        "type",
+        "focus",
+        "membership",
+        "meets",
+        "meetings_per_year",
+        "hours",
+        "external",
+        "area",
+        "school",
+        "purpose",
+        "venue",
+        "note",
     ),
     "members": ("group", "person", "role", "attendance", "note"),
     "links": ("id", "from", "to", "kind", "note"),
@@ -116,10 +139,18 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: Columns that are not plain text: (sheet, column).
 _BOOL_COLUMNS = {
-    ("agencies", "school"), ("people", "systems_minder"), ("people", "service_user_rep"),
-    ("people", "local"), ("groups", "external"),
+    ("agencies", "school"),
+    ("people", "systems_minder"),
+    ("people", "service_user_rep"),
+    ("people", "local"),
+    ("groups", "external"),
 }
-_NUMBER_COLUMNS = {("people", "hours_per_week"), ("groups", "meetings_per_year"), ("groups", "hours"), ("members", "attendance")}
+_NUMBER_COLUMNS = {
+    ("people", "hours_per_week"),
+    ("groups", "meetings_per_year"),
+    ("groups", "hours"),
+    ("members", "attendance"),
+}
 _LIST_COLUMNS = {("groups", "area")}
 
 #: Vocabulary dropdowns: (sheet, column or locality field) -> allowed words.
@@ -152,7 +183,10 @@ COLUMN_HELP: dict[tuple[str, str], tuple[bool, str]] = {
     ("locality", "name"): (True, "Display name."),
     ("locality", "authority"): (True, "The local authority the locality belongs to."),
     ("locality", "boundary"): (True, "How clearly the patch is bounded and matches how services are organised."),
-    ("locality", "devolved_funding"): (False, "Flexible money held and decided on at locality level; blank means none."),
+    ("locality", "devolved_funding"): (
+        False,
+        "Flexible money held and decided on at locality level; blank means none.",
+    ),
     ("locality", "description"): (False, "The area, its schools and services, how the work started."),
     ("locality", "sources"): (False, "Where the information came from. One row named 'sources' per citation."),
     ("locality", "note"): (False, "Assumptions made where the sources are silent."),
@@ -165,8 +199,14 @@ COLUMN_HELP: dict[tuple[str, str], tuple[bool, str]] = {
     ("people", "name"): (True, "A role description rather than a personal name, e.g. 'SENCO, Larkrise School'."),
     ("people", "role"): (False, "Job role, free text: head_teacher, senco, hsclw, ..."),
     ("people", "agency"): (False, "Id of the person's agency (agencies sheet)."),
-    ("people", "systems_minder"): (False, "TRUE if the person minds the communication system as a whole (default FALSE)."),
-    ("people", "service_user_rep"): (False, "TRUE for a parent, young person or community representative (default FALSE)."),
+    ("people", "systems_minder"): (
+        False,
+        "TRUE if the person minds the communication system as a whole (default FALSE).",
+    ),
+    ("people", "service_user_rep"): (
+        False,
+        "TRUE for a parent, young person or community representative (default FALSE).",
+    ),
     ("people", "local"): (False, "FALSE if the post covers a much wider area than the locality (default TRUE)."),
     ("people", "hours_per_week"): (False, "Contracted hours a week, more than 0 and at most 100 (37 = full time)."),
     ("people", "note"): (False, "Free text."),
@@ -178,7 +218,10 @@ COLUMN_HELP: dict[tuple[str, str], tuple[bool, str]] = {
     ("groups", "meets"): (False, "How often it meets (dropdown)."),
     ("groups", "meetings_per_year"): (False, "Number of meetings a year, 0 to 366; overrides 'meets'."),
     ("groups", "hours"): (False, "Length of one meeting in hours, more than 0 and at most 24."),
-    ("groups", "external"): (False, "TRUE for a body outside the locality, e.g. the county steering group (default FALSE)."),
+    ("groups", "external"): (
+        False,
+        "TRUE for a body outside the locality, e.g. the county steering group (default FALSE).",
+    ),
     ("groups", "area"): (False, "Ids of the localities the group serves, separated by ';'."),
     ("groups", "school"): (False, "Id of the school agency the group sits in (an agency with school TRUE)."),
     ("groups", "purpose"): (False, "Free text."),
@@ -476,7 +519,9 @@ class _Builder:
                     if not _is_blank(value) and index not in unlabelled_reported:
                         unlabelled_reported.add(index)
                         self.problem(
-                            sheet, rownum, _column_letter(index),
+                            sheet,
+                            rownum,
+                            _column_letter(index),
                             f"value in column {_column_letter(index)}, which has no heading in row {header_row}",
                         )
                     continue
@@ -485,7 +530,9 @@ class _Builder:
             yield rownum, record
         if header is None and sheet == "locality":
             # An empty list sheet simply has no entries; the locality needs its fields.
-            self.problem(sheet, None, None, f"sheet is empty: expected the columns {', '.join(allowed)} and a row per field")
+            self.problem(
+                sheet, None, None, f"sheet is empty: expected the columns {', '.join(allowed)} and a row per field"
+            )
             self.missing_sheets.add(sheet)
 
     def _header(self, sheet: str, rownum: int, cells: _Cells, allowed: tuple[str, ...]) -> dict[int, str]:
@@ -499,12 +546,19 @@ class _Builder:
             label = (_to_text(value)[0] or "") if not isinstance(value, _Special) else _column_letter(index)
             if key not in allowed:
                 self.problem(
-                    sheet, rownum, label,
+                    sheet,
+                    rownum,
+                    label,
                     f"unknown column {_show(label)}: the {sheet} sheet has the columns {', '.join(allowed)}",
                 )
                 header[index] = ""
             elif key in seen:
-                self.problem(sheet, rownum, key, f"column {key!r} appears twice (columns {_column_letter(seen[key])} and {_column_letter(index)})")
+                self.problem(
+                    sheet,
+                    rownum,
+                    key,
+                    f"column {key!r} appears twice (columns {_column_letter(seen[key])} and {_column_letter(index)})",
+                )
                 header[index] = ""
             else:
                 seen[key] = index
@@ -527,12 +581,16 @@ class _Builder:
                 continue
             value = record.get("value")
             if field is None:
-                self.problem("locality", rownum, "field", "value without a field name: name the field in column 'field'")
+                self.problem(
+                    "locality", rownum, "field", "value without a field name: name the field in column 'field'"
+                )
                 continue
             key = _header_key(field)
             if key not in LOCALITY_FIELDS:
                 self.problem(
-                    "locality", rownum, "field",
+                    "locality",
+                    rownum,
+                    "field",
                     f"unknown field {_show(field)}: the fields are {', '.join(LOCALITY_FIELDS)}",
                 )
                 continue
@@ -546,7 +604,9 @@ class _Builder:
                 continue
             if key in self.locality_rows:
                 self.problem(
-                    "locality", rownum, "field",
+                    "locality",
+                    rownum,
+                    "field",
                     f"field {key!r} appears twice (first in row {self.locality_rows[key]})",
                 )
                 continue
@@ -601,7 +661,9 @@ class _Builder:
                     seat[column] = value
             if group_id is None:
                 if ("members", "group") not in self.missing_columns and _to_text(record.get("group"))[1] is None:
-                    self.problem("members", rownum, "group", "required field is missing: the id of a group on the groups sheet")
+                    self.problem(
+                        "members", rownum, "group", "required field is missing: the id of a group on the groups sheet"
+                    )
                 continue
             index = self.group_index.get(group_id)
             if index is None:
@@ -672,7 +734,9 @@ class _Builder:
                     continue
                 problems.append(SheetProblem(sheet, row, column, prefix + p.msg))
         if problems or document is None:
-            raise WorkbookError(_tidy(problems) or [SheetProblem("", None, None, "the workbook is not a valid locality")])
+            raise WorkbookError(
+                _tidy(problems) or [SheetProblem("", None, None, "the workbook is not a valid locality")]
+            )
         return document
 
 
@@ -697,7 +761,9 @@ def _build(sheets: dict[str, Callable[[], Iterable[tuple[int, _Cells]]]], builde
     """Read the sheets (name -> row source; missing ones absent) into a checked document."""
     for name in SHEETS:
         if name not in sheets:
-            builder.problem(name, None, None, f"missing sheet {name!r}: a locality workbook has the sheets {', '.join(SHEETS)}")
+            builder.problem(
+                name, None, None, f"missing sheet {name!r}: a locality workbook has the sheets {', '.join(SHEETS)}"
+            )
             builder.missing_sheets.add(name)
     for name in SHEETS:
         if name not in sheets:
@@ -799,7 +865,9 @@ def _xlsx_row_source(workbook, worksheet, sheet: str, builder: _Builder) -> Call
             except (TypeError, ValueError):
                 min_col, min_row = 1, None
             builder.problem(
-                sheet, min_row, _column_letter((min_col or 1) - 1),
+                sheet,
+                min_row,
+                _column_letter((min_col or 1) - 1),
                 f"merged cells {merge.ref}: unmerge them and fill in every cell",
             )
 
@@ -870,7 +938,12 @@ def read_csv_zip(data: bytes) -> LocalityDocument:
             if ext != "csv" or stem not in SHEETS:
                 continue
             if stem in found:
-                builder.problem(stem, None, None, f"the zip holds two files named {stem}.csv ({found[stem].filename}, {info.filename})")
+                builder.problem(
+                    stem,
+                    None,
+                    None,
+                    f"the zip holds two files named {stem}.csv ({found[stem].filename}, {info.filename})",
+                )
                 continue
             found[stem] = info
         if not found:
@@ -890,7 +963,9 @@ def read_csv_zip(data: bytes) -> LocalityDocument:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 builder.problem(
-                    name, None, None,
+                    name,
+                    None,
+                    None,
                     f"not UTF-8 text (byte {exc.start} is 0x{raw[exc.start]:02x}): save the file as 'CSV UTF-8'",
                 )
                 texts[name] = ""
@@ -1072,7 +1147,11 @@ def _workbook(document: LocalityDocument, *, readme_first: bool):
             letter = _column_letter(c)
             longest = max(
                 [len(column)]
-                + [max((len(line) for line in str(row[c]).split("\n")), default=0) for row in rows[sheet] if row[c] is not None]
+                + [
+                    max((len(line) for line in str(row[c]).split("\n")), default=0)
+                    for row in rows[sheet]
+                    if row[c] is not None
+                ]
             )
             limit = 60 if column in _WIDE_COLUMNS else 40
             ws.column_dimensions[letter].width = min(max(longest + 2, 10), limit)
@@ -1093,22 +1172,31 @@ def _workbook(document: LocalityDocument, *, readme_first: bool):
             words = VOCABULARY_COLUMNS.get((sheet, column))
             if words:
                 dv = DataValidation(
-                    type="list", formula1='"' + ",".join(words) + '"', allow_blank=True,
-                    showErrorMessage=True, errorTitle=f"{sheet}.{column}",
+                    type="list",
+                    formula1='"' + ",".join(words) + '"',
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorTitle=f"{sheet}.{column}",
                     error="Choose one of: " + ", ".join(words),
                 )
                 ws.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}{end}")
             elif (sheet, column) in _BOOL_COLUMNS:
                 dv = DataValidation(
-                    type="list", formula1='"TRUE,FALSE"', allow_blank=True, showErrorMessage=True,
-                    errorTitle=f"{sheet}.{column}", error="Enter TRUE or FALSE, or leave blank for the default.",
+                    type="list",
+                    formula1='"TRUE,FALSE"',
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorTitle=f"{sheet}.{column}",
+                    error="Enter TRUE or FALSE, or leave blank for the default.",
                 )
                 ws.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}{end}")
             elif (sheet, column) in REFERENCE_COLUMNS:
                 target = REFERENCE_COLUMNS[(sheet, column)]
-                dv = DataValidation(type="list", formula1=f"{target}!$A$2:$A$10000", allow_blank=True, showErrorMessage=False)
+                dv = DataValidation(
+                    type="list", formula1=f"{target}!$A$2:$A$10000", allow_blank=True, showErrorMessage=False
+                )
                 ws.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}{end}")
         if sheet == "locality":
@@ -1116,14 +1204,22 @@ def _workbook(document: LocalityDocument, *, readme_first: bool):
                 words = VOCABULARY_COLUMNS.get(("locality", field))
                 if words:
                     dv = DataValidation(
-                        type="list", formula1='"' + ",".join(words) + '"', allow_blank=True,
-                        showErrorMessage=True, errorTitle=field, error="Choose one of: " + ", ".join(words),
+                        type="list",
+                        formula1='"' + ",".join(words) + '"',
+                        allow_blank=True,
+                        showErrorMessage=True,
+                        errorTitle=field,
+                        error="Choose one of: " + ", ".join(words),
                     )
                     ws.add_data_validation(dv)
                     dv.add(f"B{r}")
             fields = DataValidation(
-                type="list", formula1='"' + ",".join(LOCALITY_FIELDS) + '"', allow_blank=True,
-                showErrorMessage=True, errorTitle="field", error="Choose one of: " + ", ".join(LOCALITY_FIELDS),
+                type="list",
+                formula1='"' + ",".join(LOCALITY_FIELDS) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="field",
+                error="Choose one of: " + ", ".join(LOCALITY_FIELDS),
             )
             ws.add_data_validation(fields)
             fields.add(f"A2:A{end}")
@@ -1204,25 +1300,50 @@ TEMPLATE: dict[str, Any] = {
     ],
     "people": [
         {
-            "id": "coordinator", "name": "Locality co-ordinator", "role": "locality_coordinator",
-            "agency": "county-council", "systems_minder": True, "hours_per_week": 37,
+            "id": "coordinator",
+            "name": "Locality co-ordinator",
+            "role": "locality_coordinator",
+            "agency": "county-council",
+            "systems_minder": True,
+            "hours_per_week": 37,
         },
-        {"id": "senco-larkrise", "name": "SENCO, Larkrise Primary School", "role": "senco", "agency": "larkrise-school"},
         {
-            "id": "social-worker", "name": "Social worker", "role": "social_worker", "agency": "social-care",
-            "note": "Covers the whole district.", "local": False,
+            "id": "senco-larkrise",
+            "name": "SENCO, Larkrise Primary School",
+            "role": "senco",
+            "agency": "larkrise-school",
+        },
+        {
+            "id": "social-worker",
+            "name": "Social worker",
+            "role": "social_worker",
+            "agency": "social-care",
+            "note": "Covers the whole district.",
+            "local": False,
         },
     ],
     "groups": [
         {
-            "id": "steering-group", "name": "Example Locality steering group", "type": "steering_group",
-            "membership": "representative", "meets": "half_termly", "hours": 2,
+            "id": "steering-group",
+            "name": "Example Locality steering group",
+            "type": "steering_group",
+            "membership": "representative",
+            "meets": "half_termly",
+            "hours": 2,
             "purpose": "Strategic decisions and clearing house for issues in the locality.",
-            "members": [{"person": "coordinator", "role": "chair"}, {"person": "social-worker", "role": "representative"}],
+            "members": [
+                {"person": "coordinator", "role": "chair"},
+                {"person": "social-worker", "role": "representative"},
+            ],
         },
         {
-            "id": "network", "name": "Example Locality Network", "type": "network", "membership": "open",
-            "meets": "termly", "hours": 1, "area": ["example-locality", "next-door-locality"],
+            "id": "network",
+            "name": "Example Locality Network",
+            "type": "network",
+            "membership": "open",
+            "meets": "termly",
+            "hours": 1,
+            "area": ["example-locality", "next-door-locality"],
             "venue": "Lunchtime, Larkrise Primary School",
             "members": [
                 {"person": "coordinator", "role": "coordinator"},
@@ -1231,14 +1352,22 @@ TEMPLATE: dict[str, Any] = {
             ],
         },
         {
-            "id": "sct-larkrise", "name": "Larkrise School Consultation Team", "type": "school_consultation_team",
-            "school": "larkrise-school", "meets": "termly", "hours": 1.5,
+            "id": "sct-larkrise",
+            "name": "Larkrise School Consultation Team",
+            "type": "school_consultation_team",
+            "school": "larkrise-school",
+            "meets": "termly",
+            "hours": 1.5,
             "members": [{"person": "senco-larkrise", "role": "coordinator"}, {"person": "social-worker"}],
         },
     ],
     "links": [
-        {"from": "network", "to": "steering-group", "kind": "feeds_issues_to",
-         "note": "The co-ordinator takes issues raised at the Network to the steering group."},
+        {
+            "from": "network",
+            "to": "steering-group",
+            "kind": "feeds_issues_to",
+            "note": "The co-ordinator takes issues raised at the Network to the steering group.",
+        },
         {"from": "sct-larkrise", "to": "network", "kind": "feeds_issues_to"},
         {"from": "steering-group", "to": "sct-larkrise", "kind": "oversees"},
     ],
@@ -1278,6 +1407,10 @@ def write_template(path: str | Path) -> None:
 if __name__ == "__main__":  # python -m app.spreadsheets [PATH]
     import sys
 
-    target = sys.argv[1] if len(sys.argv) > 1 else str(Path(__file__).resolve().parent.parent / "sample_localities" / "template.xlsx")
+    target = (
+        sys.argv[1]
+        if len(sys.argv) > 1
+        else str(Path(__file__).resolve().parent.parent / "sample_localities" / "template.xlsx")
+    )
     write_template(target)
     print(target)

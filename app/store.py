@@ -89,7 +89,14 @@ def import_document(session: Session, document: LocalityDocument, *, replace: bo
         session.execute(
             insert(Agency),
             [
-                {"locality_pk": lpk, "id": a.id, "name": a.name, "sector": a.sector.value, "school": a.school, "note": a.note}
+                {
+                    "locality_pk": lpk,
+                    "id": a.id,
+                    "name": a.name,
+                    "sector": a.sector.value,
+                    "school": a.school,
+                    "note": a.note,
+                }
                 for a in document.agencies
             ],
         )
@@ -204,7 +211,9 @@ def export_document(session: Session, slug: str) -> LocalityDocument:
         members[m.group_pk].append(
             _clean({"person": person_id[m.person_pk], "role": m.role, "attendance": m.attendance, "note": m.note})
         )
-    links = session.execute(select(GroupLink).where(GroupLink.locality_pk == lpk).order_by(GroupLink.pk)).scalars().all()
+    links = (
+        session.execute(select(GroupLink).where(GroupLink.locality_pk == lpk).order_by(GroupLink.pk)).scalars().all()
+    )
 
     data = {
         "format": "locmap/1",
@@ -220,7 +229,10 @@ def export_document(session: Session, slug: str) -> LocalityDocument:
                 "note": locality.note,
             }
         ),
-        "agencies": [_clean({"id": a.id, "name": a.name, "sector": a.sector, "school": a.school, "note": a.note}) for a in agencies],
+        "agencies": [
+            _clean({"id": a.id, "name": a.name, "sector": a.sector, "school": a.school, "note": a.note})
+            for a in agencies
+        ],
         "people": [
             _clean(
                 {
@@ -323,7 +335,10 @@ def lock_locality(session: Session, slug: str) -> Locality:
     locality therefore apply one after another, and none is lost.
     """
     result = session.execute(
-        update(Locality).where(Locality.id == slug).values(updated_at=utcnow()).execution_options(synchronize_session=False)
+        update(Locality)
+        .where(Locality.id == slug)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount == 0:
         raise NotFound(f"no locality {slug!r} is stored")
@@ -353,7 +368,11 @@ def list_snapshots(session: Session, slug: str) -> list[Snapshot]:
 def get_snapshot(session: Session, slug: str, ref: str) -> Snapshot:
     """A snapshot of a locality by number or by label (the latest with that label)."""
     query = select(Snapshot).where(Snapshot.locality == slug)
-    query = query.where(Snapshot.pk == int(ref)) if ref.isdigit() else query.where(Snapshot.label == ref).order_by(Snapshot.pk.desc())
+    query = (
+        query.where(Snapshot.pk == int(ref))
+        if ref.isdigit()
+        else query.where(Snapshot.label == ref).order_by(Snapshot.pk.desc())
+    )
     snapshot = session.execute(query).scalars().first()
     if snapshot is None:
         raise NotFound(f"locality {slug!r} has no snapshot {ref!r}")

@@ -97,10 +97,10 @@ import math
 import random
 import re
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import Iterator
 
 from models.document import LocalityDocument
 from models.validation import dump_document
@@ -149,13 +149,68 @@ _NOTE_RE = re.compile(r"Planted defects: (.*?)\.(?:\s|$)", re.S)
 # ---------------------------------------------------------------- names
 
 _SYLLABLES_A = (
-    "Ash", "Bram", "Brock", "Cal", "Dun", "Elm", "Fen", "Glen", "Hart", "Hol", "Kes", "Lang", "Mar",
-    "Nor", "Oak", "Pen", "Rad", "Sed", "Stan", "Thorn", "Wil", "Wych", "Yar", "Ald", "Bex", "Cor",
-    "Dray", "Eas", "Fal", "Gor", "Hun", "Ket", "Lox", "Mel", "Ned", "Orm", "Quen", "Rook", "Sal", "Tre",
+    "Ash",
+    "Bram",
+    "Brock",
+    "Cal",
+    "Dun",
+    "Elm",
+    "Fen",
+    "Glen",
+    "Hart",
+    "Hol",
+    "Kes",
+    "Lang",
+    "Mar",
+    "Nor",
+    "Oak",
+    "Pen",
+    "Rad",
+    "Sed",
+    "Stan",
+    "Thorn",
+    "Wil",
+    "Wych",
+    "Yar",
+    "Ald",
+    "Bex",
+    "Cor",
+    "Dray",
+    "Eas",
+    "Fal",
+    "Gor",
+    "Hun",
+    "Ket",
+    "Lox",
+    "Mel",
+    "Ned",
+    "Orm",
+    "Quen",
+    "Rook",
+    "Sal",
+    "Tre",
 )
 _SYLLABLES_B = (
-    "borough", "dale", "field", "ford", "ham", "hurst", "ley", "mere", "moor", "stead", "ton", "well",
-    "wick", "worth", "by", "combe", "bridge", "thorpe", "minster", "wold",
+    "borough",
+    "dale",
+    "field",
+    "ford",
+    "ham",
+    "hurst",
+    "ley",
+    "mere",
+    "moor",
+    "stead",
+    "ton",
+    "well",
+    "wick",
+    "worth",
+    "by",
+    "combe",
+    "bridge",
+    "thorpe",
+    "minster",
+    "wold",
 )
 
 
@@ -208,11 +263,23 @@ _ROLES: dict[str, tuple[str, str, float, float, float]] = {
 }
 
 # Staff of a school beyond its fixed posts, with relative weights.
-_SCHOOL_EXTRA = (("teacher", "Class teacher", 5), ("teaching_assistant", "Teaching assistant", 3), ("learning_mentor", "Learning mentor", 2))
+_SCHOOL_EXTRA = (
+    ("teacher", "Class teacher", 5),
+    ("teaching_assistant", "Teaching assistant", 3),
+    ("learning_mentor", "Learning mentor", 2),
+)
 _SCHOOL_SOCIABILITY = {
-    "head_teacher": 2.5, "senco": 3.0, "designated_safeguarding_lead": 1.5, "deputy_head": 1.5,
-    "inclusion_manager": 2.5, "head_of_year": 1.0, "learning_mentor": 0.8, "school_counsellor": 1.0,
-    "teacher": 0.4, "teaching_assistant": 0.3, "hsclw": 2.5,
+    "head_teacher": 2.5,
+    "senco": 3.0,
+    "designated_safeguarding_lead": 1.5,
+    "deputy_head": 1.5,
+    "inclusion_manager": 2.5,
+    "head_of_year": 1.0,
+    "learning_mentor": 0.8,
+    "school_counsellor": 1.0,
+    "teacher": 0.4,
+    "teaching_assistant": 0.3,
+    "hsclw": 2.5,
 }
 
 # Posts of the authority whose holders sit in two or three neighbouring localities.
@@ -237,10 +304,16 @@ _AUTHORITY_AGENCIES = (
 )
 
 _VOLUNTARY = (
-    ("family support charity", "voluntary"), ("parenting charity", "voluntary"), ("young carers project", "voluntary"),
-    ("domestic abuse service", "voluntary"), ("counselling service for young people", "voluntary"),
-    ("youth charity", "voluntary"), ("food bank", "community"), ("faith group", "community"),
-    ("residents' association", "community"), ("sports club", "community"),
+    ("family support charity", "voluntary"),
+    ("parenting charity", "voluntary"),
+    ("young carers project", "voluntary"),
+    ("domestic abuse service", "voluntary"),
+    ("counselling service for young people", "voluntary"),
+    ("youth charity", "voluntary"),
+    ("food bank", "community"),
+    ("faith group", "community"),
+    ("residents' association", "community"),
+    ("sports club", "community"),
 )
 
 _THEMES = (
@@ -259,11 +332,22 @@ _THEMES = (
 )
 
 _CASEWORK_MEETINGS = (
-    ("taf", "Team around the family"), ("tac", "Team around the child"), ("cin-review", "Child in need review group"),
+    ("taf", "Team around the family"),
+    ("tac", "Team around the child"),
+    ("cin-review", "Child in need review group"),
 )
 _CASEWORK_EXTRA = (
-    "hsclw", "youth_worker", "voluntary_worker", "housing_officer", "childrens_centre_worker", "speech_therapist",
-    "midwife", "primary_mental_health_worker", "education_social_worker", "police_officer", "connexions_pa",
+    "hsclw",
+    "youth_worker",
+    "voluntary_worker",
+    "housing_officer",
+    "childrens_centre_worker",
+    "speech_therapist",
+    "midwife",
+    "primary_mental_health_worker",
+    "education_social_worker",
+    "police_officer",
+    "connexions_pa",
 )
 
 
@@ -278,17 +362,48 @@ def _letters(n: int) -> str:
 
 
 _WORKING_GROUPS = (
-    "Transition", "Attendance", "Information sharing", "Workforce development", "Parenting strategy",
-    "Common assessment", "Extended services", "Emotional health", "NEET reduction", "Young carers",
-    "Anti-bullying", "Data and performance", "Teenage pregnancy", "Domestic abuse", "Early help",
-    "Healthy eating", "Play and leisure", "Travellers' education", "Speech and language", "Exclusions",
+    "Transition",
+    "Attendance",
+    "Information sharing",
+    "Workforce development",
+    "Parenting strategy",
+    "Common assessment",
+    "Extended services",
+    "Emotional health",
+    "NEET reduction",
+    "Young carers",
+    "Anti-bullying",
+    "Data and performance",
+    "Teenage pregnancy",
+    "Domestic abuse",
+    "Early help",
+    "Healthy eating",
+    "Play and leisure",
+    "Travellers' education",
+    "Speech and language",
+    "Exclusions",
 )
 
 # ---------------------------------------------------------------- records
 
 
 class _P:
-    __slots__ = ("id", "name", "role", "agency", "minder", "rep", "local", "hours", "note", "w", "k", "n", "cluster", "fixed")
+    __slots__ = (
+        "id",
+        "name",
+        "role",
+        "agency",
+        "minder",
+        "rep",
+        "local",
+        "hours",
+        "note",
+        "w",
+        "k",
+        "n",
+        "cluster",
+        "fixed",
+    )
 
     def __init__(self, id, name, role, agency, w, *, local=True, rep=False, hours=None, cluster=0, fixed=False):
         self.id, self.name, self.role, self.agency, self.w = id, name, role, agency, w
@@ -316,12 +431,49 @@ class _P:
 
 
 class _G:
-    __slots__ = ("id", "name", "type", "focus", "membership", "meets", "hours", "external", "area", "school",
-                 "purpose", "note", "members", "mset", "flex", "cluster")
+    __slots__ = (
+        "id",
+        "name",
+        "type",
+        "focus",
+        "membership",
+        "meets",
+        "hours",
+        "external",
+        "area",
+        "school",
+        "purpose",
+        "note",
+        "members",
+        "mset",
+        "flex",
+        "cluster",
+    )
 
-    def __init__(self, id, name, type, membership, meets, hours, *, focus=None, external=False, school=None,
-                 purpose=None, flex=0.0, cluster=None):
-        self.id, self.name, self.type, self.membership, self.meets, self.hours = id, name, type, membership, meets, hours
+    def __init__(
+        self,
+        id,
+        name,
+        type,
+        membership,
+        meets,
+        hours,
+        *,
+        focus=None,
+        external=False,
+        school=None,
+        purpose=None,
+        flex=0.0,
+        cluster=None,
+    ):
+        self.id, self.name, self.type, self.membership, self.meets, self.hours = (
+            id,
+            name,
+            type,
+            membership,
+            meets,
+            hours,
+        )
         self.focus, self.external, self.school, self.purpose = focus, external, school, purpose
         self.area: list[str] = []
         self.note = None
@@ -376,15 +528,27 @@ class Authority:
     shared: dict[str, list[dict]] = field(default_factory=dict)
 
     @classmethod
-    def make(cls, root: str) -> "Authority":
+    def make(cls, root: str) -> Authority:
         slug = _slugify(root)
         name = f"{root} County Council"
         auth = cls(slug, name, root)
         auth.leaders = [
-            {"id": f"{slug}-director", "name": f"Director of Children's Services ({root})", "role": "director", "agency": "la",
-             "local": False, "hours_per_week": 37},
-            {"id": f"{slug}-head-of-service", "name": f"Head of integrated children's services ({root})",
-             "role": "head_of_service", "agency": "la", "local": False, "hours_per_week": 37},
+            {
+                "id": f"{slug}-director",
+                "name": f"Director of Children's Services ({root})",
+                "role": "director",
+                "agency": "la",
+                "local": False,
+                "hours_per_week": 37,
+            },
+            {
+                "id": f"{slug}-head-of-service",
+                "name": f"Head of integrated children's services ({root})",
+                "role": "head_of_service",
+                "agency": "la",
+                "local": False,
+                "hours_per_week": 37,
+            },
         ]
         return auth
 
@@ -398,8 +562,14 @@ class Authority:
             number = start + i
             first = rng.randrange(len(slugs))
             span = min(len(slugs), rng.choice((2, 2, 3)))
-            person = {"id": f"{prefix}-{number}", "name": f"{label} {number} ({self.root})", "role": role,
-                      "agency": agency, "local": False, "hours_per_week": 37}
+            person = {
+                "id": f"{prefix}-{number}",
+                "name": f"{label} {number} ({self.root})",
+                "role": role,
+                "agency": agency,
+                "local": False,
+                "hours_per_week": 37,
+            }
             for j in range(span):
                 self.shared[slugs[(first + j) % len(slugs)]].append(person)
         return start + n
@@ -415,7 +585,7 @@ def _power_law_table(mean: float, kmax: int = 40) -> tuple[list[int], list[float
     mean = min(max(mean, 1.05), kmax / 3)
     for _ in range(40):
         a = (lo + hi) / 2
-        w = [k ** -a for k in ks]
+        w = [k**-a for k in ks]
         m = sum(k * x for k, x in zip(ks, w)) / sum(w)
         lo, hi = (a, hi) if m > mean else (lo, a)
     w = [k ** -((lo + hi) / 2) for k in ks]
@@ -471,15 +641,27 @@ class _Builder:
             self.agencies[id] = a
         return id
 
-    def person(self, role, label, agency, w, *, local=True, rep=False, hours=..., cluster=None, fixed=False, id=None, name=None) -> _P:
+    def person(
+        self, role, label, agency, w, *, local=True, rep=False, hours=..., cluster=None, fixed=False, id=None, name=None
+    ) -> _P:
         rng = self.rng
         if id is None:
             id = f"p-{self.next_person:06d}"
             self.next_person += 1
         if hours is ...:
             hours = None if rep else (37 if rng.random() > 0.25 else rng.choice((15, 18.5, 22.5, 25, 30)))
-        p = _P(id, name or f"{label} ({self.slug})", role, agency, w, local=local, rep=rep, hours=hours,
-               cluster=rng.randrange(self.n_clusters) if cluster is None else cluster, fixed=fixed)
+        p = _P(
+            id,
+            name or f"{label} ({self.slug})",
+            role,
+            agency,
+            w,
+            local=local,
+            rep=rep,
+            hours=hours,
+            cluster=rng.randrange(self.n_clusters) if cluster is None else cluster,
+            fixed=fixed,
+        )
         self.people.append(p)
         self.by_id[id] = p
         self.by_role.setdefault(role, []).append(p)
@@ -561,7 +743,14 @@ def _plan_groups(G: int, rng: random.Random, defects: set[str]) -> dict:
         "taf": round(G * 0.25),
     }
     planted_groups = sum(
-        n for d, n in (("isolated_group", 1), ("single_point", 2), ("overlapping", 1), ("unreferred_panel", 1), ("cross_boundary", 1))
+        n
+        for d, n in (
+            ("isolated_group", 1),
+            ("single_point", 2),
+            ("overlapping", 1),
+            ("unreferred_panel", 1),
+            ("cross_boundary", 1),
+        )
         if d in defects
     )
     rest = G - sum(counts.values()) - planted_groups
@@ -609,8 +798,19 @@ def synth_locality(
     person_start : int
         First number for ``p-NNNNNN`` ids, so that ids are unique across a scale.
     """
-    data, _ = _build(slug, rng, groups=groups, people=people, memberships=memberships, name=name, authority=authority,
-                     neighbours=neighbours, defects=defects, person_start=person_start, scale_label=scale_label)
+    data, _ = _build(
+        slug,
+        rng,
+        groups=groups,
+        people=people,
+        memberships=memberships,
+        name=name,
+        authority=authority,
+        neighbours=neighbours,
+        defects=defects,
+        person_start=person_start,
+        scale_label=scale_label,
+    )
     return LocalityDocument.model_validate(data)
 
 
@@ -633,7 +833,9 @@ def _build(slug, rng, *, groups, people, memberships, name, authority, neighbour
         neighbours = [f"{slug}-north", f"{slug}-south"]
 
     plan = _plan_groups(groups, rng, defect_set)
-    b = _Builder(slug, rng, name=name, authority=auth, neighbours=neighbours, person_start=person_start, scale_label=scale_label)
+    b = _Builder(
+        slug, rng, name=name, authority=auth, neighbours=neighbours, person_start=person_start, scale_label=scale_label
+    )
     b.n_clusters = plan["n_clusters"]
     _make_agencies_and_people(b, plan, people, defect_set)
     _draw_seat_counts(b, memberships, people)
@@ -647,7 +849,9 @@ def _build(slug, rng, *, groups, people, memberships, name, authority, neighbour
     _separate_overlaps(b, protected=protected)
     _limit_loads(b)
     if b.next_person - person_start > _id_room(people):
-        raise ValueError(f"locality {slug!r} made {b.next_person - person_start} people for a target of {people}: too small")
+        raise ValueError(
+            f"locality {slug!r} made {b.next_person - person_start} people for a target of {people}: too small"
+        )
     return _assemble(b, plan), b.planted
 
 
@@ -679,9 +883,14 @@ def _make_agencies_and_people(b: _Builder, plan: dict, target_people: int, defec
         school = {"id": aid, "phase": phase, "label": label, "cluster": cluster, "staff": []}
         posts = [("head_teacher", "Head teacher"), ("senco", "SENCO")]
         if phase == "secondary":
-            posts += [("deputy_head", "Deputy head"), ("inclusion_manager", "Inclusion manager"),
-                      ("head_of_year", "Head of year 7"), ("head_of_year", "Head of year 10"),
-                      ("learning_mentor", "Learning mentor"), ("school_counsellor", "School counsellor")]
+            posts += [
+                ("deputy_head", "Deputy head"),
+                ("inclusion_manager", "Inclusion manager"),
+                ("head_of_year", "Head of year 7"),
+                ("head_of_year", "Head of year 10"),
+                ("learning_mentor", "Learning mentor"),
+                ("school_counsellor", "School counsellor"),
+            ]
         elif phase == "special":
             posts += [("deputy_head", "Deputy head")]
         posts += [("designated_safeguarding_lead", "Designated safeguarding lead")]
@@ -695,39 +904,99 @@ def _make_agencies_and_people(b: _Builder, plan: dict, target_people: int, defec
     # Each cluster's schools' partnership employs its home-school-community link worker.
     for k in range(c):
         aid = b.agency(f"cluster-{k + 1}-partnership", f"Cluster {k + 1} schools' partnership ({slug})", "education")
-        b.person("hsclw", "", aid, _SCHOOL_SOCIABILITY["hsclw"], cluster=k,
-                 name=f"Home school community link worker, cluster {k + 1} ({slug})")
+        b.person(
+            "hsclw",
+            "",
+            aid,
+            _SCHOOL_SOCIABILITY["hsclw"],
+            cluster=k,
+            name=f"Home school community link worker, cluster {k + 1} ({slug})",
+        )
 
     # Local agencies.
     n_cc = max(1, round(target_people / 250))
     for i in range(n_cc):
         aid = b.agency(f"childrens-centre-{i + 1}", f"Children's centre {i + 1} ({slug})", "social_care")
         b.local_cc.append(aid)
-        b.person("childrens_centre_manager", "", aid, 2.0, cluster=i % c, name=f"Manager, Children's centre {i + 1} ({slug})")
+        b.person(
+            "childrens_centre_manager", "", aid, 2.0, cluster=i % c, name=f"Manager, Children's centre {i + 1} ({slug})"
+        )
     for i in range(max(1, round(target_people / 160))):
         b.local_gp.append(b.agency(f"gp-practice-{i + 1}", f"GP practice {i + 1} ({slug})", "health"))
     n_vol = max(3, min(len(_VOLUNTARY) * 2, round(target_people / 70)))
     for i in range(n_vol):
         kind, sector = _VOLUNTARY[i % len(_VOLUNTARY)]
-        aid = b.agency(f"{_slugify(kind)}-{i // len(_VOLUNTARY) + 1}", f"{kind.capitalize()} {i // len(_VOLUNTARY) + 1} ({slug})", sector)
+        aid = b.agency(
+            f"{_slugify(kind)}-{i // len(_VOLUNTARY) + 1}",
+            f"{kind.capitalize()} {i // len(_VOLUNTARY) + 1} ({slug})",
+            sector,
+        )
         (b.local_vol if sector == "voluntary" else b.local_community).append(aid)
     b.agency("district-housing", f"{b.name} District Council (housing)", "housing")
 
     # Cross-locality officers and the authority's leaders.
     for d in auth.shared.get(slug, []):
-        b.person(d["role"], "", b.agency_key[d["agency"]], 4.0, local=False, hours=d["hours_per_week"], id=d["id"], name=d["name"])
+        b.person(
+            d["role"],
+            "",
+            b.agency_key[d["agency"]],
+            4.0,
+            local=False,
+            hours=d["hours_per_week"],
+            id=d["id"],
+            name=d["name"],
+        )
     for d in auth.leaders:
-        p = b.person(d["role"], "", b.agency_key[d["agency"]], 0, local=False, hours=d["hours_per_week"], id=d["id"], name=d["name"], fixed=True)
+        p = b.person(
+            d["role"],
+            "",
+            b.agency_key[d["agency"]],
+            0,
+            local=False,
+            hours=d["hours_per_week"],
+            id=d["id"],
+            name=d["name"],
+            fixed=True,
+        )
         b.leaders.append(p)
 
     # Posts that every locality has at least one of.
-    for role in ("educational_psychologist", "education_social_worker", "social_care_manager", "social_worker",
-                 "family_support_worker", "health_visitor", "school_nurse", "primary_mental_health_worker",
-                 "camhs_clinician", "police_officer", "police_liaison_officer", "youth_worker", "connexions_pa",
-                 "yot_officer", "housing_officer", "early_years_adviser", "la_officer", "childrens_centre_worker",
-                 "community_worker", "parent_rep", "young_person_rep"):
-        for k in range(c if role in ("educational_psychologist", "education_social_worker", "school_nurse",
-                                     "primary_mental_health_worker", "family_support_worker", "social_worker") else 1):
+    for role in (
+        "educational_psychologist",
+        "education_social_worker",
+        "social_care_manager",
+        "social_worker",
+        "family_support_worker",
+        "health_visitor",
+        "school_nurse",
+        "primary_mental_health_worker",
+        "camhs_clinician",
+        "police_officer",
+        "police_liaison_officer",
+        "youth_worker",
+        "connexions_pa",
+        "yot_officer",
+        "housing_officer",
+        "early_years_adviser",
+        "la_officer",
+        "childrens_centre_worker",
+        "community_worker",
+        "parent_rep",
+        "young_person_rep",
+    ):
+        for k in range(
+            c
+            if role
+            in (
+                "educational_psychologist",
+                "education_social_worker",
+                "school_nurse",
+                "primary_mental_health_worker",
+                "family_support_worker",
+                "social_worker",
+            )
+            else 1
+        ):
             _general_person(b, role, cluster=k)
     for aid in b.local_vol + b.local_community:  # every organisation has someone
         _general_person(b, "voluntary_worker" if aid in b.local_vol else "community_worker", agency=aid)
@@ -736,8 +1005,11 @@ def _make_agencies_and_people(b: _Builder, plan: dict, target_people: int, defec
     for aid in b.local_cc:
         _general_person(b, "childrens_centre_worker", agency=aid)
 
-    planted_people = (2 if "isolated_agency" in defects else 0) + (4 if "isolated_group" in defects else 0) + (
-        7 if "single_point" in defects else 0)
+    planted_people = (
+        (2 if "isolated_agency" in defects else 0)
+        + (4 if "isolated_group" in defects else 0)
+        + (7 if "single_point" in defects else 0)
+    )
     remaining = target_people - len(b.people) - planted_people
     # About a third of the rest are school staff, two thirds the other services.
     school_extra = max(0, round(remaining * 0.3))
@@ -751,8 +1023,14 @@ def _make_agencies_and_people(b: _Builder, plan: dict, target_people: int, defec
         s = b.schools[bisect_left(cum, rng.random() * cum[-1])]
         role = extra_roles[bisect_left(extra_cum, rng.random() * extra_cum[-1])]
         n = per_school[(s["id"], role)] = per_school.get((s["id"], role), 0) + 1
-        p = b.person(role, "", s["id"], _SCHOOL_SOCIABILITY[role], cluster=s["cluster"],
-                     name=f"{extra_labels[role]} {n}, {s['label']} ({slug})")
+        p = b.person(
+            role,
+            "",
+            s["id"],
+            _SCHOOL_SOCIABILITY[role],
+            cluster=s["cluster"],
+            name=f"{extra_labels[role]} {n}, {s['label']} ({slug})",
+        )
         s["staff"].append(p)
     roles = list(_ROLES)
     role_cum = list(accumulate(_ROLES[r][2] for r in roles))
@@ -790,8 +1068,16 @@ def _general_person(b: _Builder, role: str, cluster=None, agency=None) -> _P:
     where = ""
     if agency and agency in b.agencies and akey in ("vol", "community", "gp", "cc"):
         where = f", {b.agencies[agency]['name'].removesuffix(f' ({b.slug})')}"
-    return b.person(role, "", agency, sociability, rep=rep, hours=hours, cluster=cluster,
-                    name=f"{label} {count[role]}{where} ({b.slug})")
+    return b.person(
+        role,
+        "",
+        agency,
+        sociability,
+        rep=rep,
+        hours=hours,
+        cluster=cluster,
+        name=f"{label} {count[role]}{where} ({b.slug})",
+    )
 
 
 def _draw_seat_counts(b: _Builder, memberships: int, people: int) -> None:
@@ -817,30 +1103,63 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
     variant = plan["variant"]
     one = b.one
 
-    centre = b.group(_CENTRE_ID, f"{auth.root} Children's Trust strategic board", "strategic_centre", "representative",
-                     "bimonthly", 2, external=True,
-                     purpose=f"The authority's strategic board for children's services across {auth.root}.")
+    centre = b.group(
+        _CENTRE_ID,
+        f"{auth.root} Children's Trust strategic board",
+        "strategic_centre",
+        "representative",
+        "bimonthly",
+        2,
+        external=True,
+        purpose=f"The authority's strategic board for children's services across {auth.root}.",
+    )
     b.centre = centre
 
     # The key group comes first among the locality's own groups.
     if variant == "network":
-        key = b.group("locality-network", f"{b.name} Network", "network", "open", rng.choice(("termly", "half_termly")),
-                      rng.choice((1, 1.5)), flex=5.0,
-                      purpose="Open meeting for everyone working with children and families in the locality to raise "
-                              "and discuss issues.")
+        key = b.group(
+            "locality-network",
+            f"{b.name} Network",
+            "network",
+            "open",
+            rng.choice(("termly", "half_termly")),
+            rng.choice((1, 1.5)),
+            flex=5.0,
+            purpose="Open meeting for everyone working with children and families in the locality to raise "
+            "and discuss issues.",
+        )
     elif variant == "forum":
-        key = b.group("locality-forum", f"{b.name} Children and Families Forum", "forum", "open",
-                      rng.choice(("half_termly", "bimonthly")), 2, flex=5.0,
-                      purpose="The locality's forum for agencies, schools and families: issues, cases and planning.")
+        key = b.group(
+            "locality-forum",
+            f"{b.name} Children and Families Forum",
+            "forum",
+            "open",
+            rng.choice(("half_termly", "bimonthly")),
+            2,
+            flex=5.0,
+            purpose="The locality's forum for agencies, schools and families: issues, cases and planning.",
+        )
     else:
-        key = b.group("locality-steering-group", f"{b.name} Locality Steering Group", "steering_group", "representative",
-                      "half_termly", 2,
-                      purpose="Steers integrated services in the locality; hears issues from schools and casework groups.")
+        key = b.group(
+            "locality-steering-group",
+            f"{b.name} Locality Steering Group",
+            "steering_group",
+            "representative",
+            "half_termly",
+            2,
+            purpose="Steers integrated services in the locality; hears issues from schools and casework groups.",
+        )
     top = key
     if variant != "steering":
-        top = b.group("steering-group", f"{b.name} {key.type.capitalize()} steering group", "steering_group",
-                      "representative", "half_termly", rng.choice((1.5, 2)),
-                      purpose=f"Ensures progress on the issues raised by the {key.type}; oversees panels and working groups.")
+        top = b.group(
+            "steering-group",
+            f"{b.name} {key.type.capitalize()} steering group",
+            "steering_group",
+            "representative",
+            "half_termly",
+            rng.choice((1.5, 2)),
+            purpose=f"Ensures progress on the issues raised by the {key.type}; oversees panels and working groups.",
+        )
         b.link(top, key, "oversees")
         b.link(key, top, "feeds_issues_to")
     b.seat(key, coord, "coordinator")
@@ -882,9 +1201,16 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
     # Cluster panels, MASTs.
     panels = []
     for k, cl in enumerate(b.clusters):
-        g = b.group(f"panel-cluster-{k + 1}", f"Cluster {k + 1} multi-agency panel", "panel",
-                    rng.choice(("representative", "fixed")), "monthly", rng.choice((1.5, 2)), cluster=k,
-                    purpose="Allocates and reviews support for children referred by the cluster's schools.")
+        g = b.group(
+            f"panel-cluster-{k + 1}",
+            f"Cluster {k + 1} multi-agency panel",
+            "panel",
+            rng.choice(("representative", "fixed")),
+            "monthly",
+            rng.choice((1.5, 2)),
+            cluster=k,
+            purpose="Allocates and reviews support for children referred by the cluster's schools.",
+        )
         b.seat(g, one("social_care_manager", k) or manager, "chair")
         b.seat(g, coord, "coordinator")
         for s in rng.sample(cl, min(4, len(cl))):
@@ -907,11 +1233,23 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
         panels.append(g)
     masts = []
     for i in range(counts["mast"]):
-        g = b.group("mast" if i == 0 else f"mast-{i + 1}", f"{b.name} Multi-Agency Support Team" + (f" {i + 1}" if i else ""),
-                    "multi_agency_support_team", "fixed", "weekly", 1.5,
-                    purpose="Weekly team meeting allocating family work to key workers.")
-        mc = b.person("team_coordinator", "", b.agency_key["social_care"], 3.0, hours=37,
-                      name=f"MAST co-ordinator{f' {i + 1}' if i else ''} ({slug})")
+        g = b.group(
+            "mast" if i == 0 else f"mast-{i + 1}",
+            f"{b.name} Multi-Agency Support Team" + (f" {i + 1}" if i else ""),
+            "multi_agency_support_team",
+            "fixed",
+            "weekly",
+            1.5,
+            purpose="Weekly team meeting allocating family work to key workers.",
+        )
+        mc = b.person(
+            "team_coordinator",
+            "",
+            b.agency_key["social_care"],
+            3.0,
+            hours=37,
+            name=f"MAST co-ordinator{f' {i + 1}' if i else ''} ({slug})",
+        )
         mc.k = 0
         b.seat(g, mc, "coordinator")
         for _ in range(rng.randint(3, 5)):
@@ -932,9 +1270,17 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
     for i in sct_schools:
         s = b.schools[i]
         k = s["cluster"]
-        g = b.group(f"sct-{s['id']}", f"School consultation team, {s['label']}", "school_consultation_team", "fixed",
-                    "termly", rng.choice((1.5, 2)), school=s["id"], cluster=k,
-                    purpose="Consultation on children of concern and on the school's systems; commissions support.")
+        g = b.group(
+            f"sct-{s['id']}",
+            f"School consultation team, {s['label']}",
+            "school_consultation_team",
+            "fixed",
+            "termly",
+            rng.choice((1.5, 2)),
+            school=s["id"],
+            cluster=k,
+            purpose="Consultation on children of concern and on the school's systems; commissions support.",
+        )
         b.seat(g, s["senco"], "coordinator")
         if rng.random() < 0.6:
             b.seat(g, s["head_teacher"], "chair")
@@ -971,8 +1317,17 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
             if s["phase"] != "secondary":
                 continue
             k = s["cluster"]
-            g = b.group(f"inclusion-panel-{s['id']}", f"Inclusion panel, {s['label']}", "panel", "fixed", "fortnightly", 1,
-                        school=s["id"], cluster=k, purpose="Reviews pupils at risk of exclusion and agrees support.")
+            g = b.group(
+                f"inclusion-panel-{s['id']}",
+                f"Inclusion panel, {s['label']}",
+                "panel",
+                "fixed",
+                "fortnightly",
+                1,
+                school=s["id"],
+                cluster=k,
+                purpose="Reviews pupils at risk of exclusion and agrees support.",
+            )
             b.seat(g, s["inclusion_manager"], "chair")
             for p in s["staff"]:
                 if p.role in ("head_of_year", "learning_mentor"):
@@ -989,8 +1344,15 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
                 b.link(g, panels[k], "refers_cases_to")
 
     # Heads' partnership, cluster heads' groups, HSCLW steering group.
-    heads_group = b.group("heads-partnership", f"{b.name} heads' partnership", "partnership", "fixed", "half_termly", 2,
-                          purpose="The locality's head teachers: shared priorities and the inclusion of vulnerable pupils.")
+    heads_group = b.group(
+        "heads-partnership",
+        f"{b.name} heads' partnership",
+        "partnership",
+        "fixed",
+        "half_termly",
+        2,
+        purpose="The locality's head teachers: shared priorities and the inclusion of vulnerable pupils.",
+    )
     chair = rng.choice(heads)
     b.seat(heads_group, chair, "chair")
     for h in heads:
@@ -1000,8 +1362,16 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
         b.link(heads_group, top, "feeds_issues_to")
     if counts["cluster_heads"]:
         for k, cl in enumerate(b.clusters):
-            g = b.group(f"cluster-{k + 1}-heads", f"Cluster {k + 1} heads' group", "partnership", "fixed", "half_termly", 1.5,
-                        cluster=k, purpose="Heads of the cluster's schools: transition, shared staff and support.")
+            g = b.group(
+                f"cluster-{k + 1}-heads",
+                f"Cluster {k + 1} heads' group",
+                "partnership",
+                "fixed",
+                "half_termly",
+                1.5,
+                cluster=k,
+                purpose="Heads of the cluster's schools: transition, shared staff and support.",
+            )
             for j, s in enumerate(cl):
                 b.seat(g, s["head_teacher"], "chair" if j == 0 else "member")
             b.seat(g, one("hsclw", k))
@@ -1009,9 +1379,17 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
             b.link(g, heads_group, "feeds_issues_to")
     if counts["senco_group"]:
         for k, cl in enumerate(b.clusters):
-            g = b.group(f"cluster-{k + 1}-senco-group", f"Cluster {k + 1} SENCO group", "other", "fixed", "termly", 1.5,
-                        focus="upstream", cluster=k,
-                        purpose="The cluster's SENCOs with their educational psychologist: practice and shared concerns.")
+            g = b.group(
+                f"cluster-{k + 1}-senco-group",
+                f"Cluster {k + 1} SENCO group",
+                "other",
+                "fixed",
+                "termly",
+                1.5,
+                focus="upstream",
+                cluster=k,
+                purpose="The cluster's SENCOs with their educational psychologist: practice and shared concerns.",
+            )
             b.seat(g, one("educational_psychologist", k), "coordinator")
             for s in cl:
                 b.seat(g, s["senco"])
@@ -1020,9 +1398,15 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
             b.link(g, key, "feeds_issues_to")
             if panels:
                 b.link(g, panels[k], "refers_cases_to")
-    hs = b.group("hsclw-steering-group", "Home school community link worker steering group", "steering_group",
-                 "representative", "half_termly", 1.5,
-                 purpose="Steers the home school community link workers' work with families.")
+    hs = b.group(
+        "hsclw-steering-group",
+        "Home school community link worker steering group",
+        "steering_group",
+        "representative",
+        "half_termly",
+        1.5,
+        purpose="Steers the home school community link workers' work with families.",
+    )
     b.seat(hs, chair, "chair")
     for p in b.by_role.get("hsclw", []):
         b.seat(hs, p)
@@ -1035,9 +1419,19 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
     # Hubs.
     for i in range(counts["hub"]):
         cc = b.local_cc[i % len(b.local_cc)]
-        g = b.group(f"hub-{i + 1}", f"{b.agencies[cc]['name'].removesuffix(f' ({slug})')} hub", "hub", "open", "monthly",
-                    1.5, flex=2.0, purpose="Drop-in hub where workers and families meet; issues and referrals.")
-        b.seat(g, next((p for p in b.by_role.get("childrens_centre_manager", []) if p.agency == cc), None), "coordinator")
+        g = b.group(
+            f"hub-{i + 1}",
+            f"{b.agencies[cc]['name'].removesuffix(f' ({slug})')} hub",
+            "hub",
+            "open",
+            "monthly",
+            1.5,
+            flex=2.0,
+            purpose="Drop-in hub where workers and families meet; issues and referrals.",
+        )
+        b.seat(
+            g, next((p for p in b.by_role.get("childrens_centre_manager", []) if p.agency == cc), None), "coordinator"
+        )
         b.seat(g, one("health_visitor"))
         b.seat(g, one("family_support_worker"))
         b.seat(g, one("voluntary_worker"))
@@ -1052,8 +1446,16 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
     themes.sort(key=_THEMES.index)
     b.themed = []
     for tid, tname, ttype, lead, crowd in themes:
-        g = b.group(f"{tid}-{ttype}", tname, ttype, "open", rng.choice(("termly", "termly", "half_termly")),
-                    rng.choice((1.5, 2)), flex=3.0, purpose=f"{tname}: practice, issues and information.")
+        g = b.group(
+            f"{tid}-{ttype}",
+            tname,
+            ttype,
+            "open",
+            rng.choice(("termly", "termly", "half_termly")),
+            rng.choice((1.5, 2)),
+            flex=3.0,
+            purpose=f"{tname}: practice, issues and information.",
+        )
         b.seat(g, one(lead), "coordinator")
         for p in b.by_role.get(crowd, [])[:60]:
             if rng.random() < 0.8:
@@ -1066,24 +1468,51 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
     # Children's centre advisory boards, young people's group, parent forum.
     for i in range(counts["cc_board"]):
         cc = b.local_cc[i % len(b.local_cc)]
-        g = b.group(f"cc-board-{i + 1}", f"{b.agencies[cc]['name'].removesuffix(f' ({slug})')} advisory board", "other",
-                    "representative", "termly", 2, focus="upstream", flex=0.6,
-                    purpose="Advises the children's centre on services for families with young children.")
+        g = b.group(
+            f"cc-board-{i + 1}",
+            f"{b.agencies[cc]['name'].removesuffix(f' ({slug})')} advisory board",
+            "other",
+            "representative",
+            "termly",
+            2,
+            focus="upstream",
+            flex=0.6,
+            purpose="Advises the children's centre on services for families with young children.",
+        )
         b.seat(g, rng.choice(heads), "chair")
-        b.seat(g, next((p for p in b.by_role.get("childrens_centre_manager", []) if p.agency == cc), None), "coordinator")
+        b.seat(
+            g, next((p for p in b.by_role.get("childrens_centre_manager", []) if p.agency == cc), None), "coordinator"
+        )
         b.seat(g, one("health_visitor"))
         b.seat(g, one("early_years_adviser"))
         for p in (b.by_role.get("parent_rep") or [])[:2]:
             b.seat(g, p, "representative")
         b.link(g, key, "feeds_issues_to")
-    yp = b.group("young-peoples-group", f"{b.name} young people's group", "other", "open", "half_termly", 1.5,
-                 focus="upstream", flex=0.5, purpose="Young people shaping the services they use.")
+    yp = b.group(
+        "young-peoples-group",
+        f"{b.name} young people's group",
+        "other",
+        "open",
+        "half_termly",
+        1.5,
+        focus="upstream",
+        flex=0.5,
+        purpose="Young people shaping the services they use.",
+    )
     b.seat(yp, one("youth_worker"), "coordinator")
     for p in b.by_role.get("young_person_rep", []):
         b.seat(yp, p)
     b.link(yp, key, "feeds_issues_to")
-    pf = b.group("parent-forum", f"{b.name} parent forum", "forum", "open", "termly", 1.5, flex=0.5,
-                 purpose="Parents' views on local services, and help to find them.")
+    pf = b.group(
+        "parent-forum",
+        f"{b.name} parent forum",
+        "forum",
+        "open",
+        "termly",
+        1.5,
+        flex=0.5,
+        purpose="Parents' views on local services, and help to find them.",
+    )
     b.seat(pf, one("family_support_worker"), "coordinator")
     for p in b.by_role.get("parent_rep", []):
         b.seat(pf, p)
@@ -1097,10 +1526,16 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
     for i in range(counts["wg"]):
         topic = names[i % len(names)]
         suffix = f" {i // len(names) + 1}" if i >= len(names) else ""
-        g = b.group(f"{_slugify(topic)}-working-group{_slugify(suffix) and '-' + _slugify(suffix)}",
-                    f"{topic} working group{suffix}", "working_group", "representative",
-                    rng.choice(("monthly", "half_termly", "half_termly", "bimonthly")), rng.choice((1, 1.5, 2)), flex=0.9,
-                    purpose=f"Develops the locality's work on {topic.lower()}; reports to the steering group.")
+        g = b.group(
+            f"{_slugify(topic)}-working-group{_slugify(suffix) and '-' + _slugify(suffix)}",
+            f"{topic} working group{suffix}",
+            "working_group",
+            "representative",
+            rng.choice(("monthly", "half_termly", "half_termly", "bimonthly")),
+            rng.choice((1, 1.5, 2)),
+            flex=0.9,
+            purpose=f"Develops the locality's work on {topic.lower()}; reports to the steering group.",
+        )
         b.seat(g, rng.choice(sociable), "chair")
         b.link(g, top, "reports_to")
         b.link(top, g, rng.choice(("oversees", "commissions")))
@@ -1112,9 +1547,17 @@ def _make_structure(b: _Builder, plan: dict, defects: set[str]) -> tuple[_G, _G]
         cl = b.clusters[k]
         n = i // len(b.clusters)
         kind, what = _CASEWORK_MEETINGS[n % len(_CASEWORK_MEETINGS)]
-        g = b.group(f"{kind}-cluster-{k + 1}-{n + 1}", f"{what}, cluster {k + 1} ({_letters(n)})",
-                    "other", "fixed", "monthly", 1, focus="downstream", cluster=k,
-                    purpose="Regular review meeting of the workers around families with complex needs.")
+        g = b.group(
+            f"{kind}-cluster-{k + 1}-{n + 1}",
+            f"{what}, cluster {k + 1} ({_letters(n)})",
+            "other",
+            "fixed",
+            "monthly",
+            1,
+            focus="downstream",
+            cluster=k,
+            purpose="Regular review meeting of the workers around families with complex needs.",
+        )
         b.seat(g, one("family_support_worker"), "key_worker")
         if rng.random() < 0.5:
             b.seat(g, one("social_worker"), "key_worker")
@@ -1202,8 +1645,8 @@ def _fill_open_seats(b: _Builder, memberships: int) -> None:
             if not b.seat(open_groups[i], p):
                 unplaced_people.append(p)
                 unused_slots.append(i)
-        unplaced_people += pending[len(slots):]
-        unused_slots += slots[len(pending):]
+        unplaced_people += pending[len(slots) :]
+        unused_slots += slots[len(pending) :]
         pending, slots = unplaced_people, unused_slots
         rng.shuffle(slots)
         if not pending or not slots:
@@ -1256,7 +1699,7 @@ def _separate_overlaps(b: _Builder, threshold: float = 0.45, protected: set[str]
     commissioning the other) are left alone.
     """
     rng = b.rng
-    designed = {(l["from"], l["to"]) for l in b.links.values() if l["kind"] in ("oversees", "commissions")}
+    designed = {(link["from"], link["to"]) for link in b.links.values() if link["kind"] in ("oversees", "commissions")}
     groups = [g for g in b.groups if not g.external and g.id not in protected and g.note is None]
     for _ in range(3):
         where: dict[str, list[int]] = {}
@@ -1316,8 +1759,11 @@ def _limit_loads(b: _Builder, limit: float = 0.4) -> None:
     """Keep meeting loads under ``limit`` of working time, as busy people send apologies (planted loads excepted)."""
     hours = _seat_load(b)
     planted = {s for d, _, subjects in b.planted if d == "meeting_load" for s in subjects}
-    over = {p.id: p for p in b.people
-            if p.id not in planted and hours.get(p.id, 0) > limit * (p.hours or 37) * WORKING_WEEKS_PER_YEAR}
+    over = {
+        p.id: p
+        for p in b.people
+        if p.id not in planted and hours.get(p.id, 0) > limit * (p.hours or 37) * WORKING_WEEKS_PER_YEAR
+    }
     if not over:
         return
     for factor in (0.5, 0.3, 0.15):
@@ -1348,26 +1794,49 @@ def _plant(b: _Builder, plan: dict, defects: set[str], key: _G, top: _G) -> None
         item.note = f"Planted defect ({code}): {what}."
 
     if "isolated_group" in defects:
-        g = b.group("allotment-project", "Community allotment project group", "other", "open", "monthly", 2,
-                    focus="upstream", purpose="Volunteers running a community allotment with local families.")
+        g = b.group(
+            "allotment-project",
+            "Community allotment project group",
+            "other",
+            "open",
+            "monthly",
+            2,
+            focus="upstream",
+            purpose="Volunteers running a community allotment with local families.",
+        )
         agencies = b.local_community or b.local_vol
         for i in range(4):
-            p = b.person("volunteer", "", rng.choice(agencies), 0, fixed=True, name=f"Allotment volunteer {i + 1} ({slug})")
+            p = b.person(
+                "volunteer", "", rng.choice(agencies), 0, fixed=True, name=f"Allotment volunteer {i + 1} ({slug})"
+            )
             b.seat(g, p, "coordinator" if i == 0 else "member")
         note(g, "isolated_group")
         b.planted.append(("isolated_group", "ISOLATED_GROUP", [g.id]))
 
     if "isolated_agency" in defects:
-        aid = b.agency("housing-association", f"{b.name} Housing Association", "housing",
-                       note="Planted defect (ISOLATED_AGENCY): nobody from this agency sits on any group.")
+        aid = b.agency(
+            "housing-association",
+            f"{b.name} Housing Association",
+            "housing",
+            note="Planted defect (ISOLATED_AGENCY): nobody from this agency sits on any group.",
+        )
         for i in range(2):
-            p = b.person("tenancy_support_officer", "", aid, 0, fixed=True, name=f"Tenancy support officer {i + 1} ({slug})")
+            p = b.person(
+                "tenancy_support_officer", "", aid, 0, fixed=True, name=f"Tenancy support officer {i + 1} ({slug})"
+            )
             p.hours = 37
         b.planted.append(("isolated_agency", "ISOLATED_AGENCY", [aid]))
 
     if "unreferred_panel" in defects:
-        g = b.group("asb-panel", "Anti-social behaviour panel", "panel", "representative", "monthly", 1.5,
-                    purpose="Agrees action on young people involved in anti-social behaviour.")
+        g = b.group(
+            "asb-panel",
+            "Anti-social behaviour panel",
+            "panel",
+            "representative",
+            "monthly",
+            1.5,
+            purpose="Agrees action on young people involved in anti-social behaviour.",
+        )
         b.seat(g, b.one("police_officer"), "chair")
         for role in ("police_liaison_officer", "youth_worker", "yot_officer", "housing_officer"):
             b.seat(g, b.one(role))
@@ -1390,16 +1859,37 @@ def _plant(b: _Builder, plan: dict, defects: set[str], key: _G, top: _G) -> None
     if "single_point" in defects:
         coord = b.coordinator
         schools = rng.sample(b.schools, min(3, len(b.schools)))
-        ga = b.group("transition-project", "Transition project group", "working_group", "representative", "monthly", 1.5,
-                     purpose="Year 6 to 7 transition project, run by the locality co-ordinator.")
-        gb = b.group("transition-project-task-group", "Transition project task group", "working_group", "representative",
-                     "monthly", 1, purpose="Plans the transition project's summer school.")
+        ga = b.group(
+            "transition-project",
+            "Transition project group",
+            "working_group",
+            "representative",
+            "monthly",
+            1.5,
+            purpose="Year 6 to 7 transition project, run by the locality co-ordinator.",
+        )
+        gb = b.group(
+            "transition-project-task-group",
+            "Transition project task group",
+            "working_group",
+            "representative",
+            "monthly",
+            1,
+            purpose="Plans the transition project's summer school.",
+        )
         b.seat(ga, coord, "coordinator")
         b.seat(gb, coord, "coordinator")
         for i in range(7):
             s = schools[i % len(schools)]
-            p = b.person("teacher", "", s["id"], 0, fixed=True, cluster=s["cluster"],
-                         name=f"Transition teacher {i + 1}, {s['label']} ({slug})")
+            p = b.person(
+                "teacher",
+                "",
+                s["id"],
+                0,
+                fixed=True,
+                cluster=s["cluster"],
+                name=f"Transition teacher {i + 1}, {s['label']} ({slug})",
+            )
             b.seat(ga if i < 4 else gb, p)
             if i in (3, 4):
                 b.seat(gb if i < 4 else ga, p)
@@ -1413,9 +1903,15 @@ def _plant(b: _Builder, plan: dict, defects: set[str], key: _G, top: _G) -> None
         candidates = sorted((g for g in b.working if len(g.members) >= 5), key=lambda g: (len(g.members), g.id))
         source = candidates[0] if candidates else None
         if source is not None:
-            g = b.group(f"{source.id}-task", f"{source.name.removesuffix(' working group')} task and finish group",
-                        "working_group", "representative", "half_termly", 1.5,
-                        purpose="Short-term group on the same topic as the working group.")
+            g = b.group(
+                f"{source.id}-task",
+                f"{source.name.removesuffix(' working group')} task and finish group",
+                "working_group",
+                "representative",
+                "half_termly",
+                1.5,
+                purpose="Short-term group on the same topic as the working group.",
+            )
             drop = len(source.members) >= 10
             for pid, role, att in source.members[: len(source.members) - (1 if drop else 0)]:
                 b.seat(g, b.by_id[pid], role, att)
@@ -1430,8 +1926,15 @@ def _plant(b: _Builder, plan: dict, defects: set[str], key: _G, top: _G) -> None
     if "label_mismatch" in defects:
         target = next((g for g in b.themed if g.type == "network"), None)
         if target is None:
-            target = b.group("practitioners-network", "Practitioners' network", "network", "fixed", "termly", 1.5,
-                             purpose="Practitioners' meeting.")
+            target = b.group(
+                "practitioners-network",
+                "Practitioners' network",
+                "network",
+                "fixed",
+                "termly",
+                1.5,
+                purpose="Practitioners' meeting.",
+            )
             for p in rng.sample([p for p in b.people if p.n and not p.fixed], 8):
                 b.seat(target, p)
             b.link(target, key, "feeds_issues_to")
@@ -1441,10 +1944,15 @@ def _plant(b: _Builder, plan: dict, defects: set[str], key: _G, top: _G) -> None
 
     if "cross_boundary" in defects:
         others = b.neighbours[:2]
-        g = b.group("behaviour-attendance-partnership",
-                    "Behaviour and attendance partnership (with neighbouring localities)", "partnership",
-                    "representative", "half_termly", 2, purpose="Schools and services of neighbouring localities "
-                    "working together on behaviour and attendance.")
+        g = b.group(
+            "behaviour-attendance-partnership",
+            "Behaviour and attendance partnership (with neighbouring localities)",
+            "partnership",
+            "representative",
+            "half_termly",
+            2,
+            purpose="Schools and services of neighbouring localities working together on behaviour and attendance.",
+        )
         g.area = [slug, *others]
         for p in [p for p in b.people if not p.local and not p.fixed][:4]:
             b.seat(g, p)
@@ -1469,8 +1977,11 @@ def _plant(b: _Builder, plan: dict, defects: set[str], key: _G, top: _G) -> None
                     m[2] = None
         load = _seat_load(b).get(p.id, 0.0)
         planted_groups = {s for _, _, subjects in b.planted for s in subjects}
-        candidates = (g for g in b.groups if not g.external and g.type != "partnership" and g.id not in planted_groups
-                      and g.note is None)
+        candidates = (
+            g
+            for g in b.groups
+            if not g.external and g.type != "partnership" and g.id not in planted_groups and g.note is None
+        )
         for g in sorted(candidates, key=lambda g: (-g.yearly_hours, g.id)):
             if load >= budget:
                 break
@@ -1560,7 +2071,7 @@ def _plan(scale: str, seed: int) -> list[_Spec]:
     rng = random.Random(f"locmap-synth:{scale}:{seed}")
     n = sc.localities
     names = _place_names(rng, n + sc.authorities)
-    roots, loc_names = names[: sc.authorities], names[sc.authorities:]
+    roots, loc_names = names[: sc.authorities], names[sc.authorities :]
     sizes = [math.exp(rng.gauss(0, 0.15)) for _ in range(n)]
     per_auth = _split(n, [1.0] * sc.authorities)
     slugs = [f"loc-{i + 1:03d}" for i in range(n)]
@@ -1570,7 +2081,7 @@ def _plan(scale: str, seed: int) -> list[_Spec]:
     i = 0
     for a in range(sc.authorities):
         auth = Authority.make(roots[a])
-        members = slugs[i: i + per_auth[a]]
+        members = slugs[i : i + per_auth[a]]
         officer = auth.share_officers(rng, members, per_locality=max(2.0, sc.people / n / 60), start=officer)
         authorities.append(auth)
         auth_of += [auth] * per_auth[a]
@@ -1604,10 +2115,15 @@ def _plan(scale: str, seed: int) -> list[_Spec]:
         auth = auth_of[j]
         ring = [s for s, a in zip(slugs, auth_of) if a is auth]
         k = ring.index(slug)
-        neighbours = tuple(ring[(k + d) % len(ring)] for d in (1, -1) if len(ring) > 1 and ring[(k + d) % len(ring)] != slug)
+        neighbours = tuple(
+            ring[(k + d) % len(ring)] for d in (1, -1) if len(ring) > 1 and ring[(k + d) % len(ring)] != slug
+        )
         neighbours = tuple(dict.fromkeys(neighbours)) or (f"{slug}-north", f"{slug}-south")
-        specs.append(_Spec(slug, loc_names[j], auth, neighbours, groups[j], people[j], memberships[j],
-                           defects_of.get(j, ()), start))
+        specs.append(
+            _Spec(
+                slug, loc_names[j], auth, neighbours, groups[j], people[j], memberships[j], defects_of.get(j, ()), start
+            )
+        )
         start += _id_room(people[j])
     return specs
 
@@ -1619,9 +2135,19 @@ def _id_room(people: int) -> int:
 
 def _build_spec(scale: str, seed: int, spec: _Spec) -> tuple[dict, list]:
     rng = random.Random(f"locmap-synth:{scale}:{seed}:{spec.slug}")
-    return _build(spec.slug, rng, groups=spec.groups, people=spec.people, memberships=spec.memberships, name=spec.name,
-                  authority=spec.authority, neighbours=spec.neighbours, defects=spec.defects,
-                  person_start=spec.person_start, scale_label=scale)
+    return _build(
+        spec.slug,
+        rng,
+        groups=spec.groups,
+        people=spec.people,
+        memberships=spec.memberships,
+        name=spec.name,
+        authority=spec.authority,
+        neighbours=spec.neighbours,
+        defects=spec.defects,
+        person_start=spec.person_start,
+        scale_label=scale,
+    )
 
 
 def iter_synth(scale: str, seed: int) -> Iterator[tuple[LocalityDocument, list]]:
@@ -1661,7 +2187,7 @@ def write(scale: str, seed: int, path: Path) -> list[Path]:
         suffix = path.suffix.lower()
         if suffix not in (".yaml", ".yml", ".json"):
             raise ValueError(f"scale 'locality' writes one file: give a .yaml or .json path, not {str(path)!r}")
-        (doc, _), = list(iter_synth(scale, seed))
+        ((doc, _),) = list(iter_synth(scale, seed))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dump_document(doc, suffix), encoding="utf-8")
         return [path]
@@ -1681,14 +2207,16 @@ def write(scale: str, seed: int, path: Path) -> list[Path]:
             totals[k] += v
         totals["localities"] += 1
         unique.update(p.id for p in doc.people)
-        entries.append({
-            "id": doc.locality.id,
-            "name": doc.locality.name,
-            "authority": doc.locality.authority,
-            "file": file.name,
-            "counts": counts,
-            "defects": [{"defect": d, "code": code, "subjects": subjects} for d, code, subjects in defects],
-        })
+        entries.append(
+            {
+                "id": doc.locality.id,
+                "name": doc.locality.name,
+                "authority": doc.locality.authority,
+                "file": file.name,
+                "counts": counts,
+                "defects": [{"defect": d, "code": code, "subjects": subjects} for d, code, subjects in defects],
+            }
+        )
     totals["unique_people"] = len(unique)
     index = {"format": "locmap-synth/1", "scale": scale, "seed": seed, "localities": entries, "counts": totals}
     index_path = path / "index.json"

@@ -62,8 +62,22 @@ def wait_for(url: str, timeout: float = 30) -> None:
 def wrk(url: str, connections: int, seconds: int, script: Path) -> dict:
     threads = 2 if connections >= 2 else 1
     done = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", str(script), url],
-        capture_output=True, text=True, check=True, timeout=seconds + 60,
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
     )
     match = re.search(r"JSON(\{.*\})", done.stdout)
     data = json.loads(match.group(1))
@@ -91,10 +105,17 @@ def run(seconds: int = 10, clients: tuple[int, ...] = (50, 200)) -> dict:
         script.write_text(LUA)
         service_port, bare_port = free_port(), free_port()
         env = {**os.environ, "LOCMAP_DATABASE_URL": f"sqlite:///{folder / 'load.db'}"}
-        service = subprocess.Popen([str(locmap), "serve", "--demo", "--port", str(service_port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        service = subprocess.Popen(
+            [str(locmap), "serve", "--demo", "--port", str(service_port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         bare = subprocess.Popen(
             [str(python), "-m", "uvicorn", "bare:app", "--port", str(bare_port), "--log-level", "warning"],
-            cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             base = f"http://127.0.0.1:{service_port}"
@@ -123,7 +144,12 @@ def run(seconds: int = 10, clients: tuple[int, ...] = (50, 200)) -> dict:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
-    return {"uncached_audit_http_ms": round(uncached_ms, 1), "uncached_audits_http_ms": uncached, "results": results, "seconds": seconds}
+    return {
+        "uncached_audit_http_ms": round(uncached_ms, 1),
+        "uncached_audits_http_ms": uncached,
+        "results": results,
+        "seconds": seconds,
+    }
 
 
 if __name__ == "__main__":

@@ -50,15 +50,21 @@ def merged(documents):
 
     if len(documents) == 1:
         return documents[0]
-    data = {"format": "locmap/1", "locality": {**documents[0].locality.model_dump(mode="json"), "id": "merged", "name": "All localities"},
-            "agencies": [], "people": [], "groups": [], "links": []}
+    data = {
+        "format": "locmap/1",
+        "locality": {**documents[0].locality.model_dump(mode="json"), "id": "merged", "name": "All localities"},
+        "agencies": [],
+        "people": [],
+        "groups": [],
+        "links": [],
+    }
     data["locality"].pop("note", None)
     people_seen = set()
     for document in documents:
         raw = document.to_data()
         slug = document.locality.id
 
-        def ns(ident):
+        def ns(ident, slug=slug):
             return f"{slug}--{ident}"
 
         for agency in raw.get("agencies", []):
@@ -76,7 +82,9 @@ def merged(documents):
                 group["school"] = ns(group["school"])
             data["groups"].append(group)
         for link in raw.get("links", []):
-            data["links"].append({k: v for k, v in {**link, "from": ns(link["from"]), "to": ns(link["to"])}.items() if k != "id"})
+            data["links"].append(
+                {k: v for k, v in {**link, "from": ns(link["from"]), "to": ns(link["to"])}.items() if k != "id"}
+            )
     return LocalityDocument.model_validate(data)
 
 
@@ -111,7 +119,11 @@ def step_audit(data: Path, repeat: int) -> dict:
     from analysis.settings import DEFAULT_SETTINGS
 
     document = merged(load_scale(data))
-    sizes = {"groups": len(document.groups), "people": len(document.people), "memberships": sum(len(g.members) for g in document.groups)}
+    sizes = {
+        "groups": len(document.groups),
+        "people": len(document.people),
+        "memberships": sum(len(g.members) for g in document.groups),
+    }
     median, times, result = timed(lambda: audit_module.audit(document), repeat)
     # Each analysis on its own, on a fresh context (cached properties first, then the checks).
     parts: dict[str, list[float]] = {}
@@ -167,7 +179,9 @@ def step_map(data: Path, repeat: int) -> dict:
     try:
         from app.mapview import aggregate_document
 
-        agg_median, agg_times, agg_html = timed(lambda: standalone_map_html(aggregate_document(document, "agency"), "groups"), repeat)
+        agg_median, agg_times, agg_html = timed(
+            lambda: standalone_map_html(aggregate_document(document, "agency"), "groups"), repeat
+        )
         out["aggregated"] = {"median": agg_median, "times": agg_times, "bytes": len(agg_html)}
     except ImportError:
         pass
@@ -202,7 +216,9 @@ def step_kernels(data: Path, repeat: int) -> dict:
         # As the audit does it, from the incidence matrix: the product, the
         # similarities, and the pairs at or above the threshold.
         graphs.__dict__.pop("co_membership", None)
-        return membership_overlaps(graphs, min_shared=settings.overlap_min_shared, min_jaccard=settings.overlap_threshold)
+        return membership_overlaps(
+            graphs, min_shared=settings.overlap_min_shared, min_jaccard=settings.overlap_threshold
+        )
 
     overlaps, overlap_times, found = timed(detect, max(repeat, 5))
     return {
@@ -238,7 +254,11 @@ def step_naive(data: Path, repeat: int) -> dict:
 
     # Pairwise Jaccard: time a sample of pairs, extrapolate to all pairs.
     sample_pairs = min(pairs_total, 2_000_000)
-    chosen = [(rng.randrange(n_groups), rng.randrange(n_groups)) for _ in range(sample_pairs)] if sample_pairs < pairs_total else None
+    chosen = (
+        [(rng.randrange(n_groups), rng.randrange(n_groups)) for _ in range(sample_pairs)]
+        if sample_pairs < pairs_total
+        else None
+    )
     start = time.perf_counter()
     if chosen is None:
         for i in range(n_groups):

@@ -23,7 +23,7 @@ import platform
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -59,7 +59,10 @@ def measure(step: str, scale: str, data: Path, repeat: int, timeout: int = 3600)
     print(f"  {scale}: {step} ...", end="", flush=True)
     done = subprocess.run(
         [sys.executable, "-m", "bench.measure", step, scale, str(data), str(repeat)],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if done.returncode != 0:
         print(" failed")
@@ -81,7 +84,11 @@ def machine() -> dict:
         pass
     memory = "unknown"
     try:
-        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
+        kb = int(
+            next(
+                line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+            ).split()[1]
+        )
         memory = f"{kb / 2**20:.0f} GiB"
     except (OSError, StopIteration):
         pass
@@ -102,14 +109,22 @@ def machine() -> dict:
 
 
 def run(scales: list[str], repeat: int, seed: int, load: bool, load_seconds: int) -> dict:
-    results: dict = {"machine": machine(), "when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "repeat": repeat, "seed": seed, "scales": {}}
+    results: dict = {
+        "machine": machine(),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "repeat": repeat,
+        "seed": seed,
+        "scales": {},
+    }
     for scale in scales:
         print(f"{scale}:", flush=True)
         data = data_for(scale, seed)
         steps = ["load", "import", "audit", "audit_each", "compare", "map", "kernels", "naive"]
         if scale == "national":
             steps.remove("map")  # drawn aggregated only: see the county figures
-        results["scales"][scale] = {step: measure(step, scale, data, 1 if step == "naive" else repeat) for step in steps}
+        results["scales"][scale] = {
+            step: measure(step, scale, data, 1 if step == "naive" else repeat) for step in steps
+        }
     if load:
         from bench.loadtest import run as load_test
 
@@ -168,10 +183,17 @@ def report(results: dict) -> str:
         "",
     ]
     scales = results["scales"]
-    lines += ["## Sizes", "", "| scale | localities | groups | people | memberships |", "| --- | ---: | ---: | ---: | ---: |"]
+    lines += [
+        "## Sizes",
+        "",
+        "| scale | localities | groups | people | memberships |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
     for scale, r in scales.items():
         s = r["audit"]["sizes"]
-        lines.append(f"| {scale} | {r['load'].get('localities', 1)} | {s['groups']:,} | {s['people']:,} | {s['memberships']:,} |")
+        lines.append(
+            f"| {scale} | {r['load'].get('localities', 1)} | {s['groups']:,} | {s['people']:,} | {s['memberships']:,} |"
+        )
     lines += ["", "## Steps", "", "| step | " + " | ".join(scales) + " |", "| --- |" + " ---: |" * len(scales)]
     labels = [
         ("load", "load and validate"),
@@ -183,7 +205,7 @@ def report(results: dict) -> str:
     ]
     for step, label in labels:
         cells = []
-        for scale, r in scales.items():
+        for r in scales.values():
             if step in r:
                 cells.append(f"{fmt_s(r[step]['median'])} ({r[step]['peak_mb']:,.0f} MB)")
             else:
@@ -191,9 +213,20 @@ def report(results: dict) -> str:
         lines.append(f"| {label} (peak memory) | " + " | ".join(cells) + " |")
     agg = [scales[s]["map"].get("aggregated") for s in scales if "map" in scales[s]]
     if any(agg):
-        cells = [fmt_s(scales[s]["map"]["aggregated"]["median"]) if "map" in scales[s] and scales[s]["map"].get("aggregated") else "–" for s in scales]
+        cells = [
+            fmt_s(scales[s]["map"]["aggregated"]["median"])
+            if "map" in scales[s] and scales[s]["map"].get("aggregated")
+            else "–"
+            for s in scales
+        ]
         lines.append("| aggregated map (by agency), written | " + " | ".join(cells) + " |")
-    lines += ["", "### Each analysis in the full audit", "", "| analysis | " + " | ".join(scales) + " |", "| --- |" + " ---: |" * len(scales)]
+    lines += [
+        "",
+        "### Each analysis in the full audit",
+        "",
+        "| analysis | " + " | ".join(scales) + " |",
+        "| --- |" + " ---: |" * len(scales),
+    ]
     names = list(next(iter(scales.values()))["audit"]["parts"])
     for name in names:
         lines.append(f"| {name} | " + " | ".join(fmt_s(r["audit"]["parts"].get(name)) for r in scales.values()) + " |")
@@ -213,14 +246,39 @@ def report(results: dict) -> str:
     ):
         lines.append(f"| {label} | " + " | ".join(fmt_s(r["naive"][key]) for r in scales.values()) + " |")
     lines.append("| locmap: full audit | " + " | ".join(fmt_s(r["audit"]["median"]) for r in scales.values()) + " |")
-    lines.append("| **speed-up** (naive total / locmap audit) | " + " | ".join(f"{r['naive']['total'] / r['audit']['median']:,.0f}x" for r in scales.values()) + " |")
-    lines.append("| kernel: `B.T @ B` | " + " | ".join(fmt_s(r["kernels"]["bt_b"]["median"]) for r in scales.values()) + " |")
-    lines.append("| locmap: overlap detection | " + " | ".join(fmt_s(r["kernels"]["overlap"]["median"]) for r in scales.values()) + " |")
-    lines.append("| **overlap / kernel** | " + " | ".join(f"{r['kernels']['overlap']['median'] / r['kernels']['bt_b']['median']:.1f}x" for r in scales.values()) + " |")
-    lines.append("| kernel: scipy connected components | " + " | ".join(fmt_s(r["kernels"]["connected_components"]["median"]) for r in scales.values()) + " |")
+    lines.append(
+        "| **speed-up** (naive total / locmap audit) | "
+        + " | ".join(f"{r['naive']['total'] / r['audit']['median']:,.0f}x" for r in scales.values())
+        + " |"
+    )
+    lines.append(
+        "| kernel: `B.T @ B` | " + " | ".join(fmt_s(r["kernels"]["bt_b"]["median"]) for r in scales.values()) + " |"
+    )
+    lines.append(
+        "| locmap: overlap detection | "
+        + " | ".join(fmt_s(r["kernels"]["overlap"]["median"]) for r in scales.values())
+        + " |"
+    )
+    lines.append(
+        "| **overlap / kernel** | "
+        + " | ".join(
+            f"{r['kernels']['overlap']['median'] / r['kernels']['bt_b']['median']:.1f}x" for r in scales.values()
+        )
+        + " |"
+    )
+    lines.append(
+        "| kernel: scipy connected components | "
+        + " | ".join(fmt_s(r["kernels"]["connected_components"]["median"]) for r in scales.values())
+        + " |"
+    )
     notes = {k: v for r in scales.values() for k, v in r["naive"].get("extrapolated", {}).items()}
     if notes:
-        lines += ["", "Extrapolated (a full run would take minutes or hours): " + "; ".join(f"{k}: {v} per scale, scaled up" for k, v in notes.items()) + "."]
+        lines += [
+            "",
+            "Extrapolated (a full run would take minutes or hours): "
+            + "; ".join(f"{k}: {v} per scale, scaled up" for k, v in notes.items())
+            + ".",
+        ]
     if "load" in results:
         load = results["load"]
         lines += [
@@ -232,7 +290,9 @@ def report(results: dict) -> str:
         ]
         for name, runs in load["results"].items():
             for r in runs:
-                lines.append(f"| {name} | {r['connections']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} ms | {r['p95_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['errors']} |")
+                lines.append(
+                    f"| {name} | {r['connections']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} ms | {r['p95_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['errors']} |"
+                )
     lines += ["", "## Targets", "", "| target | measured | |", "| --- | --- | --- |"]
     checks = targets_table(results)
     for label, measured, ok in checks:
@@ -246,32 +306,92 @@ def targets_table(results: dict) -> list[tuple[str, str, bool]]:
     out = []
     if "county" in scales:
         c = scales["county"]
-        out.append(("county full audit ≤ 1.5 s", fmt_s(c["audit"]["median"]), c["audit"]["median"] <= TARGETS["county_audit_s"]))
+        out.append(
+            (
+                "county full audit ≤ 1.5 s",
+                fmt_s(c["audit"]["median"]),
+                c["audit"]["median"] <= TARGETS["county_audit_s"],
+            )
+        )
         speedup = c["naive"]["total"] / c["audit"]["median"]
-        out.append(("≥ 100x faster than the straightforward NetworkX approach (county)", f"{speedup:,.0f}x", speedup >= TARGETS["speedup_county"]))
+        out.append(
+            (
+                "≥ 100x faster than the straightforward NetworkX approach (county)",
+                f"{speedup:,.0f}x",
+                speedup >= TARGETS["speedup_county"],
+            )
+        )
         ratio = c["kernels"]["overlap"]["median"] / c["kernels"]["bt_b"]["median"]
-        out.append(("overlap detection within 5x of `B.T @ B` (county)", f"{ratio:.1f}x", ratio <= TARGETS["overlap_vs_kernel"]))
+        out.append(
+            (
+                "overlap detection within 5x of `B.T @ B` (county)",
+                f"{ratio:.1f}x",
+                ratio <= TARGETS["overlap_vs_kernel"],
+            )
+        )
         if "map" in c:
-            out.append(("map of a county written ≤ 5 s", fmt_s(c["map"]["median"]), c["map"]["median"] <= TARGETS["county_map_s"]))
+            out.append(
+                (
+                    "map of a county written ≤ 5 s",
+                    fmt_s(c["map"]["median"]),
+                    c["map"]["median"] <= TARGETS["county_map_s"],
+                )
+            )
     if "national" in scales:
         n = scales["national"]
-        out.append(("national full audit ≤ 20 s", fmt_s(n["audit"]["median"]), n["audit"]["median"] <= TARGETS["national_audit_s"]))
-        out.append(("national peak memory ≤ 4 GB", f"{n['audit']['peak_mb']:,.0f} MB", n["audit"]["peak_mb"] <= TARGETS["national_peak_mb"]))
+        out.append(
+            (
+                "national full audit ≤ 20 s",
+                fmt_s(n["audit"]["median"]),
+                n["audit"]["median"] <= TARGETS["national_audit_s"],
+            )
+        )
+        out.append(
+            (
+                "national peak memory ≤ 4 GB",
+                f"{n['audit']['peak_mb']:,.0f} MB",
+                n["audit"]["peak_mb"] <= TARGETS["national_peak_mb"],
+            )
+        )
         ratio = n["kernels"]["overlap"]["median"] / n["kernels"]["bt_b"]["median"]
-        out.append(("overlap detection within 5x of `B.T @ B` (national)", f"{ratio:.1f}x", ratio <= TARGETS["overlap_vs_kernel"]))
+        out.append(
+            (
+                "overlap detection within 5x of `B.T @ B` (national)",
+                f"{ratio:.1f}x",
+                ratio <= TARGETS["overlap_vs_kernel"],
+            )
+        )
     if "load" in results:
         runs = results["load"]["results"]
         cached = next(r for r in runs["cached audit"] if r["connections"] == 50)
         bare = next(r for r in runs["bare constant"] if r["connections"] == 50)
         ratio = cached["rps"] / bare["rps"]
-        out.append(("cached audit ≥ half the requests/s of a bare constant endpoint (50 clients)", f"{ratio:.2f}", ratio >= TARGETS["cached_vs_bare"]))
+        out.append(
+            (
+                "cached audit ≥ half the requests/s of a bare constant endpoint (50 clients)",
+                f"{ratio:.2f}",
+                ratio >= TARGETS["cached_vs_bare"],
+            )
+        )
         errors = sum(r["errors"] for rs in runs.values() for r in rs)
         out.append(("zero errors under load", str(errors), errors == 0))
     worst = max(results["uncached_samples_ms"].values())
-    out.append(("uncached audit of a sample locality ≤ 200 ms", f"{worst:.0f} ms (slowest sample, in process)", worst <= TARGETS["uncached_sample_ms"]))
+    out.append(
+        (
+            "uncached audit of a sample locality ≤ 200 ms",
+            f"{worst:.0f} ms (slowest sample, in process)",
+            worst <= TARGETS["uncached_sample_ms"],
+        )
+    )
     if "load" in results:
         first = results["load"]["uncached_audit_http_ms"]
-        out.append(("uncached audit of a sample locality over HTTP ≤ 200 ms", f"{first:.0f} ms (slowest first request of five samples)", first <= TARGETS["uncached_sample_ms"]))
+        out.append(
+            (
+                "uncached audit of a sample locality over HTTP ≤ 200 ms",
+                f"{first:.0f} ms (slowest first request of five samples)",
+                first <= TARGETS["uncached_sample_ms"],
+            )
+        )
     return out
 
 

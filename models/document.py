@@ -157,9 +157,7 @@ class Group(_Entry):
     focus: Focus | None = Field(None, description="Defaults by type; see docs/format.md.")
     membership: MembershipRule | None = None
     meets: Meets | None = None
-    meetings_per_year: float | None = Field(
-        None, ge=0, le=366, description="Overrides the count implied by 'meets'."
-    )
+    meetings_per_year: float | None = Field(None, ge=0, le=366, description="Overrides the count implied by 'meets'.")
     hours: float | None = Field(None, gt=0, le=24, description="Length of one meeting in hours.")
     external: bool = Field(
         False, description="Belongs to the local authority centre or another body outside the locality."
@@ -198,7 +196,7 @@ class Link(_Entry):
     note: Text | None = None
 
     @model_validator(mode="after")
-    def _default_id(self) -> "Link":
+    def _default_id(self) -> Link:
         if self.id is None:
             self.id = default_link_id(self.from_, self.kind, self.to)
         return self

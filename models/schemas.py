@@ -25,7 +25,7 @@ from .document import (
     ShortText,
     Text,
 )
-from .vocab import Boundary, DevolvedFunding, Focus, GroupType, LinkKind, Meets, MembershipRule, MemberRole, Sector
+from .vocab import Boundary, DevolvedFunding, Focus, GroupType, LinkKind, Meets, MemberRole, MembershipRule, Sector
 
 T = TypeVar("T")
 

@@ -8,8 +8,7 @@ memberships and links.  Request data never goes straight into these tables:
 it is validated first as a :mod:`models.document` entry or an update schema.
 """
 
-
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
@@ -21,7 +20,7 @@ WORD_MAX = 32
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Locality(SQLModel, table=True):

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -155,7 +156,9 @@ def parse_text(text: str | bytes, *, suffix: str | None = None) -> Parsed:
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise DocumentError([Problem("", f"not UTF-8 text (byte {exc.start} is 0x{text[exc.start]:02x})")]) from None
+            raise DocumentError(
+                [Problem("", f"not UTF-8 text (byte {exc.start} is 0x{text[exc.start]:02x})")]
+            ) from None
     if "\x00" in text:
         raise DocumentError([Problem("", "not a text file (contains NUL bytes)")])
     if not text.strip():
@@ -243,7 +246,9 @@ def _reference_problems(data: dict) -> list[Problem]:
             if not isinstance(key, str):
                 continue
             if key in seen:
-                problems.append(Problem(f"{section}[{i}].id", f"duplicate id {key!r} (first used at {section}[{seen[key]}])"))
+                problems.append(
+                    Problem(f"{section}[{i}].id", f"duplicate id {key!r} (first used at {section}[{seen[key]}])")
+                )
             else:
                 seen[key] = i
         ids[section] = set(seen)
@@ -262,7 +267,9 @@ def _reference_problems(data: dict) -> list[Problem]:
             if school not in agencies:
                 problems.append(Problem(f"groups[{i}].school", f"unknown agency {school!r}"))
             elif school not in schools:
-                problems.append(Problem(f"groups[{i}].school", f"agency {school!r} is not marked as a school (school: true)"))
+                problems.append(
+                    Problem(f"groups[{i}].school", f"agency {school!r} is not marked as a school (school: true)")
+                )
         members = group.get("members")
         if not isinstance(members, list):
             continue
@@ -302,14 +309,18 @@ def _reference_problems(data: dict) -> list[Problem]:
             continue
         key = (ends[0], ends[1], kind)
         if key in seen_links:
-            problems.append(Problem(f"links[{i}]", f"duplicate link {ends[0]!r} {kind} {ends[1]!r} (links[{seen_links[key]}])"))
+            problems.append(
+                Problem(f"links[{i}]", f"duplicate link {ends[0]!r} {kind} {ends[1]!r} (links[{seen_links[key]}])")
+            )
             continue
         seen_links[key] = i
         link_id = link.get("id")
         if not isinstance(link_id, str):
             link_id = default_link_id(ends[0], kind, ends[1])
         if link_id in seen_link_ids:
-            problems.append(Problem(f"links[{i}].id", f"duplicate id {link_id!r} (first used at links[{seen_link_ids[link_id]}])"))
+            problems.append(
+                Problem(f"links[{i}].id", f"duplicate id {link_id!r} (first used at links[{seen_link_ids[link_id]}])")
+            )
         else:
             seen_link_ids[link_id] = i
     return problems
@@ -326,13 +337,21 @@ def validate_data(data: Any, lines: dict[tuple, int] | None = None) -> LocalityD
         raise DocumentError([Problem("", "empty document: expected a locmap/1 locality in YAML or JSON")])
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"{type(data).__name__} {_show(data)}"
-        raise DocumentError([Problem("", f"expected a locmap/1 document (a mapping with 'format' and 'locality'), got {kind}")])
+        raise DocumentError(
+            [Problem("", f"expected a locmap/1 document (a mapping with 'format' and 'locality'), got {kind}")]
+        )
     problems: list[Problem] = []
     fmt = data.get("format")
     if fmt is not None and fmt != FORMAT_VERSION:
         # A different version means the rest cannot be read reliably: say only that.
         raise DocumentError(
-            [Problem("format", f"{_show(fmt)} is not a supported format version; expected '{FORMAT_VERSION}'", lines.get(("format",)))]
+            [
+                Problem(
+                    "format",
+                    f"{_show(fmt)} is not a supported format version; expected '{FORMAT_VERSION}'",
+                    lines.get(("format",)),
+                )
+            ]
         )
     document = None
     try:

@@ -67,7 +67,12 @@ def test_invalid_document_lists_every_problem_as_loc_and_msg(api):
 
 @pytest.mark.parametrize(
     ("body", "status", "expected"),
-    [(b"", 400, "empty body"), (b"{not json", 400, "invalid JSON"), (b"[1, 2]", 422, "got a list"), (b"\xff\xfe", 400, "not UTF-8")],
+    [
+        (b"", 400, "empty body"),
+        (b"{not json", 400, "invalid JSON"),
+        (b"[1, 2]", 422, "got a list"),
+        (b"\xff\xfe", 400, "not UTF-8"),
+    ],
 )
 def test_unreadable_bodies(api, body, status, expected):
     response = api("POST", "/api/localities", content=body, headers={"content-type": "application/json"})
@@ -98,8 +103,16 @@ def test_put_replaces_all_or_nothing(api):
     [
         ("agencies", {"id": "new-agency", "name": "New agency", "sector": "voluntary"}, {"name": "Renamed agency"}),
         ("people", {"id": "new-person", "name": "New worker", "agency": "lord-williams"}, {"role": "senco"}),
-        ("groups", {"id": "new-group", "name": "New forum", "type": "forum", "membership": "open"}, {"meets": "termly"}),
-        ("links", {"from": "thame-partnership-heads", "to": "thame-network", "kind": "feeds_issues_to"}, {"note": "termly"}),
+        (
+            "groups",
+            {"id": "new-group", "name": "New forum", "type": "forum", "membership": "open"},
+            {"meets": "termly"},
+        ),
+        (
+            "links",
+            {"from": "thame-partnership-heads", "to": "thame-network", "kind": "feeds_issues_to"},
+            {"note": "termly"},
+        ),
     ],
 )
 def test_entry_crud(api, section, new, change):
@@ -130,7 +143,12 @@ def test_patch_refuses_unknown_fields_and_ids(api):
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == "id"
     response = api("PATCH", "/api/localities/thame/groups/thame-network", role="editor", json={"members": []})
     assert response.status_code == 422
-    response = api("POST", "/api/localities/thame/agencies", role="editor", json={"id": "x", "name": "X", "sector": "other", "pk": 1})
+    response = api(
+        "POST",
+        "/api/localities/thame/agencies",
+        role="editor",
+        json={"id": "x", "name": "X", "sector": "other", "pk": 1},
+    )
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == "pk"
 
 
@@ -184,7 +202,12 @@ def test_audit_matches_the_cli_and_is_cached_and_invalidated(api):
     hits = cache.hits
     api("GET", "/api/localities/thame/audit", role="viewer")
     assert cache.hits == hits + 1
-    api("POST", "/api/localities/thame/people", role="editor", json={"id": "minder2", "name": "Minder", "systems_minder": True})
+    api(
+        "POST",
+        "/api/localities/thame/people",
+        role="editor",
+        json={"id": "minder2", "name": "Minder", "systems_minder": True},
+    )
     api("POST", "/api/localities/thame/groups/bodyzone-group/members", role="editor", json={"person": "minder2"})
     after = api("GET", "/api/localities/thame/audit", role="viewer").json()
     assert after["metrics"]["systems_minders"] == 3  # a new revision, not the cached audit
@@ -233,7 +256,11 @@ def test_audit_log_records_who_what_when_before_and_after(api):
     api("PATCH", "/api/localities/thame/groups/thame-network", role="editor", json={"meets": "half_termly"})
     entry = api("GET", "/api/audit-log").json()["items"][0]
     assert (entry["user"], entry["action"], entry["locality"], entry["entity"], entry["entity_id"]) == (
-        "ed", "update", "thame", "group", "thame-network"
+        "ed",
+        "update",
+        "thame",
+        "group",
+        "thame-network",
     )
     assert entry["before"]["meets"] == "termly" and entry["after"]["meets"] == "half_termly"
 

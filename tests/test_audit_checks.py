@@ -18,8 +18,8 @@ from analysis.audit import CODES, audit
 from analysis.findings import SEVERITY_ORDER, Severity
 from analysis.graphs import build_graphs, group_projection, person_projection
 from analysis.overlap import membership_overlaps, overlap_index
+from analysis.pathways import reachable_sets
 from analysis.profile import DIMENSIONS
-from analysis.routes import reachable_sets
 from analysis.settings import AuditSettings
 from analysis.structure import local_system, single_points_of_failure
 from models.validation import load_path, validate_data
@@ -143,18 +143,60 @@ def clean_locality() -> dict:
     ]
     groups = [
         group(
-            "network", "network",
-            [("head-a", "chair"), ("coord", "coordinator"), "la-rep", "head-b", "sw1", "camhs1", "nurse1", "vol1", "pc1", "parent"],
-            name="Testville Network", membership="open", meets="half_termly", hours=2,
+            "network",
+            "network",
+            [
+                ("head-a", "chair"),
+                ("coord", "coordinator"),
+                "la-rep",
+                "head-b",
+                "sw1",
+                "camhs1",
+                "nurse1",
+                "vol1",
+                "pc1",
+                "parent",
+            ],
+            name="Testville Network",
+            membership="open",
+            meets="half_termly",
+            hours=2,
         ),
         group(
-            "panel", "panel",
+            "panel",
+            "panel",
             [("sw2", "chair"), "camhs2", "nurse2", ("senco-a", "key_worker"), ("senco-b", "key_worker"), "sw1"],
-            name="Testville Panel", membership="representative", meets="monthly", hours=2,
+            name="Testville Panel",
+            membership="representative",
+            meets="monthly",
+            hours=2,
         ),
-        group("sct-a", "school_consultation_team", ["senco-a", "camhs1", "nurse1"], name="SCT School A", school="school-a", meets="half_termly", hours=1.5),
-        group("sct-b", "school_consultation_team", ["senco-b", "camhs1", "nurse2"], name="SCT School B", school="school-b", meets="half_termly", hours=1.5),
-        group("county", "strategic_centre", ["la-rep", "county-head"], name="County Children's Trust", external=True, meets="termly"),
+        group(
+            "sct-a",
+            "school_consultation_team",
+            ["senco-a", "camhs1", "nurse1"],
+            name="SCT School A",
+            school="school-a",
+            meets="half_termly",
+            hours=1.5,
+        ),
+        group(
+            "sct-b",
+            "school_consultation_team",
+            ["senco-b", "camhs1", "nurse2"],
+            name="SCT School B",
+            school="school-b",
+            meets="half_termly",
+            hours=1.5,
+        ),
+        group(
+            "county",
+            "strategic_centre",
+            ["la-rep", "county-head"],
+            name="County Children's Trust",
+            external=True,
+            meets="termly",
+        ),
     ]
     links = [
         ("sct-a", "feeds_issues_to", "network"),
@@ -215,7 +257,9 @@ def test_overlap_exactly_at_threshold_is_raised():
 
 def test_overlap_just_below_threshold_is_not_raised():
     shared = ["s1", "s2", "s3", "s4", "s5"]
-    result = run(groups=[group("g1", members=shared + ["x1", "x2", "x3"]), group("g2", members=shared + ["y1", "y2", "y3"])])
+    result = run(
+        groups=[group("g1", members=shared + ["x1", "x2", "x3"]), group("g2", members=shared + ["y1", "y2", "y3"])]
+    )
     # 5 shared of 11: Jaccard 0.4545
     assert_not_raised(result, "OVERLAPPING_GROUPS")
 
@@ -252,7 +296,9 @@ def test_overlap_of_consultation_teams_in_different_schools_is_low():
 
 def test_lower_overlap_threshold_raises_a_lower_overlap():
     shared = ["s1", "s2", "s3", "s4", "s5"]
-    parts = dict(groups=[group("g1", members=shared + ["x1", "x2", "x3"]), group("g2", members=shared + ["y1", "y2", "y3"])])
+    parts = dict(
+        groups=[group("g1", members=shared + ["x1", "x2", "x3"]), group("g2", members=shared + ["y1", "y2", "y3"])]
+    )
     assert_not_raised(run(**parts), "OVERLAPPING_GROUPS")
     f = only(run(AuditSettings(overlap_threshold=0.4), **parts), "OVERLAPPING_GROUPS")
     assert f.severity == Severity.medium and "0.45" in f.message
@@ -359,7 +405,13 @@ def test_agency_seated_only_on_the_county_centre_is_not_isolated():
 
 
 def test_group_with_no_link_and_no_shared_member_is_isolated():
-    result = run(groups=[group("g1", members=["a", "b"]), group("g2", members=["b", "c"]), group("lone", members=["d"], name="Lone group")])
+    result = run(
+        groups=[
+            group("g1", members=["a", "b"]),
+            group("g2", members=["b", "c"]),
+            group("lone", members=["d"], name="Lone group"),
+        ]
+    )
     f = only(result, "ISOLATED_GROUP")
     assert (f.subjects, f.severity) == (("lone",), Severity.medium)
     assert f.message.startswith("'Lone group' has no link to any other group")
@@ -524,7 +576,11 @@ def test_referral_from_a_strategic_group_is_not_an_upstream_path():
 def test_isolated_panel_is_an_isolated_group_not_a_missing_path():
     result = run(
         people=[person("a"), person("b", "camhs"), person("c", "la")],
-        groups=[group("steer", "steering_group", ["a", "b"]), group("wg", members=["b"]), group("panel", "panel", ["c"])],
+        groups=[
+            group("steer", "steering_group", ["a", "b"]),
+            group("wg", members=["b"]),
+            group("panel", "panel", ["c"]),
+        ],
     )
     assert only(result, "ISOLATED_GROUP").subjects == ("panel",)
     assert_not_raised(result, "MISSING_UPSTREAM_PATH")
@@ -598,7 +654,10 @@ def test_consultation_team_feeding_an_open_network_has_a_route():
 def test_panel_not_reporting_to_the_principal_group_is_a_feedback_gap():
     result = run(
         people=[person("a"), person("b", "camhs"), person("c", "la"), person("d", "health")],
-        groups=[group("steer", "steering_group", ["a", "b"], name="Steering"), group("panel", "panel", ["c", "d"], name="Panel")],
+        groups=[
+            group("steer", "steering_group", ["a", "b"], name="Steering"),
+            group("panel", "panel", ["c", "d"], name="Panel"),
+        ],
         links=[("steer", "oversees", "panel")],
     )
     f = only(result, "MISSING_FEEDBACK_PATH")
@@ -609,7 +668,10 @@ def test_panel_not_reporting_to_the_principal_group_is_a_feedback_gap():
 def test_feedback_only_through_a_shared_member_is_low_and_names_them():
     result = run(
         people=[person("a", name="Ann"), person("b", "camhs"), person("c", "la")],
-        groups=[group("steer", "steering_group", ["a", "b"], name="Steering"), group("panel", "panel", ["a", "c"], name="Panel")],
+        groups=[
+            group("steer", "steering_group", ["a", "b"], name="Steering"),
+            group("panel", "panel", ["a", "c"], name="Panel"),
+        ],
     )
     f = only(result, "MISSING_FEEDBACK_PATH")
     assert (f.subjects, f.severity) == (("panel",), Severity.low)
@@ -619,7 +681,11 @@ def test_feedback_only_through_a_shared_member_is_low_and_names_them():
 def test_feedback_along_an_indirect_path_counts():
     result = run(
         people=[person("a"), person("b", "camhs"), person("c", "la")],
-        groups=[group("steer", "steering_group", ["a", "b"]), group("wg", "working_group", ["c"]), group("panel", "panel", ["c"])],
+        groups=[
+            group("steer", "steering_group", ["a", "b"]),
+            group("wg", "working_group", ["c"]),
+            group("panel", "panel", ["c"]),
+        ],
         links=[("panel", "reports_to", "wg"), ("wg", "feeds_issues_to", "steer"), ("steer", "oversees", "panel")],
     )
     assert_not_raised(result, "MISSING_FEEDBACK_PATH")
@@ -648,7 +714,9 @@ def test_principal_group_without_route_to_the_centre_is_high():
 
 def test_centre_reached_only_by_another_group_is_medium():
     wg = group("wg", "working_group", ["a", "c"], name="Working group")
-    result = run(**centre_locality(extra_groups=[wg], links=[("wg", "feeds_issues_to", "county"), ("steer", "oversees", "wg")]))
+    result = run(
+        **centre_locality(extra_groups=[wg], links=[("wg", "feeds_issues_to", "county"), ("steer", "oversees", "wg")])
+    )
     f = only(result, "NO_LINK_TO_CENTRE")
     assert f.severity == Severity.medium and "Only 'Working group' connect to the centre." in f.message
 
@@ -672,7 +740,9 @@ def test_upward_link_reaches_the_centre():
 def test_shared_member_attending_under_half_is_a_weak_link():
     steady = run(**centre_locality(steer_members=("a", "b", "officer")))
     weak_locally = run(**centre_locality(steer_members=("a", "b", ("officer", "member", 0.4))))
-    weak_at_county = run(**centre_locality(steer_members=("a", "b", "officer"), county_members=(("officer", "member", 0.49),)))
+    weak_at_county = run(
+        **centre_locality(steer_members=("a", "b", "officer"), county_members=(("officer", "member", 0.49),))
+    )
     assert steady.profile["links_to_centre"]["level"] == 1
     for weak in (weak_locally, weak_at_county):
         assert_not_raised(weak, "NO_LINK_TO_CENTRE")
@@ -732,10 +802,15 @@ def minder_locality(links):
 
 def test_minder_gap_lists_groups_beyond_one_link():
     # g1 -> g2 -> g3 -> g4: the minder on g1 reaches g2 only.
-    result = run(**minder_locality([("g1", "reports_to", "g2"), ("g2", "reports_to", "g3"), ("g3", "reports_to", "g4")]))
+    result = run(
+        **minder_locality([("g1", "reports_to", "g2"), ("g2", "reports_to", "g3"), ("g3", "reports_to", "g4")])
+    )
     f = only(result, "SYSTEMS_MINDER_GAP")
     assert (f.subjects, f.severity) == (("g3", "g4"), Severity.low)
-    assert "The systems minder neither attends nor reaches through one link: 'Three', 'Four' (50% of groups reached)." in f.message
+    assert (
+        "The systems minder neither attends nor reaches through one link: 'Three', 'Four' (50% of groups reached)."
+        in f.message
+    )
     assert_not_raised(result, "NO_SYSTEMS_MINDER")
 
 
@@ -753,7 +828,9 @@ def test_a_link_in_either_direction_reaches_a_group():
 
 
 def test_minder_reaching_every_group_within_one_link_has_no_gap():
-    result = run(**minder_locality([("g2", "reports_to", "g1"), ("g1", "oversees", "g3"), ("g4", "feeds_issues_to", "g1")]))
+    result = run(
+        **minder_locality([("g2", "reports_to", "g1"), ("g1", "oversees", "g3"), ("g4", "feeds_issues_to", "g1")])
+    )
     assert_not_raised(result, "SYSTEMS_MINDER_GAP")
     assert result.metrics["systems_minder_reach"] == 1.0
 
@@ -814,7 +891,9 @@ def test_no_service_user_representative_is_medium():
 
 def test_a_seated_parent_representative_is_user_involvement():
     seated = run(people=[person("p", "parents", service_user_rep=True)], groups=[group("g1", members=["p"])])
-    unseated = run(people=[person("a"), person("p", "parents", service_user_rep=True)], groups=[group("g1", members=["a"])])
+    unseated = run(
+        people=[person("a"), person("p", "parents", service_user_rep=True)], groups=[group("g1", members=["a"])]
+    )
     assert_not_raised(seated, "NO_USER_INVOLVEMENT")
     assert only(unseated, "NO_USER_INVOLVEMENT")
 
@@ -863,7 +942,10 @@ def test_forum_with_open_membership_and_both_focus_is_no_mismatch():
 def test_single_sector_panel_with_open_membership_lists_both_problems():
     result = run(groups=[group("panel", "panel", ["a", "b"], name="Panel", membership="open")])
     f = only(result, "LABEL_MISMATCH")
-    assert "but its membership is open; and a panel is multi-agency, but all its members come from one sector (social care)" in f.message
+    assert (
+        "but its membership is open; and a panel is multi-agency, but all its members come from one sector (social care)"
+        in f.message
+    )
 
 
 def test_consultation_team_without_a_school_is_a_label_mismatch():
@@ -878,7 +960,14 @@ def test_consultation_team_without_a_school_is_a_label_mismatch():
 
 def casework_locality(seats, type_="panel"):
     return dict(
-        people=[person("r1"), person("r2", "camhs"), person("r3", "health"), person("k1", "school-a"), person("k2", "vol"), person("k3", "la")],
+        people=[
+            person("r1"),
+            person("r2", "camhs"),
+            person("r3", "health"),
+            person("k1", "school-a"),
+            person("k2", "vol"),
+            person("k3", "la"),
+        ],
         groups=[group("panel", type_, seats, name="Panel")],
     )
 
@@ -916,12 +1005,21 @@ RAISES = {
     "ISOLATED_AGENCY": lambda: data(people=[person("a"), person("cop", "police")], groups=[group("g1", members=["a"])]),
     "ISOLATED_GROUP": lambda: data(groups=[group("g1", members=["a"])]),
     "FRAGMENTED_SYSTEM": lambda: data(
-        groups=[group("g1", members=["a", "b"]), group("g2", members=["b"]), group("d1", members=["x"]), group("d2", members=["x"])]
+        groups=[
+            group("g1", members=["a", "b"]),
+            group("g2", members=["b"]),
+            group("d1", members=["x"]),
+            group("d2", members=["x"]),
+        ]
     ),
     "NO_KEY_COMMUNICATION_GROUP": lambda: copy.deepcopy(MINIMAL),
     "MISSING_UPSTREAM_PATH": lambda: data(**panel_locality(["a", "b"])),
-    "MISSING_DOWNSTREAM_PATH": lambda: data(people=[person("h", "school-a")], groups=[group("sct", "school_consultation_team", ["h"])]),
-    "MISSING_FEEDBACK_PATH": lambda: data(groups=[group("steer", "steering_group", ["a"]), group("panel", "panel", ["a", "b"])]),
+    "MISSING_DOWNSTREAM_PATH": lambda: data(
+        people=[person("h", "school-a")], groups=[group("sct", "school_consultation_team", ["h"])]
+    ),
+    "MISSING_FEEDBACK_PATH": lambda: data(
+        groups=[group("steer", "steering_group", ["a"]), group("panel", "panel", ["a", "b"])]
+    ),
     "NO_LINK_TO_CENTRE": lambda: data(**centre_locality()),
     "NO_SYSTEMS_MINDER": lambda: data(groups=[group("g1", members=["a"])]),
     "SYSTEMS_MINDER_GAP": lambda: data(**minder_locality([])),
@@ -1016,7 +1114,12 @@ def davis():
         "locality": {"id": "old-city", "name": "Old City", "authority": "Natchez", "boundary": "clear"},
         "people": [{"id": slug(w), "name": w} for w in women],
         "groups": [
-            {"id": slug(e), "name": e, "type": "other", "members": [{"person": slug(w)} for w in women if G.has_edge(w, e)]}
+            {
+                "id": slug(e),
+                "name": e,
+                "type": "other",
+                "members": [{"person": slug(w)} for w in women if G.has_edge(w, e)],
+            }
             for e in events
         ],
     }
@@ -1062,8 +1165,7 @@ def test_overlap_index_is_mean_best_jaccard_on_davis(davis):
     _, graphs = davis
     members = {g: set(m) for g, m in graphs.members_of.items()}
     best = [
-        max(len(members[g] & members[h]) / len(members[g] | members[h]) for h in members if h != g)
-        for g in members
+        max(len(members[g] & members[h]) / len(members[g] | members[h]) for h in members if h != g) for g in members
     ]
     assert overlap_index(graphs) == pytest.approx(sum(best) / len(best))
 
@@ -1091,7 +1193,12 @@ def kite_locality() -> dict:
         "locality": {"id": "kite", "name": "Kite", "authority": "Krackhardt", "boundary": "clear"},
         "people": [{"id": f"p{u}-{v}", "name": f"Liaison {u}-{v}"} for u, v in K.edges],
         "groups": [
-            {"id": f"g{n}", "name": f"Group {n}", "type": "other", "members": [{"person": f"p{min(u, v)}-{max(u, v)}"} for u, v in K.edges(n)]}
+            {
+                "id": f"g{n}",
+                "name": f"Group {n}",
+                "type": "other",
+                "members": [{"person": f"p{min(u, v)}-{max(u, v)}"} for u, v in K.edges(n)],
+            }
             for n in K.nodes
         ],
     }
@@ -1122,7 +1229,10 @@ def test_kite_audit_grades_single_points_of_failure():
 def test_a_minder_seated_only_on_the_county_group_does_not_mind_the_locality():
     result = run(
         people=[person("m", systems_minder=True)],
-        groups=[group("g1", "steering_group", ["a", "b"]), group("county", "strategic_centre", ["m", "a"], external=True)],
+        groups=[
+            group("g1", "steering_group", ["a", "b"]),
+            group("county", "strategic_centre", ["m", "a"], external=True),
+        ],
     )
     assert "NO_SYSTEMS_MINDER" in result.codes()
     assert result.metrics["systems_minders"] == 0

@@ -8,8 +8,8 @@ without an access dependency, or without a row here, fails these tests.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 from fastapi.routing import APIRoute
@@ -81,7 +81,14 @@ def entry_cases(section: str, new: dict, ident: str, change: dict) -> list[Case]
     item = "/api/localities/{slug}/" + section + "/{item_id}"
     return [
         Case("GET", "/api/localities/{slug}/" + section, base, READ),
-        Case("POST", "/api/localities/{slug}/" + section, base, editor_only(201), lambda r: new, prepare=[("DELETE", f"{base}/{ident}", None)]),
+        Case(
+            "POST",
+            "/api/localities/{slug}/" + section,
+            base,
+            editor_only(201),
+            lambda r: new,
+            prepare=[("DELETE", f"{base}/{ident}", None)],
+        ),
         Case("GET", item, f"{base}/{ident}", READ, prepare=[("POST", base, new)]),
         Case("PATCH", item, f"{base}/{ident}", editor_only(200), lambda r: change, prepare=[("POST", base, new)]),
         Case("DELETE", item, f"{base}/{ident}", editor_only(204), prepare=[("POST", base, new)]),
@@ -96,10 +103,23 @@ CASES = [
     Case("POST", "/auth/logout", "/auth/logout", {r: 204 for r in ROLES}),
     Case("GET", "/auth/me", "/auth/me", READ),
     Case("GET", "/api/localities", "/api/localities", READ),
-    Case("POST", "/api/localities", "/api/localities", admin_only(201), lambda r: TESTVILLE, prepare=[("DELETE", "/api/localities/testville", None)]),
+    Case(
+        "POST",
+        "/api/localities",
+        "/api/localities",
+        admin_only(201),
+        lambda r: TESTVILLE,
+        prepare=[("DELETE", "/api/localities/testville", None)],
+    ),
     Case("GET", "/api/localities/{slug}", THAME, READ),
     Case("PUT", "/api/localities/{slug}", THAME, editor_only(200), lambda r: "THAME_EXPORT"),
-    Case("DELETE", "/api/localities/{slug}", "/api/localities/testville", admin_only(204), prepare=[("POST", "/api/localities", TESTVILLE)]),
+    Case(
+        "DELETE",
+        "/api/localities/{slug}",
+        "/api/localities/testville",
+        admin_only(204),
+        prepare=[("POST", "/api/localities", TESTVILLE)],
+    ),
     Case("GET", "/api/localities/{slug}/export", f"{THAME}/export", READ),
     *entry_cases("agencies", NEW_AGENCY, "authz-agency", {"name": "Renamed"}),
     *entry_cases("people", NEW_PERSON, "authz-person", {"role": "senco"}),
@@ -129,14 +149,22 @@ CASES = [
         editor_only(204),
         prepare=[("POST", MEMBERS, {"person": "school-nurse"})],
     ),
-    Case("GET", "/api/localities/{slug}/people/{person_id}/export", f"{THAME}/people/senco-lws/export", editor_only(200)),
+    Case(
+        "GET", "/api/localities/{slug}/people/{person_id}/export", f"{THAME}/people/senco-lws/export", editor_only(200)
+    ),
     Case("GET", "/api/localities/{slug}/audit", f"{THAME}/audit", READ),
     Case("GET", "/api/compare", "/api/compare", READ, params={"locality": ["thame", "city"]}),
     Case("GET", "/api/compare/chart.png", "/api/compare/chart.png", READ, params={"locality": ["thame"]}),
     Case("GET", "/api/localities/{slug}/charts/{chart}.png", f"{THAME}/charts/profile.png", READ),
     Case("GET", "/api/audit-log", "/api/audit-log", ADMIN_ONLY),
     Case("GET", "/api/users", "/api/users", ADMIN_ONLY),
-    Case("POST", "/api/users", "/api/users", admin_only(201), lambda r: {"name": f"made-by-{r.replace('_', '-')}", "role": "viewer"}),
+    Case(
+        "POST",
+        "/api/users",
+        "/api/users",
+        admin_only(201),
+        lambda r: {"name": f"made-by-{r.replace('_', '-')}", "role": "viewer"},
+    ),
     Case("DELETE", "/api/users/{name}", "/api/users/vera", admin_only(204)),
     # Pages: anonymous visitors are sent to sign in.
     Case("GET", "/", "/", PAGE),
@@ -152,35 +180,119 @@ CASES = [
     Case("GET", "/static/vendor/{name}", "/static/vendor/vis-network.min.js", PUBLIC),
     # History, snapshots and diffs.
     Case("GET", "/api/localities/{slug}/history", f"{THAME}/history", editor_only(200), prepare=[TOUCH]),
-    Case("POST", "/api/localities/{slug}/history/{entry_id}/revert", "", editor_only(201), prepare=[TOUCH], dynamic_path=latest_change),
+    Case(
+        "POST",
+        "/api/localities/{slug}/history/{entry_id}/revert",
+        "",
+        editor_only(201),
+        prepare=[TOUCH],
+        dynamic_path=latest_change,
+    ),
     Case("GET", "/api/localities/{slug}/snapshots", f"{THAME}/snapshots", READ),
-    Case("POST", "/api/localities/{slug}/snapshots", f"{THAME}/snapshots", editor_only(201), lambda r: {"label": f"by {r}"}),
-    Case("GET", "/api/localities/{slug}/snapshots/{snapshot_id}", f"{THAME}/snapshots/1", READ, prepare=[("POST", f"{THAME}/snapshots", {"label": "x"})]),
-    Case("GET", "/api/localities/{slug}/diff", f"{THAME}/diff", READ, params={"from": "1"}, prepare=[("POST", f"{THAME}/snapshots", {"label": "x"})]),
+    Case(
+        "POST",
+        "/api/localities/{slug}/snapshots",
+        f"{THAME}/snapshots",
+        editor_only(201),
+        lambda r: {"label": f"by {r}"},
+    ),
+    Case(
+        "GET",
+        "/api/localities/{slug}/snapshots/{snapshot_id}",
+        f"{THAME}/snapshots/1",
+        READ,
+        prepare=[("POST", f"{THAME}/snapshots", {"label": "x"})],
+    ),
+    Case(
+        "GET",
+        "/api/localities/{slug}/diff",
+        f"{THAME}/diff",
+        READ,
+        params={"from": "1"},
+        prepare=[("POST", f"{THAME}/snapshots", {"label": "x"})],
+    ),
     # Editing pages (bearer clients need no CSRF token; browsers do, see test_editing.py).
     Case("GET", "/localities/{slug}/edit", "/localities/thame/edit", page_editor(200)),
     Case("GET", "/localities/{slug}/edit/{kind}/new", "/localities/thame/edit/group/new", page_editor(200)),
-    Case("GET", "/localities/{slug}/edit/{kind}/{ident}", "/localities/thame/edit/group/thame-network", page_editor(200)),
-    Case("POST", "/localities/{slug}/edit/{kind}/new", "/localities/thame/edit/agency/new", page_editor(303),
-         form={"id": "authz-agency", "name": "Authz agency", "sector": "other"}, prepare=[("DELETE", f"{THAME}/agencies/authz-agency", None)]),
-    Case("POST", "/localities/{slug}/edit/{kind}/{ident}", "/localities/thame/edit/agency/authz-agency", page_editor(303),
-         form={"name": "Renamed", "sector": "other"}, prepare=[("POST", f"{THAME}/agencies", NEW_AGENCY)]),
-    Case("POST", "/localities/{slug}/edit/{kind}/{ident}/delete", "/localities/thame/edit/agency/authz-agency/delete", page_editor(303),
-         form={}, prepare=[("POST", f"{THAME}/agencies", NEW_AGENCY)]),
-    Case("POST", "/localities/{slug}/groups/{group_id}/members", GROUP_PAGE_MEMBERS, page_editor(303),
-         form={"person": "school-nurse", "role": "member"}, prepare=[("DELETE", f"{MEMBERS}/school-nurse", None)]),
-    Case("POST", "/localities/{slug}/groups/{group_id}/members/{person_id}/remove", f"{GROUP_PAGE_MEMBERS}/school-nurse/remove",
-         page_editor(303), form={}, prepare=[("POST", MEMBERS, {"person": "school-nurse"})]),
+    Case(
+        "GET", "/localities/{slug}/edit/{kind}/{ident}", "/localities/thame/edit/group/thame-network", page_editor(200)
+    ),
+    Case(
+        "POST",
+        "/localities/{slug}/edit/{kind}/new",
+        "/localities/thame/edit/agency/new",
+        page_editor(303),
+        form={"id": "authz-agency", "name": "Authz agency", "sector": "other"},
+        prepare=[("DELETE", f"{THAME}/agencies/authz-agency", None)],
+    ),
+    Case(
+        "POST",
+        "/localities/{slug}/edit/{kind}/{ident}",
+        "/localities/thame/edit/agency/authz-agency",
+        page_editor(303),
+        form={"name": "Renamed", "sector": "other"},
+        prepare=[("POST", f"{THAME}/agencies", NEW_AGENCY)],
+    ),
+    Case(
+        "POST",
+        "/localities/{slug}/edit/{kind}/{ident}/delete",
+        "/localities/thame/edit/agency/authz-agency/delete",
+        page_editor(303),
+        form={},
+        prepare=[("POST", f"{THAME}/agencies", NEW_AGENCY)],
+    ),
+    Case(
+        "POST",
+        "/localities/{slug}/groups/{group_id}/members",
+        GROUP_PAGE_MEMBERS,
+        page_editor(303),
+        form={"person": "school-nurse", "role": "member"},
+        prepare=[("DELETE", f"{MEMBERS}/school-nurse", None)],
+    ),
+    Case(
+        "POST",
+        "/localities/{slug}/groups/{group_id}/members/{person_id}/remove",
+        f"{GROUP_PAGE_MEMBERS}/school-nurse/remove",
+        page_editor(303),
+        form={},
+        prepare=[("POST", MEMBERS, {"person": "school-nurse"})],
+    ),
     Case("GET", "/localities/{slug}/history", "/localities/thame/history", page_editor(200)),
-    Case("POST", "/localities/{slug}/history/{entry_id}/revert", "", page_editor(303), form={}, prepare=[TOUCH], dynamic_path=latest_change_page),
-    Case("POST", "/localities/{slug}/snapshots", "/localities/thame/snapshots", page_editor(303), form={"label": "page snapshot"}),
+    Case(
+        "POST",
+        "/localities/{slug}/history/{entry_id}/revert",
+        "",
+        page_editor(303),
+        form={},
+        prepare=[TOUCH],
+        dynamic_path=latest_change_page,
+    ),
+    Case(
+        "POST",
+        "/localities/{slug}/snapshots",
+        "/localities/thame/snapshots",
+        page_editor(303),
+        form={"label": "page snapshot"},
+    ),
     # Files in and out.
     Case("GET", "/api/localities/{slug}/download/{fmt}", f"{THAME}/download/xlsx", READ),
-    Case("POST", "/api/localities/import", "/api/localities/import", {**editor_only(200), "viewer": 403}, params={"format": "yaml"},
-         content=(SAMPLES_DIR / "thame.yaml").read_bytes()),
+    Case(
+        "POST",
+        "/api/localities/import",
+        "/api/localities/import",
+        {**editor_only(200), "viewer": 403},
+        params={"format": "yaml"},
+        content=(SAMPLES_DIR / "thame.yaml").read_bytes(),
+    ),
     Case("GET", "/upload", "/upload", PAGE),
-    Case("POST", "/upload", "/upload", {"anonymous": 303, "viewer": 403, "editor": 303, "other_editor": 403, "admin": 303},
-         form={}, files={"file": ("thame.yaml", (SAMPLES_DIR / "thame.yaml").read_bytes())}),
+    Case(
+        "POST",
+        "/upload",
+        "/upload",
+        {"anonymous": 303, "viewer": 403, "editor": 303, "other_editor": 403, "admin": 303},
+        form={},
+        files={"file": ("thame.yaml", (SAMPLES_DIR / "thame.yaml").read_bytes())},
+    ),
     Case("GET", "/static/template.xlsx", "/static/template.xlsx", PUBLIC),
 ]
 
@@ -271,7 +383,9 @@ def test_authorisation_matrix(service, case):
 def test_matrix_size_for_the_record():
     from tests.conftest import reliability
 
-    reliability(f"authorisation matrix: {len(CASES)} routes x {len(ROLES)} roles = {len(CASES) * len(ROLES)} checks; unexpected successes fail the run")
+    reliability(
+        f"authorisation matrix: {len(CASES)} routes x {len(ROLES)} roles = {len(CASES) * len(ROLES)} checks; unexpected successes fail the run"
+    )
 
 
 def test_demo_mode_lets_anonymous_visitors_read_but_never_write(service):

@@ -16,8 +16,22 @@ pytest.importorskip("app.synth")
 def test_benchmark_smoke_run_at_locality_scale(tmp_path):
     output = tmp_path / "RESULTS.md"
     done = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--scales", "locality", "--repeat", "1", "--no-load", "--output", str(output)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--scales",
+            "locality",
+            "--repeat",
+            "1",
+            "--no-load",
+            "--output",
+            str(output),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     text = output.read_text()

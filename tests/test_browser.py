@@ -113,9 +113,16 @@ def test_from_home_to_a_locality_its_map_filters_and_a_group(server, page):
     assert details.get_attribute("data-node") == node_id
     assert "Thame Network steering group" in details.locator(".locmap-details-title").inner_text()
     neighbours = details.inner_text()
-    for member in ("SENCO, Lord Williams's School", "School Counsellor, Lord Williams's School", "School nurse, Bodyzone (Thame)"):
+    for member in (
+        "SENCO, Lord Williams's School",
+        "School Counsellor, Lord Williams's School",
+        "School nurse, Bodyzone (Thame)",
+    ):
         assert member in neighbours
-    assert details.locator("a.locmap-open-page").get_attribute("href") == "/localities/thame/groups/thame-network-steering-group"
+    assert (
+        details.locator("a.locmap-open-page").get_attribute("href")
+        == "/localities/thame/groups/thame-network-steering-group"
+    )
 
 
 def test_search_highlights_a_person(server, page):
@@ -125,7 +132,9 @@ def test_search_highlights_a_person(server, page):
     page.locator("input[data-locmap-search]").fill("SENCO, Lord Williams's School")
     page.locator("input[data-locmap-search]").press("Enter")
     page.wait_for_function("document.querySelector('[data-locmap-map]').dataset.selected !== ''")
-    selected = page.evaluate("window.locmapMaps[0].nodes.get(document.querySelector('[data-locmap-map]').dataset.selected).ref")
+    selected = page.evaluate(
+        "window.locmapMaps[0].nodes.get(document.querySelector('[data-locmap-map]').dataset.selected).ref"
+    )
     assert selected == "senco-lws"
 
 
@@ -151,16 +160,30 @@ def test_a_person_page_lists_their_meetings(server, page):
 
 def test_hostile_names_render_as_text_everywhere(server, page):
     base, _ = server
-    for path in ("/", "/localities/evil", "/localities/evil?view=groups", "/localities/evil/groups/steering",
-                 "/localities/evil/groups/panel", "/localities/evil/people/head-a", "/localities/evil/agencies/school-a",
-                 "/search?q=alert"):
+    for path in (
+        "/",
+        "/localities/evil",
+        "/localities/evil?view=groups",
+        "/localities/evil/groups/steering",
+        "/localities/evil/groups/panel",
+        "/localities/evil/people/head-a",
+        "/localities/evil/agencies/school-a",
+        "/search?q=alert",
+    ):
         page.goto(base + path)
-        if path.startswith("/localities/evil") and "/groups/" not in path and "/people/" not in path and "/agencies/" not in path:
+        if (
+            path.startswith("/localities/evil")
+            and "/groups/" not in path
+            and "/people/" not in path
+            and "/agencies/" not in path
+        ):
             wait_for_map(page)
             page.locator("input[data-locmap-search]").fill('"><img src=x onerror=alert(1)>')
             page.locator("input[data-locmap-search]").press("Enter")
         assert page.locator("img[src=x]").count() == 0, path
-        injected = page.evaluate("[...document.scripts].filter(s => s.textContent.includes('alert(1)') && s.type !== 'application/json').length")
+        injected = page.evaluate(
+            "[...document.scripts].filter(s => s.textContent.includes('alert(1)') && s.type !== 'application/json').length"
+        )
         assert injected == 0, path
     assert page.watch.dialogs == []
     page.goto(base + "/localities/evil/groups/steering")
@@ -213,8 +236,12 @@ def test_screenshots_for_review(server, page, tmp_path_factory):
     """Not an assertion of looks: saves the pages a person would see, for a human to review."""
     base, _ = server
     folder = tmp_path_factory.mktemp("screenshots")
-    for name, path in (("home", "/"), ("locality", "/localities/thame"), ("group", "/localities/thame/groups/thame-network"),
-                       ("person", "/localities/thame/people/senco-lws")):
+    for name, path in (
+        ("home", "/"),
+        ("locality", "/localities/thame"),
+        ("group", "/localities/thame/groups/thame-network"),
+        ("person", "/localities/thame/people/senco-lws"),
+    ):
         page.goto(base + path)
         if name == "locality":
             wait_for_map(page)

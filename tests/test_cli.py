@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from app.cli import main
-from models.validation import canonical, load_path, validate_data
+from models.validation import canonical, load_path
 from tests.conftest import ROOT, SAMPLE_PATHS
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import csv
 import json
-from pathlib import Path
 
 import yaml
 
@@ -67,7 +66,11 @@ def test_what_if_a_new_forum_is_added(capsys, tmp_path):
                 "type": "forum",
                 "membership": "open",
                 "meets": "half_termly",
-                "members": [{"person": "minder", "role": "coordinator"}, {"person": "head-primary-a"}, {"person": "youth-worker"}],
+                "members": [
+                    {"person": "minder", "role": "coordinator"},
+                    {"person": "head-primary-a"},
+                    {"person": "youth-worker"},
+                ],
             }
         ],
         "links": [
@@ -93,7 +96,10 @@ def test_what_if_errors_are_clear(capsys, tmp_path):
         (["audit", ABINGDON, "--with", str(tmp_path / "missing.yaml")], "cannot read"),
         (["audit", ABINGDON, "--set", "overlap_threshold=lots"], "needs a number"),
         (["audit", ABINGDON, "--set", "colour=red"], "unknown setting 'colour'"),
-        (["audit", "no-such-locality", "--db", f"sqlite:///{tmp_path / 'x.db'}"], "no locality 'no-such-locality' is stored"),
+        (
+            ["audit", "no-such-locality", "--db", f"sqlite:///{tmp_path / 'x.db'}"],
+            "no locality 'no-such-locality' is stored",
+        ),
     ]
     for args, expected in cases:
         code, out, err = run(capsys, *args)
@@ -145,7 +151,16 @@ def test_reports_in_markdown_and_html_escape_names(capsys, tmp_path, minimal):
 
 
 def test_analysis_never_imports_the_web_or_database_layers():
-    forbidden = ("app", "fastapi", "sqlmodel", "sqlalchemy", "starlette", "uvicorn", "matplotlib.pyplot", "models.tables")
+    forbidden = (
+        "app",
+        "fastapi",
+        "sqlmodel",
+        "sqlalchemy",
+        "starlette",
+        "uvicorn",
+        "matplotlib.pyplot",
+        "models.tables",
+    )
     for path in (ROOT / "analysis").glob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):

@@ -36,7 +36,10 @@ def test_user_add_list_revoke(capsys, db_url):
     app = create_app(Settings(database_url=db_url, load_samples=False))
     with TestClient(app) as client:
         headers = {"Authorization": f"Bearer {token}"}
-        assert client.patch("/api/localities/thame/groups/thame-network", headers=headers, json={"hours": 1.5}).status_code == 200
+        assert (
+            client.patch("/api/localities/thame/groups/thame-network", headers=headers, json={"hours": 1.5}).status_code
+            == 200
+        )
         assert client.patch("/api/localities/city/groups/mast", headers=headers, json={"hours": 1.5}).status_code == 403
         assert run(capsys, "user", "revoke", "ed", "--db", db_url)[0] == 0
         assert client.get("/api/localities", headers=headers).status_code == 401
@@ -69,7 +72,13 @@ def test_serve_demo_serves_the_samples(tmp_path):
     exe = ROOT / ".venv" / "bin" / "locmap"
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "app.cli"]
     env = {**os.environ, "LOCMAP_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
-    process = subprocess.Popen([*command, "serve", "--demo", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    process = subprocess.Popen(
+        [*command, "serve", "--demo", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):

@@ -29,7 +29,12 @@ def test_forms_need_the_sessions_csrf_token(editor):
     client, _, token = editor
     form = {"id": "x-agency", "name": "X", "sector": "other"}
     assert client.post("/localities/thame/edit/agency/new", data=form, follow_redirects=False).status_code == 403
-    assert client.post("/localities/thame/edit/agency/new", data={**form, "csrf": "0" * 64}, follow_redirects=False).status_code == 403
+    assert (
+        client.post(
+            "/localities/thame/edit/agency/new", data={**form, "csrf": "0" * 64}, follow_redirects=False
+        ).status_code
+        == 403
+    )
     response = client.post("/localities/thame/edit/agency/new", data={**form, "csrf": token}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/localities/thame/agencies/x-agency"
 
@@ -45,7 +50,9 @@ def test_errors_are_shown_next_to_their_fields_and_nothing_is_saved(editor):
     assert set(errors) == {"id", "name", "hours"}
     assert errors["hours"] == "Not a number: &#39;two&#39;."
     assert 'value="Bad Id"' in response.text  # what was typed is kept
-    response = client.post("/localities/thame/edit/person/new", data={"csrf": token, "id": "p-new", "name": "New", "agency": "nowhere"})
+    response = client.post(
+        "/localities/thame/edit/person/new", data={"csrf": token, "id": "p-new", "name": "New", "agency": "nowhere"}
+    )
     assert response.status_code == 422 and field_errors(response.text) == {"agency": "unknown agency &#39;nowhere&#39;"}
     people = client.get("/api/localities/thame/people", headers=auth(tokens, "viewer")).json()["items"]
     assert "p-new" not in [p["id"] for p in people]
@@ -53,7 +60,9 @@ def test_errors_are_shown_next_to_their_fields_and_nothing_is_saved(editor):
 
 def test_duplicate_id_is_a_field_error(editor):
     client, _, token = editor
-    response = client.post("/localities/thame/edit/group/new", data={"csrf": token, "id": "thame-network", "name": "Dup", "type": "forum"})
+    response = client.post(
+        "/localities/thame/edit/group/new", data={"csrf": token, "id": "thame-network", "name": "Dup", "type": "forum"}
+    )
     assert response.status_code == 409 and "already exists" in field_errors(response.text)["id"]
 
 
@@ -61,7 +70,14 @@ def test_edit_and_revert_through_the_history(editor):
     client, tokens, token = editor
     response = client.post(
         "/localities/thame/edit/group/thame-network",
-        data={"csrf": token, "name": "Thame Network", "type": "network", "membership": "open", "meets": "half_termly", "hours": "1"},
+        data={
+            "csrf": token,
+            "name": "Thame Network",
+            "type": "network",
+            "membership": "open",
+            "meets": "half_termly",
+            "hours": "1",
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -71,7 +87,12 @@ def test_edit_and_revert_through_the_history(editor):
     history = client.get("/localities/thame/history").text
     assert re.search(r"group thame-network: changed [a-z_, ]*meets[a-z_, ]*purpose", history)
     change = re.search(r"/localities/thame/history/(\d+)/revert", history).group(1)
-    assert client.post(f"/localities/thame/history/{change}/revert", data={"csrf": token}, follow_redirects=False).status_code == 303
+    assert (
+        client.post(
+            f"/localities/thame/history/{change}/revert", data={"csrf": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     network = client.get("/api/localities/thame/groups/thame-network", headers=auth(tokens, "viewer")).json()
     assert network["meets"] == "termly" and network["purpose"]
     assert "<td>revert</td>" in client.get("/localities/thame/history").text
@@ -81,13 +102,24 @@ def test_members_added_and_removed_from_the_group_page(editor):
     client, tokens, token = editor
     page = client.get("/localities/thame/groups/thame-partnership-heads").text
     assert 'action="/localities/thame/groups/thame-partnership-heads/members"' in page
-    client.post("/localities/thame/groups/thame-partnership-heads/members", data={"csrf": token, "person": "school-nurse", "role": "consultant"})
-    members = client.get("/api/localities/thame/groups/thame-partnership-heads/members", headers=auth(tokens, "viewer")).json()
+    client.post(
+        "/localities/thame/groups/thame-partnership-heads/members",
+        data={"csrf": token, "person": "school-nurse", "role": "consultant"},
+    )
+    members = client.get(
+        "/api/localities/thame/groups/thame-partnership-heads/members", headers=auth(tokens, "viewer")
+    ).json()
     assert members[-1]["person"] == "school-nurse" and members[-1]["role"] == "consultant"
-    response = client.post("/localities/thame/groups/thame-partnership-heads/members", data={"csrf": token, "person": "school-nurse"}, follow_redirects=False)
+    response = client.post(
+        "/localities/thame/groups/thame-partnership-heads/members",
+        data={"csrf": token, "person": "school-nurse"},
+        follow_redirects=False,
+    )
     assert "already+a+member" in response.headers["location"] or "already%20a%20member" in response.headers["location"]
     client.post("/localities/thame/groups/thame-partnership-heads/members/school-nurse/remove", data={"csrf": token})
-    members = client.get("/api/localities/thame/groups/thame-partnership-heads/members", headers=auth(tokens, "viewer")).json()
+    members = client.get(
+        "/api/localities/thame/groups/thame-partnership-heads/members", headers=auth(tokens, "viewer")
+    ).json()
     assert "school-nurse" not in [m["person"] for m in members]
 
 
@@ -104,7 +136,9 @@ def test_reverting_a_change_others_depend_on_is_refused_with_the_reason(editor):
     admin = auth(tokens, "admin")
     client.post("/api/localities/thame/groups", headers=admin, json={"id": "g-new", "name": "New", "type": "forum"})
     created = client.get("/api/localities/thame/history", headers=admin).json()[0]["id"]
-    client.post("/api/localities/thame/links", headers=admin, json={"from": "g-new", "to": "thame-network", "kind": "consults"})
+    client.post(
+        "/api/localities/thame/links", headers=admin, json={"from": "g-new", "to": "thame-network", "kind": "consults"}
+    )
     response = client.post(f"/api/localities/thame/history/{created}/revert", headers=admin)
     assert response.status_code == 201  # deleting the group takes its link with it
     response = client.post(f"/api/localities/thame/history/{created}/revert", headers=admin)
@@ -115,7 +149,11 @@ def test_snapshots_and_diff_over_the_api(service):
     client, tokens = service
     admin = auth(tokens, "admin")
     snap = client.post("/api/localities/thame/snapshots", headers=admin, json={"label": "before the link"}).json()
-    client.post("/api/localities/thame/links", headers=admin, json={"from": "thame-network", "to": "county-iss-steering-group", "kind": "reports_to"})
+    client.post(
+        "/api/localities/thame/links",
+        headers=admin,
+        json={"from": "thame-network", "to": "county-iss-steering-group", "kind": "reports_to"},
+    )
     diff = client.get("/api/localities/thame/diff", headers=admin, params={"from": snap["id"]}).json()
     assert diff["structure"]["links"]["added"] == ["thame-network--reports_to--county-iss-steering-group"]
     assert "NO_LINK_TO_CENTRE" in {f["code"] for f in diff["findings"]["resolved"]}

@@ -34,7 +34,11 @@ def headers(sheet) -> list[str]:
 
 def test_broken_workbook_cells_are_where_the_test_thinks(tmp_path):
     book = openpyxl.load_workbook(io.BytesIO(write_xlsx(load_path(THAME))))
-    assert headers(book["people"])[3] == "agency" and headers(book["groups"])[2] == "type" and headers(book["members"])[1] == "person"
+    assert (
+        headers(book["people"])[3] == "agency"
+        and headers(book["groups"])[2] == "type"
+        and headers(book["members"])[1] == "person"
+    )
 
 
 def test_import_of_a_workbook_with_three_bad_rows_reports_all_and_writes_nothing(capsys, tmp_path, db_url):
@@ -127,17 +131,46 @@ def test_api_import_creates_replaces_and_reports_sheet_rows(service, tmp_path):
     client, tokens = service
     bad = tmp_path / "bad.xlsx"
     broken_workbook(bad)
-    response = client.post("/api/localities/import", params={"format": "xlsx"}, content=bad.read_bytes(), headers=auth(tokens, "editor"))
+    response = client.post(
+        "/api/localities/import", params={"format": "xlsx"}, content=bad.read_bytes(), headers=auth(tokens, "editor")
+    )
     assert response.status_code == 422
     locs = {p["loc"] for p in response.json()["detail"]}
     assert {"people, row 3, column agency", "groups, row 5, column type", "members, row 7, column person"} <= locs
     good = write_xlsx(load_path(THAME))
-    assert client.post("/api/localities/import", params={"format": "xlsx"}, content=good, headers=auth(tokens, "editor")).status_code == 200
-    assert client.post("/api/localities/import", params={"format": "xlsx"}, content=good, headers=auth(tokens, "other_editor")).status_code == 403
-    new = write_xlsx(load_path(THAME).model_copy(update={"locality": load_path(THAME).locality.model_copy(update={"id": "thame2"})}))
-    assert client.post("/api/localities/import", params={"format": "xlsx"}, content=new, headers=auth(tokens, "editor")).status_code == 403
-    assert client.post("/api/localities/import", params={"format": "xlsx"}, content=new, headers=auth(tokens, "admin")).status_code == 201
-    assert client.post("/api/localities/import", params={"format": "zip"}, content=b"junk", headers=auth(tokens, "admin")).status_code == 422
+    assert (
+        client.post(
+            "/api/localities/import", params={"format": "xlsx"}, content=good, headers=auth(tokens, "editor")
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            "/api/localities/import", params={"format": "xlsx"}, content=good, headers=auth(tokens, "other_editor")
+        ).status_code
+        == 403
+    )
+    new = write_xlsx(
+        load_path(THAME).model_copy(update={"locality": load_path(THAME).locality.model_copy(update={"id": "thame2"})})
+    )
+    assert (
+        client.post(
+            "/api/localities/import", params={"format": "xlsx"}, content=new, headers=auth(tokens, "editor")
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/api/localities/import", params={"format": "xlsx"}, content=new, headers=auth(tokens, "admin")
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            "/api/localities/import", params={"format": "zip"}, content=b"junk", headers=auth(tokens, "admin")
+        ).status_code
+        == 422
+    )
 
 
 def test_upload_form(service, tmp_path):
@@ -150,7 +183,12 @@ def test_upload_form(service, tmp_path):
     response = client.post("/upload", data={"csrf": token}, files={"file": ("thame.xlsx", bad.read_bytes())})
     assert response.status_code == 422
     assert "people, row 3, column agency" in response.text and "nothing was stored" in response.text
-    response = client.post("/upload", data={"csrf": token}, files={"file": ("thame.xlsx", write_xlsx(load_path(THAME)))}, follow_redirects=False)
+    response = client.post(
+        "/upload",
+        data={"csrf": token},
+        files={"file": ("thame.xlsx", write_xlsx(load_path(THAME)))},
+        follow_redirects=False,
+    )
     assert response.status_code == 303 and response.headers["location"] == "/localities/thame"
     response = client.post("/upload", data={"csrf": token}, files={"file": ("notes.txt", b"hello")})
     assert response.status_code == 400 and "use a spreadsheet" in response.text

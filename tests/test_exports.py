@@ -78,7 +78,7 @@ def hostile_document() -> LocalityDocument:
     data["groups"][0]["name"] = HOSTILE[3] + " group"
     data["groups"][0]["purpose"] = "<purpose> & 'more'"
     data["groups"][0]["members"][0]["note"] = "seat & <note>"
-    data["links"][0]["note"] = "link \"note\" <&>"
+    data["links"][0]["note"] = 'link "note" <&>'
     return validate_data(data)
 
 
@@ -153,7 +153,9 @@ def check_round_trip(document: LocalityDocument, back: nx.Graph) -> None:
         assert back.nodes[f"agency:{a.id}"]["sector"] == a.sector.value
     edges = edges_with_data(back)
     links = sorted((u, v, d["kind"], d["link_id"]) for u, v, d in edges if "link_id" in d)
-    assert links == sorted((f"group:{link.from_}", f"group:{link.to}", link.kind.value, link.id) for link in document.links)
+    assert links == sorted(
+        (f"group:{link.from_}", f"group:{link.to}", link.kind.value, link.id) for link in document.links
+    )
     seats = sorted((u, v, d["role"], d.get("attendance")) for u, v, d in edges if d["kind"] == "member")
     assert seats == sorted(
         (f"person:{m.person}", f"group:{g.id}", m.role.value, m.attendance) for g in document.groups for m in g.members
@@ -301,9 +303,15 @@ def test_kumu_keeps_hostile_text():
         ({"elements": [{"label": "A", "x": [{}]}], "connections": []}, "elements[0].x[0]"),
         ({"elements": [{"label": "A", "type": 3}], "connections": []}, "elements[0].type"),
         ({"elements": [{"label": "A"}], "connections": [{"from": "A"}]}, "connections[0].to: required"),
-        ({"elements": [{"label": "A"}], "connections": [{"from": "A", "to": "B"}]}, "'B' is not the label of any element"),
         (
-            {"elements": [{"label": "A"}, {"label": "B"}], "connections": [{"from": "A", "to": "B", "direction": "up"}]},
+            {"elements": [{"label": "A"}], "connections": [{"from": "A", "to": "B"}]},
+            "'B' is not the label of any element",
+        ),
+        (
+            {
+                "elements": [{"label": "A"}, {"label": "B"}],
+                "connections": [{"from": "A", "to": "B", "direction": "up"}],
+            },
             "connections[0].direction",
         ),
         ({"elements": [{"label": "A"}], "connections": ["A"]}, "connections[0]: expected an object"),
@@ -376,12 +384,30 @@ def test_pseudonymised_export_is_valid_and_drops_free_text(samples, name):
     mapping = {p.id: pseudonym(KEY, p.id) for p in document.people}
     assert [(p.id, p.name) for p in result.people] == [(mapping[p.id], mapping[p.id]) for p in document.people]
     for before, after in zip(document.people, result.people):
-        assert (after.role, after.agency, after.systems_minder, after.service_user_rep, after.local, after.hours_per_week) == (
-            before.role, before.agency, before.systems_minder, before.service_user_rep, before.local, before.hours_per_week
+        assert (
+            after.role,
+            after.agency,
+            after.systems_minder,
+            after.service_user_rep,
+            after.local,
+            after.hours_per_week,
+        ) == (
+            before.role,
+            before.agency,
+            before.systems_minder,
+            before.service_user_rep,
+            before.local,
+            before.hours_per_week,
         )
     for before, after in zip(document.groups, result.groups):
         assert (after.id, after.name, after.type, after.focus, after.meets, after.area, after.school) == (
-            before.id, before.name, before.type, before.focus, before.meets, before.area, before.school
+            before.id,
+            before.name,
+            before.type,
+            before.focus,
+            before.meets,
+            before.area,
+            before.school,
         )
         assert [(mapping[m.person], m.role, m.attendance) for m in before.members] == [
             (m.person, m.role, m.attendance) for m in after.members
@@ -392,11 +418,15 @@ def test_pseudonymised_export_is_valid_and_drops_free_text(samples, name):
         (link.id, link.from_, link.to, link.kind) for link in document.links
     ]
     assert all(link.note is None for link in result.links)
-    assert [a.model_dump(exclude={"note"}) for a in result.agencies] == [a.model_dump(exclude={"note"}) for a in document.agencies]
+    assert [a.model_dump(exclude={"note"}) for a in result.agencies] == [
+        a.model_dump(exclude={"note"}) for a in document.agencies
+    ]
     assert all(a.note is None for a in result.agencies) and all(p.note is None for p in result.people)
     loc = result.locality
     assert loc.description is None and loc.note is None
-    assert loc.model_dump(exclude={"description", "note"}) == document.locality.model_dump(exclude={"description", "note"})
+    assert loc.model_dump(exclude={"description", "note"}) == document.locality.model_dump(
+        exclude={"description", "note"}
+    )
 
 
 def _strings(value) -> list[str]:
@@ -438,6 +468,7 @@ def test_no_person_name_or_id_survives(samples, name):
             del member["person"]
     elsewhere = set(_strings(source))
     person_ids = {p.id for p in document.people}
+
     def leaked(data: dict) -> set[str]:
         return {s for s in _strings(data) if s in person_ids and s not in elsewhere}
 

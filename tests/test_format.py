@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pydantic
 import pytest
 
 from models import vocab
@@ -25,6 +26,7 @@ def test_minimal_document_is_valid(minimal):
 
 
 # ------------------------------------------------------------ vocabularies
+
 
 def _set(data: dict, path: str, value) -> None:
     """Set ``value`` at a path such as ``groups.0.members.0.role``."""
@@ -67,15 +69,39 @@ def test_a_word_outside_the_vocabulary_is_named(minimal, path, enum):
 
 def test_vocabularies_cover_the_issue_lists():
     assert {s.value for s in vocab.Sector} == {
-        "education", "social_care", "health", "mental_health", "voluntary", "police", "youth",
-        "community", "local_authority", "housing", "other",
+        "education",
+        "social_care",
+        "health",
+        "mental_health",
+        "voluntary",
+        "police",
+        "youth",
+        "community",
+        "local_authority",
+        "housing",
+        "other",
     }
     assert {t.value for t in vocab.GroupType} == {
-        "steering_group", "network", "forum", "core_group", "working_group", "panel", "school_consultation_team",
-        "multi_agency_support_team", "partnership", "hub", "strategic_centre", "other",
+        "steering_group",
+        "network",
+        "forum",
+        "core_group",
+        "working_group",
+        "panel",
+        "school_consultation_team",
+        "multi_agency_support_team",
+        "partnership",
+        "hub",
+        "strategic_centre",
+        "other",
     }
     assert {k.value for k in vocab.LinkKind} == {
-        "reports_to", "feeds_issues_to", "refers_cases_to", "commissions", "oversees", "consults",
+        "reports_to",
+        "feeds_issues_to",
+        "refers_cases_to",
+        "commissions",
+        "oversees",
+        "consults",
     }
     assert set(vocab.DEFAULT_FOCUS) == set(vocab.GroupType)
     assert set(vocab.MEETINGS_PER_YEAR) == set(vocab.Meets)
@@ -94,6 +120,7 @@ def test_focus_and_meetings_default_from_type_and_frequency(minimal):
 
 
 # ------------------------------------------------------------ each kind of error
+
 
 def test_unknown_references_are_each_reported(minimal):
     minimal["people"][0]["agency"] = "nowhere"
@@ -278,7 +305,7 @@ def test_committed_json_schema_is_current():
 
 
 def test_documents_are_not_built_from_unvalidated_data():
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError):
         LocalityDocument.model_validate({"format": "locmap/1", "locality": {"id": "x"}})
 
 

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
@@ -19,7 +18,13 @@ EXAMPLES = os.environ.get("LOCMAP_FUZZ_EXAMPLES", "5")
 
 
 def test_schemathesis_live_as_every_role(tmp_path):
-    command = [str(SCHEMATHESIS)] if SCHEMATHESIS.exists() else [shutil.which("schemathesis") or "", ]
+    command = (
+        [str(SCHEMATHESIS)]
+        if SCHEMATHESIS.exists()
+        else [
+            shutil.which("schemathesis") or "",
+        ]
+    )
     if not command[0]:
         pytest.skip("the schemathesis command is not installed")
     from app import store  # noqa: F401
@@ -42,10 +47,31 @@ def test_schemathesis_live_as_every_role(tmp_path):
         for role, token in tokens.items():
             report = tmp_path / f"{role}.json"
             done = subprocess.run(
-                [*command, "run", f"{base}/api/openapi.json", "-H", f"Authorization: Bearer {token}",
-                 "--phases", "examples,coverage,fuzzing,stateful", "-n", EXAMPLES, "--checks", CHECKS, "--seed", "1",
-                 "--request-timeout", "30", "--report", "json", "--report-json-path", str(report)],
-                capture_output=True, text=True, timeout=900, cwd=tmp_path,
+                [
+                    *command,
+                    "run",
+                    f"{base}/api/openapi.json",
+                    "-H",
+                    f"Authorization: Bearer {token}",
+                    "--phases",
+                    "examples,coverage,fuzzing,stateful",
+                    "-n",
+                    EXAMPLES,
+                    "--checks",
+                    CHECKS,
+                    "--seed",
+                    "1",
+                    "--request-timeout",
+                    "30",
+                    "--report",
+                    "json",
+                    "--report-json-path",
+                    str(report),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=900,
+                cwd=tmp_path,
             )
             data = json.loads(report.read_text())
             cases = data["test_cases"]["generated"]
@@ -55,4 +81,6 @@ def test_schemathesis_live_as_every_role(tmp_path):
             totals["failures"] += failures
             totals["errors"] += errors
             assert done.returncode == 0 and failures == 0 and errors == 0, done.stdout[-4000:]
-    reliability(f"schemathesis live, stateful, all roles: {totals['cases']} cases, {totals['failures'] + totals['errors']} server errors or schema failures")
+    reliability(
+        f"schemathesis live, stateful, all roles: {totals['cases']} cases, {totals['failures'] + totals['errors']} server errors or schema failures"
+    )

@@ -127,7 +127,9 @@ def test_every_link_is_drawn_with_its_kind(samples, view):
         payload = map_payload(doc, view)
         nodes = _by_id(payload)
         drawn = Counter(
-            (nodes[e["from"]]["ref"], nodes[e["to"]]["ref"], e["link_kind"]) for e in payload["edges"] if e["kind"] == "link"
+            (nodes[e["from"]]["ref"], nodes[e["to"]]["ref"], e["link_kind"])
+            for e in payload["edges"]
+            if e["kind"] == "link"
         )
         assert drawn == Counter((link.from_, link.to, link.kind.value) for link in doc.links)
         for edge in payload["edges"]:
@@ -218,7 +220,9 @@ def test_legend_and_filters(samples):
     assert {t["value"] for t in filters["group_types"]} == {g.type.value for g in doc.groups}
     assert {k["value"] for k in filters["link_kinds"]} == {link.kind.value for link in doc.links}
     assert {s["value"] for s in filters["sectors"]} == {n["sector"] for n in payload["nodes"] if n["kind"] == "person"}
-    assert all(item["label"] and item["count"] > 0 for key in ("group_types", "link_kinds", "sectors") for item in filters[key])
+    assert all(
+        item["label"] and item["count"] > 0 for key in ("group_types", "link_kinds", "sectors") for item in filters[key]
+    )
     labels = {k["value"]: k["label"] for k in legend["link_kinds"]}
     assert labels.get("refers_cases_to") == "Refers cases to"
     assert all(f["color"].startswith("#") for f in legend["focus"])
@@ -357,7 +361,7 @@ def test_standalone_html_is_self_contained(samples, view):
     assert page.startswith("<!DOCTYPE html>")
     assert (
         '<meta http-equiv="Content-Security-Policy" content="default-src &#x27;none&#x27;; '
-        "script-src &#x27;unsafe-inline&#x27;; style-src &#x27;unsafe-inline&#x27;; img-src data:\">" in page
+        'script-src &#x27;unsafe-inline&#x27;; style-src &#x27;unsafe-inline&#x27;; img-src data:">' in page
     )
     assert "Open offline; no data leaves this file." in page
     assert "<h1>Thame " in page

@@ -16,14 +16,18 @@ EVIL_NAMES = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "hr
 def site(service):
     """A client signed in as a viewer through the browser sign-in form."""
     client, tokens = service
-    response = client.post("/signin", data={"name": "ed", "password": "correct horse battery", "next": "/"}, follow_redirects=False)
+    response = client.post(
+        "/signin", data={"name": "ed", "password": "correct horse battery", "next": "/"}, follow_redirects=False
+    )
     assert response.status_code == 303 and response.headers["location"] == "/"
     return client, tokens
 
 
 def links(html: str) -> dict[str, str]:
     """Anchor text to href, for following pages by the names a person would look for."""
-    return {re.sub(r"<[^>]+>", "", text).strip(): href for href, text in re.findall(r'<a href="([^"]+)">(.*?)</a>', html)}
+    return {
+        re.sub(r"<[^>]+>", "", text).strip(): href for href, text in re.findall(r'<a href="([^"]+)">(.*?)</a>', html)
+    }
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(service):
@@ -39,7 +43,9 @@ def test_sign_in_form_errors_and_safe_redirects(service):
     bad = client.post("/signin", data={"name": "ed", "password": "nope"})
     assert bad.status_code == 401 and "Unknown name or wrong password" in bad.text
     for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
-        response = client.post("/signin", data={"name": "ed", "password": "correct horse battery", "next": target}, follow_redirects=False)
+        response = client.post(
+            "/signin", data={"name": "ed", "password": "correct horse battery", "next": target}, follow_redirects=False
+        )
         assert response.headers["location"] == "/"
     response = client.post("/signout", follow_redirects=False)
     assert response.status_code == 303
@@ -119,7 +125,9 @@ def test_pages_carry_a_content_security_policy(site):
 def test_vendor_assets_are_served_locally(site):
     client, _ = site
     js = client.get("/static/vendor/vis-network.min.js")
-    assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript") and len(js.content) > 100_000
+    assert (
+        js.status_code == 200 and js.headers["content-type"].startswith("text/javascript") and len(js.content) > 100_000
+    )
     assert client.get("/static/vendor/vis-network.min.css").status_code == 200
     assert client.get("/static/vendor/other.js").status_code == 404
     assert client.get("/static/site.css").status_code == 200

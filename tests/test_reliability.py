@@ -7,7 +7,6 @@ docs/reliability.md.
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -27,9 +26,13 @@ from app.backup import backup, restore, row_counts
 from app.db import create_schema, make_engine, session_scope
 from models.validation import DocumentError, canonical, load_text, validate_data
 from tests.browser_support import live_server
-from tests.conftest import MINIMAL, ROOT, auth, reliability
+from tests.conftest import ROOT, reliability
 
-LOCMAP = [str(ROOT / ".venv" / "bin" / "locmap")] if (ROOT / ".venv" / "bin" / "locmap").exists() else [sys.executable, "-m", "app.cli"]
+LOCMAP = (
+    [str(ROOT / ".venv" / "bin" / "locmap")]
+    if (ROOT / ".venv" / "bin" / "locmap").exists()
+    else [sys.executable, "-m", "app.cli"]
+)
 
 
 def report(text: str) -> None:
@@ -56,38 +59,49 @@ def counts(url: str) -> dict[str, int]:
 
 def integrity_ok(path: Path) -> bool:
     with sqlite3.connect(path) as connection:
-        return connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok" and not connection.execute("PRAGMA foreign_key_check").fetchall()
+        return (
+            connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            and not connection.execute("PRAGMA foreign_key_check").fetchall()
+        )
 
 
 def test_an_import_killed_at_ten_random_moments_is_all_or_nothing(tmp_path):
     big = big_locality(tmp_path / "big.json")
     # The state after a complete import, for comparison.
     after_db = tmp_path / "after.db"
-    subprocess.run([*LOCMAP, "import", "--samples", str(big), "--db", f"sqlite:///{after_db}"], check=True, capture_output=True)
+    subprocess.run(
+        [*LOCMAP, "import", "--samples", str(big), "--db", f"sqlite:///{after_db}"], check=True, capture_output=True
+    )
     after = counts(f"sqlite:///{after_db}")
     target = tmp_path / "target.db"
     url = f"sqlite:///{target}"
     subprocess.run([*LOCMAP, "import", "--samples", "--db", url], check=True, capture_output=True)
     before = counts(url)
     start = time.perf_counter()
-    subprocess.run([*LOCMAP, "import", str(big), "--db", f"sqlite:///{tmp_path / 'timing.db'}"], check=True, capture_output=True)
+    subprocess.run(
+        [*LOCMAP, "import", str(big), "--db", f"sqlite:///{tmp_path / 'timing.db'}"], check=True, capture_output=True
+    )
     duration = time.perf_counter() - start
     rng = random.Random(20051101)
     atomic = 0
-    for run in range(10):
+    for _run in range(10):
         if counts(url) == after:  # an earlier run finished: start again from "before"
             engine = make_engine(url)
             with session_scope(engine) as session:
                 store.delete_locality(session, "big")
             engine.dispose()
-        process = subprocess.Popen([*LOCMAP, "import", str(big), "--db", url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [*LOCMAP, "import", str(big), "--db", url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(rng.uniform(0.05, duration))
         process.send_signal(signal.SIGKILL)
         process.wait()
         state = counts(url)
         if integrity_ok(target) and state in (before, after):
             atomic += 1
-    report(f"kill runs atomic: {atomic}/10 (import of {after['membership'] - before['membership']:,} seats, ~{duration:.1f} s)")
+    report(
+        f"kill runs atomic: {atomic}/10 (import of {after['membership'] - before['membership']:,} seats, ~{duration:.1f} s)"
+    )
     assert atomic == 10
 
 
@@ -123,11 +137,13 @@ def test_eight_concurrent_writers_lose_nothing(tmp_path):
     bodies: list[str] = []
     lock = threading.Lock()
     with live_server(url, demo=False) as (base, _):
+
         def writer(n: int) -> None:
             with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
                 for i in range(50):
                     response = client.post(
-                        "/api/localities/thame/agencies", json={"id": f"w{n}-{i}", "name": f"Writer {n} agency {i}", "sector": "other"}
+                        "/api/localities/thame/agencies",
+                        json={"id": f"w{n}-{i}", "name": f"Writer {n} agency {i}", "sector": "other"},
                     )
                     with lock:
                         statuses.append(response.status_code)
@@ -142,16 +158,28 @@ def test_eight_concurrent_writers_lose_nothing(tmp_path):
             thread.join()
         elapsed = time.perf_counter() - start
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
-            stored = {a["id"] for a in client.get("/api/localities/thame/agencies", params={"limit": 200, "offset": 0}).json()["items"]}
+            stored = {
+                a["id"]
+                for a in client.get("/api/localities/thame/agencies", params={"limit": 200, "offset": 0}).json()[
+                    "items"
+                ]
+            }
             page = 200
             total = client.get("/api/localities/thame/agencies").json()["total"]
             while page < total:
-                stored |= {a["id"] for a in client.get("/api/localities/thame/agencies", params={"limit": 200, "offset": page}).json()["items"]}
+                stored |= {
+                    a["id"]
+                    for a in client.get("/api/localities/thame/agencies", params={"limit": 200, "offset": page}).json()[
+                        "items"
+                    ]
+                }
                 page += 200
     written = {f"w{n}-{i}" for n in range(8) for i in range(50)}
     lost = len(written - stored)
     server_errors = sum(s >= 500 for s in statuses)
-    report(f"concurrent writes: 8 writers x 50, lost {lost}, 5xx {server_errors}, 'locked' {len(bodies)}, {elapsed:.1f} s")
+    report(
+        f"concurrent writes: 8 writers x 50, lost {lost}, 5xx {server_errors}, 'locked' {len(bodies)}, {elapsed:.1f} s"
+    )
     assert statuses.count(201) == 400 and lost == 0 and server_errors == 0 and not bodies
 
 
@@ -173,7 +201,12 @@ def test_backup_while_writing_and_restore_drill(tmp_path, engine):
             with session_scope(live) as session:
                 from app import edits
 
-                edits.edit(session, "city", "writer", edits.create_entry("agency", {"id": f"bk-{n}", "name": f"Agency {n}", "sector": "other"}))
+                edits.edit(
+                    session,
+                    "city",
+                    "writer",
+                    edits.create_entry("agency", {"id": f"bk-{n}", "name": f"Agency {n}", "sector": "other"}),
+                )
             n += 1
 
     thread = threading.Thread(target=keep_writing)
@@ -194,15 +227,17 @@ def test_backup_while_writing_and_restore_drill(tmp_path, engine):
     restored.dispose()
     if live is not engine:
         live.dispose()
-    report(f"restore drill ({engine.dialect.name}): {sum(taken.values())} rows backed up while writing, restored with integrity checked")
+    report(
+        f"restore drill ({engine.dialect.name}): {sum(taken.values())} rows backed up while writing, restored with integrity checked"
+    )
 
 
 # ---------------------------------------------------------------- properties
 
 IDS = st.from_regex(r"^[a-z][a-z0-9-]{0,10}[a-z0-9]$", fullmatch=True)
-NAMES = st.text(st.characters(blacklist_categories=("Cc", "Cf", "Cs"), blacklist_characters="\u2028\u2029"), min_size=1, max_size=40).filter(
-    lambda s: s.strip() and s.strip() == s
-)
+NAMES = st.text(
+    st.characters(blacklist_categories=("Cc", "Cf", "Cs"), blacklist_characters="\u2028\u2029"), min_size=1, max_size=40
+).filter(lambda s: s.strip() and s.strip() == s)
 
 
 @st.composite
@@ -212,11 +247,24 @@ def localities(draw):
     groups = draw(st.lists(IDS, min_size=1, max_size=6, unique=True))
     data = {
         "format": "locmap/1",
-        "locality": {"id": draw(IDS), "name": draw(NAMES), "authority": draw(NAMES), "boundary": draw(st.sampled_from(["clear", "partial", "unclear"]))},
-        "agencies": [{"id": a, "name": draw(NAMES), "sector": draw(st.sampled_from(["education", "health", "voluntary"]))} for a in agencies],
+        "locality": {
+            "id": draw(IDS),
+            "name": draw(NAMES),
+            "authority": draw(NAMES),
+            "boundary": draw(st.sampled_from(["clear", "partial", "unclear"])),
+        },
+        "agencies": [
+            {"id": a, "name": draw(NAMES), "sector": draw(st.sampled_from(["education", "health", "voluntary"]))}
+            for a in agencies
+        ],
         "people": [
-            {"id": p, "name": draw(NAMES), "agency": draw(st.sampled_from(agencies)), "systems_minder": draw(st.booleans()),
-             "hours_per_week": draw(st.one_of(st.none(), st.floats(min_value=1, max_value=60, allow_nan=False)))}
+            {
+                "id": p,
+                "name": draw(NAMES),
+                "agency": draw(st.sampled_from(agencies)),
+                "systems_minder": draw(st.booleans()),
+                "hours_per_week": draw(st.one_of(st.none(), st.floats(min_value=1, max_value=60, allow_nan=False))),
+            }
             for p in people
         ],
         "groups": [],
@@ -225,12 +273,26 @@ def localities(draw):
     for g in groups:
         members = draw(st.lists(st.sampled_from(people), unique=True, max_size=len(people)))
         data["groups"].append(
-            {"id": g, "name": draw(NAMES), "type": draw(st.sampled_from(["forum", "panel", "network", "steering_group"])),
-             "meets": draw(st.sampled_from(["weekly", "termly", "monthly"])),
-             "members": [{"person": m, "role": draw(st.sampled_from(["chair", "member", "key_worker"]))} for m in members]}
+            {
+                "id": g,
+                "name": draw(NAMES),
+                "type": draw(st.sampled_from(["forum", "panel", "network", "steering_group"])),
+                "meets": draw(st.sampled_from(["weekly", "termly", "monthly"])),
+                "members": [
+                    {"person": m, "role": draw(st.sampled_from(["chair", "member", "key_worker"]))} for m in members
+                ],
+            }
         )
     if len(groups) > 1:
-        pairs = draw(st.lists(st.tuples(st.sampled_from(groups), st.sampled_from(groups), st.sampled_from(["reports_to", "consults"])), unique=True, max_size=6))
+        pairs = draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from(groups), st.sampled_from(groups), st.sampled_from(["reports_to", "consults"])
+                ),
+                unique=True,
+                max_size=6,
+            )
+        )
         data["links"] = [{"from": a, "to": b, "kind": k} for a, b, k in pairs if a != b]
     for person in data["people"]:
         if person["hours_per_week"] is None:
@@ -238,7 +300,9 @@ def localities(draw):
     return data
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=localities())
 def test_export_then_import_returns_the_same_locality(data):
     from sqlalchemy.pool import StaticPool  # noqa: F401
@@ -260,7 +324,11 @@ def test_export_then_import_returns_the_same_locality(data):
 
 
 @settings(max_examples=300, deadline=None)
-@given(content=st.one_of(st.binary(max_size=2000), st.text(max_size=2000).map(lambda t: t.encode("utf-8", "surrogatepass"))))
+@given(
+    content=st.one_of(
+        st.binary(max_size=2000), st.text(max_size=2000).map(lambda t: t.encode("utf-8", "surrogatepass"))
+    )
+)
 def test_the_parser_never_raises_on_arbitrary_bytes(content):
     for suffix in (None, ".yaml", ".json"):
         try:
@@ -287,7 +355,9 @@ def test_sign_in_is_rate_limited(service):
     assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
     response = client.post("/auth/login", json={"name": "ed", "password": "correct horse battery"})
     assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
-    assert client.post("/auth/login", json={"name": "ada", "password": "admin password 1"}).status_code == 200  # others unaffected
+    assert (
+        client.post("/auth/login", json={"name": "ada", "password": "admin password 1"}).status_code == 200
+    )  # others unaffected
     form = [client.post("/signin", data={"name": "ada", "password": f"x{i}"}).status_code for i in range(6)]
     assert form[-1] == 429
 
@@ -299,10 +369,13 @@ def test_cors_is_off_unless_configured(engine):
     from app.main import create_app
 
     for origins, allowed in (("", None), ("https://intranet.example", "https://intranet.example")):
-        app = create_app(Settings(database_url="sqlite://", load_samples=False, cors_origins=origins, demo=True), engine=engine)
+        app = create_app(
+            Settings(database_url="sqlite://", load_samples=False, cors_origins=origins, demo=True), engine=engine
+        )
         with TestClient(app) as client:
             response = client.options(
-                "/api/localities", headers={"Origin": "https://intranet.example", "Access-Control-Request-Method": "GET"}
+                "/api/localities",
+                headers={"Origin": "https://intranet.example", "Access-Control-Request-Method": "GET"},
             )
             assert response.headers.get("access-control-allow-origin") == allowed
             evil = client.get("/api/localities", headers={"Origin": "https://evil.example"})

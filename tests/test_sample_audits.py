@@ -10,7 +10,7 @@ import pytest
 from analysis.audit import audit
 from analysis.whatif import what_if
 from models.validation import load_path
-from tests.conftest import SAMPLES_DIR, SAMPLE_SLUGS
+from tests.conftest import SAMPLE_SLUGS, SAMPLES_DIR
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,7 @@ def test_every_sample_audits_without_error(audits):
 
 # ---- Abingdon (Appendix 2c)
 
+
 def test_abingdon_depends_on_its_coordinator(audits):
     # Line 535: "as he had been doing much of the link work, he took a lot of that knowledge with him".
     assert ("coordinator",) in subjects(audits["abingdon"], "SINGLE_POINT_OF_FAILURE")
@@ -55,6 +56,7 @@ def test_abingdon_lacks_ownership_minding_and_a_clear_boundary(audits):
 
 # ---- Banbury (Appendix 2a)
 
+
 def test_banbury_hub_minder_and_user_involvement(audits):
     b = audits["banbury"]
     # Line 431: the Sunshine Centre co-ordinator is "a classic example of a 'systems minder'".
@@ -69,6 +71,7 @@ def test_banbury_hub_minder_and_user_involvement(audits):
 
 
 # ---- Bicester (Appendix 2b)
+
 
 def test_bicester_forum_is_a_panel_of_representatives(audits):
     b = audits["bicester"]
@@ -95,6 +98,7 @@ def test_bicester_steering_group_works_as_the_key_group(audits):
 
 
 # ---- The City (Appendix 2d, section 2.2)
+
 
 def test_city_cluster_cuts_across_localities(audits):
     c = audits["city"]
@@ -125,6 +129,7 @@ def test_city_scts_feed_the_core_group_and_commission_mast(audits):
 
 
 # ---- Kidlington and Thame (Appendices 2e, 2f)
+
 
 @pytest.mark.parametrize("slug", ["kidlington", "thame"])
 def test_networks_are_inclusive_key_groups_without_a_link_to_the_centre(audits, slug):

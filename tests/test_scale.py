@@ -22,11 +22,21 @@ import pytest
 
 from analysis.audit import audit
 from analysis.centrality import broker_scores
-from analysis.graphs import CASE_KINDS, FEEDBACK_KINDS, GROUP, PERSON, UPWARD_KINDS, build_graphs, group_projection, ident, node
+from analysis.graphs import (
+    CASE_KINDS,
+    FEEDBACK_KINDS,
+    GROUP,
+    PERSON,
+    UPWARD_KINDS,
+    build_graphs,
+    group_projection,
+    ident,
+    node,
+)
 from analysis.kernels import betweenness, igraph, reach, separated_subtrees
 from analysis.load import meeting_loads
 from analysis.overlap import membership_overlaps, overlap_index, shared_member_density
-from analysis.routes import (
+from analysis.pathways import (
     centre_link,
     group_standings,
     missing_downstream_paths,
@@ -130,16 +140,33 @@ def reference_system(graphs) -> nx.Graph:
     sector = {a.id: a.sector.value for a in document.agencies}
     membership = nx.Graph(name=document.locality.id)
     for p in document.people:
-        membership.add_node(node(PERSON, p.id), kind=PERSON, label=p.name, agency=p.agency,
-                            sector=sector.get(p.agency) if p.agency else None, bipartite=0)
+        membership.add_node(
+            node(PERSON, p.id),
+            kind=PERSON,
+            label=p.name,
+            agency=p.agency,
+            sector=sector.get(p.agency) if p.agency else None,
+            bipartite=0,
+        )
     for g in document.groups:
         focus = g.effective_focus
-        membership.add_node(node(GROUP, g.id), kind=GROUP, label=g.name, type=g.type.value,
-                            focus=focus.value if focus else None, external=g.external, bipartite=1)
+        membership.add_node(
+            node(GROUP, g.id),
+            kind=GROUP,
+            label=g.name,
+            type=g.type.value,
+            focus=focus.value if focus else None,
+            external=g.external,
+            bipartite=1,
+        )
     for g in document.groups:
         for m in g.members:
-            membership.add_edge(node(PERSON, m.person), node(GROUP, g.id), role=m.role.value,
-                                attendance=1.0 if m.attendance is None else m.attendance)
+            membership.add_edge(
+                node(PERSON, m.person),
+                node(GROUP, g.id),
+                role=m.role.value,
+                attendance=1.0 if m.attendance is None else m.attendance,
+            )
     system = nx.Graph(membership)
     for u, v, kind in graphs.links.edges(keys=True):
         a, b = node(GROUP, u), node(GROUP, v)
@@ -268,7 +295,10 @@ def test_isolated_groups_and_agency_presence_as_before(graphs):
         for p in people:
             groups += [g for g in graphs.groups_of[p] if g not in groups]
         assert (presence.people, presence.seated, presence.groups) == (
-            len(people), sum(1 for p in people if graphs.groups_of[p]), tuple(groups))
+            len(people),
+            sum(1 for p in people if graphs.groups_of[p]),
+            tuple(groups),
+        )
 
 
 # ------------------------------------------------------------------ overlap
@@ -279,7 +309,10 @@ def test_overlaps_are_jaccard_of_python_sets(graphs):
     expected = {}
     for a, b in itertools.combinations(list(graphs.groups), 2):
         if members[a] & members[b]:
-            expected[(a, b)] = (len(members[a] & members[b]), len(members[a] & members[b]) / len(members[a] | members[b]))
+            expected[(a, b)] = (
+                len(members[a] & members[b]),
+                len(members[a] & members[b]) / len(members[a] | members[b]),
+            )
     got = {(o.first, o.second): (o.shared, o.jaccard) for o in membership_overlaps(graphs)}
     assert got.keys() == expected.keys()
     for pair, (shared, jaccard) in expected.items():
@@ -287,7 +320,10 @@ def test_overlaps_are_jaccard_of_python_sets(graphs):
     strong = {(o.first, o.second) for o in membership_overlaps(graphs, min_shared=2, min_jaccard=0.5)}
     assert strong == {p for p, (s, j) in got.items() if s >= 2 and j >= 0.5}
     seated = [g for g in graphs.groups if members[g]]
-    best = [max((got.get((a, b), got.get((b, a), (0, 0.0)))[1] for b in graphs.groups if b != a), default=0.0) for a in seated]
+    best = [
+        max((got.get((a, b), got.get((b, a), (0, 0.0)))[1] for b in graphs.groups if b != a), default=0.0)
+        for a in seated
+    ]
     assert overlap_index(graphs) == pytest.approx(sum(best) / len(best))
 
 
@@ -303,7 +339,7 @@ def test_shared_member_density_is_that_of_the_projection(graphs):
 def test_reach_is_the_union_of_descendants():
     rng = random.Random(3)
     cyclic = 0
-    for seed in range(5):
+    for _seed in range(5):
         links = nx.MultiDiGraph()
         links.add_nodes_from(range(50))
         kinds = list(LinkKind)
@@ -329,7 +365,11 @@ def test_routes_agree_with_reachable_sets(graphs):
     casework = {g for g in graphs.local_groups if graphs.hosts_casework(g)}
     has_route = {g: g in casework or bool(case[g] & casework) for g in graphs.local_groups}
     gaps = {gap.subject for gap in missing_downstream_paths(graphs) if gap.kind == "group"}
-    upstream = {g for g in graphs.local_groups if graphs.groups[g].effective_focus == Focus.upstream or graphs.is_school_facing(g)}
+    upstream = {
+        g
+        for g in graphs.local_groups
+        if graphs.groups[g].effective_focus == Focus.upstream or graphs.is_school_facing(g)
+    }
     assert gaps == {g for g in upstream if not has_route[g]}
 
     target = principal_group(group_standings(graphs, DEFAULT_SETTINGS))
@@ -338,7 +378,11 @@ def test_routes_agree_with_reachable_sets(graphs):
         assert target not in feedback[gap.group]
     for target in graphs.local_groups[:20]:
         gaps = {gap.group for gap in missing_feedback_paths(graphs, target)}
-        sources = {g for g in graphs.local_groups if g != target and (graphs.is_casework(g) or graphs.groups[g].type.value == "school_consultation_team")}
+        sources = {
+            g
+            for g in graphs.local_groups
+            if g != target and (graphs.is_casework(g) or graphs.groups[g].type.value == "school_consultation_team")
+        }
         assert gaps == {g for g in sources if target not in feedback[g]}
 
     upward = reachable_sets(graphs.link_view(UPWARD_KINDS))
@@ -348,11 +392,15 @@ def test_routes_agree_with_reachable_sets(graphs):
         link = centre_link(graphs, principal)
         assert link.by_link == tuple(c for c in centres if c in upward[principal])
         assert link.via_groups == tuple(
-            g for g in graphs.local_groups if g in upward[principal] and any(p in centre_people for p in graphs.members_of[g])
+            g
+            for g in graphs.local_groups
+            if g in upward[principal] and any(p in centre_people for p in graphs.members_of[g])
         )
         assert link.others == tuple(
-            g for g in graphs.local_groups
-            if g != principal and (any(c in upward[g] for c in centres) or any(p in centre_people for p in graphs.members_of[g]))
+            g
+            for g in graphs.local_groups
+            if g != principal
+            and (any(c in upward[g] for c in centres) or any(p in centre_people for p in graphs.members_of[g]))
         )
 
 
@@ -360,7 +408,13 @@ def test_routes_agree_with_reachable_sets(graphs):
 
 
 def test_meeting_loads_sum_the_membership_graph(graphs):
-    per_group = {g.id: (g.yearly_meetings or 0.0, (g.yearly_meetings or 0.0) * (g.hours or DEFAULT_SETTINGS.default_meeting_hours)) for g in graphs.document.groups}
+    per_group = {
+        g.id: (
+            g.yearly_meetings or 0.0,
+            (g.yearly_meetings or 0.0) * (g.hours or DEFAULT_SETTINGS.default_meeting_hours),
+        )
+        for g in graphs.document.groups
+    }
     for load in meeting_loads(graphs, DEFAULT_SETTINGS):
         meetings = hours = 0.0
         for g in graphs.groups_of[load.person]:

@@ -144,8 +144,14 @@ def test_round_trip_of_every_field(fmt):
     data["agencies"][1]["note"] = "- a dash-led note"
     data["people"][0].update(local=False, service_user_rep=True, hours_per_week=18.5, note="+ plus")
     data["groups"][0].update(
-        focus="both", membership="open", meetings_per_year=7, external=True, area=["b-area", "a-area"],
-        purpose="@mention", venue="Hall", note="#N/A",
+        focus="both",
+        membership="open",
+        meetings_per_year=7,
+        external=True,
+        area=["b-area", "a-area"],
+        purpose="@mention",
+        venue="Hall",
+        note="#N/A",
     )
     data["groups"][0]["members"][1].update(role="secretary", attendance=0.25, note="=1+1")
     data["links"][0].update(id="custom-link", note="\tindented")
@@ -191,7 +197,9 @@ def test_xlsx_layout_is_pleasant():
     assert "key_worker" in lists[("members", "C")]
     assert "refers_cases_to" in lists[("links", "D")]
     boundary = [dv.formula1 for dv in workbook["locality"].data_validations.dataValidation if "unclear" in dv.formula1]
-    assert boundary and [dv for dv in workbook["locality"].data_validations.dataValidation if "substantial" in dv.formula1]
+    assert boundary and [
+        dv for dv in workbook["locality"].data_validations.dataValidation if "substantial" in dv.formula1
+    ]
 
 
 # ------------------------------------------------------------ located problems
@@ -218,7 +226,9 @@ def test_problems_on_three_rows_are_all_reported(maker):
     assert problems(maker, sheets) == [
         {"sheet": "people", "row": 3, "column": "agency", "message": "unknown agency 'nowhere'"},
         {
-            "sheet": "groups", "row": 5, "column": "type",
+            "sheet": "groups",
+            "row": 5,
+            "column": "type",
             "message": "'committee' is not one of 'steering_group', 'network', 'forum', 'core_group', "
             "'working_group', 'panel', 'school_consultation_team', 'multi_agency_support_team', "
             "'partnership', 'hub', 'strategic_centre' or 'other'",
@@ -300,11 +310,19 @@ def test_locality_sheet_problems(maker):
     }
     assert all(p["sheet"] == "locality" and p["row"] is None for p in missing)
     assert found == [
-        {"sheet": "locality", "row": 3, "column": "field",
-         "message": "unknown field 'boundry': the fields are " + ", ".join(S.LOCALITY_FIELDS)},
+        {
+            "sheet": "locality",
+            "row": 3,
+            "column": "field",
+            "message": "unknown field 'boundry': the fields are " + ", ".join(S.LOCALITY_FIELDS),
+        },
         {"sheet": "locality", "row": 4, "column": "field", "message": "field 'id' appears twice (first in row 2)"},
-        {"sheet": "locality", "row": 5, "column": "field",
-         "message": "value without a field name: name the field in column 'field'"},
+        {
+            "sheet": "locality",
+            "row": 5,
+            "column": "field",
+            "message": "value without a field name: name the field in column 'field'",
+        },
     ]
 
 
@@ -323,7 +341,11 @@ def test_friendly_cells(maker):
     document = read(make(sheets))
     head, sw, senco = document.people
     assert (head.id, head.name, head.local, head.service_user_rep, head.hours_per_week) == (
-        "head-a", "Head teacher", False, True, 37.5,
+        "head-a",
+        "Head teacher",
+        False,
+        True,
+        37.5,
     )
     assert (sw.local, sw.service_user_rep, sw.hours_per_week) == (False, False, None)
     assert (senco.local, senco.agency) == (True, None)
@@ -466,8 +488,12 @@ def test_huge_sheet_is_refused(maker, monkeypatch):
     monkeypatch.setattr(S, "MAX_ROWS", 3)
     sheets = base_sheets()
     found = problems(maker, sheets)
-    assert {"sheet": "members", "row": 5, "column": None,
-            "message": "too many rows: a sheet may hold at most 3 rows"} in found
+    assert {
+        "sheet": "members",
+        "row": 5,
+        "column": None,
+        "message": "too many rows: a sheet may hold at most 3 rows",
+    } in found
 
 
 @pytest.mark.parametrize("maker", MAKERS)
@@ -475,9 +501,13 @@ def test_missing_sheet(maker):
     sheets = base_sheets()
     del sheets["links"]
     assert problems(maker, sheets) == [
-        {"sheet": "links", "row": None, "column": None,
-         "message": "missing sheet 'links': a locality workbook has the sheets "
-         "locality, agencies, people, groups, members, links"}
+        {
+            "sheet": "links",
+            "row": None,
+            "column": None,
+            "message": "missing sheet 'links': a locality workbook has the sheets "
+            "locality, agencies, people, groups, members, links",
+        }
     ]
     sheets = base_sheets()
     del sheets["locality"]
@@ -492,11 +522,19 @@ def test_unknown_and_missing_columns(maker):
     sheets["groups"][0][2] = "kind"  # unknown, and so 'type' is missing
     found = problems(maker, sheets)
     assert found == [
-        {"sheet": "agencies", "row": 1, "column": "colour",
-         "message": "unknown column 'colour': the agencies sheet has the columns id, name, sector, school, note"},
+        {
+            "sheet": "agencies",
+            "row": 1,
+            "column": "colour",
+            "message": "unknown column 'colour': the agencies sheet has the columns id, name, sector, school, note",
+        },
         {"sheet": "groups", "row": 1, "column": "type", "message": "missing required column 'type'"},
-        {"sheet": "groups", "row": 1, "column": "kind",
-         "message": "unknown column 'kind': the groups sheet has the columns " + ", ".join(S.COLUMNS["groups"])},
+        {
+            "sheet": "groups",
+            "row": 1,
+            "column": "kind",
+            "message": "unknown column 'kind': the groups sheet has the columns " + ", ".join(S.COLUMNS["groups"]),
+        },
     ]
 
 
@@ -517,10 +555,18 @@ def test_date_cell():
     sheets["people"][2][2] = datetime.date(2024, 3, 1)  # people row 3, role typed as a date
     sheets["people"][3][5] = datetime.datetime(2024, 3, 1, 9, 30)  # people row 4, hours
     assert problems("xlsx", sheets) == [
-        {"sheet": "people", "row": 3, "column": "role",
-         "message": "expected text, got a date or time (2024-03-01): format the cell as Text and retype it"},
-        {"sheet": "people", "row": 4, "column": "hours_per_week",
-         "message": "expected a number, got a date or time (2024-03-01T09:30:00): format the cell as Text and retype it"},
+        {
+            "sheet": "people",
+            "row": 3,
+            "column": "role",
+            "message": "expected text, got a date or time (2024-03-01): format the cell as Text and retype it",
+        },
+        {
+            "sheet": "people",
+            "row": 4,
+            "column": "hours_per_week",
+            "message": "expected a number, got a date or time (2024-03-01T09:30:00): format the cell as Text and retype it",
+        },
     ]
 
 
@@ -552,9 +598,13 @@ def test_formula_cells():
     part = _sheet_part(data, "groups")
     # openpyxl writes no cached value: the formula cannot be read.
     assert problems_of_bytes(data) == [
-        {"sheet": "groups", "row": 2, "column": "hours",
-         "message": "formula without a calculated value: type the value itself, or open and save the workbook "
-         "in a spreadsheet program so it stores the result"}
+        {
+            "sheet": "groups",
+            "row": 2,
+            "column": "hours",
+            "message": "formula without a calculated value: type the value itself, or open and save the workbook "
+            "in a spreadsheet program so it stores the result",
+        }
     ]
     # A spreadsheet program stores the result: that value is read.
     cached = _patch_xlsx(data, part, b'<c r="E2"><f>1+1</f><v /></c>', b'<c r="E2"><f>1+1</f><v>2</v></c>')
@@ -577,9 +627,18 @@ def test_merged_cells():
     buffer = io.BytesIO()
     workbook.save(buffer)
     assert problems_of_bytes(buffer.getvalue()) == [
-        {"sheet": "members", "row": 2, "column": "A", "message": "merged cells A2:A3: unmerge them and fill in every cell"},
-        {"sheet": "members", "row": 3, "column": "group",
-         "message": "required field is missing: the id of a group on the groups sheet"},
+        {
+            "sheet": "members",
+            "row": 2,
+            "column": "A",
+            "message": "merged cells A2:A3: unmerge them and fill in every cell",
+        },
+        {
+            "sheet": "members",
+            "row": 3,
+            "column": "group",
+            "message": "required field is missing: the id of a group on the groups sheet",
+        },
     ]
 
 
@@ -639,8 +698,12 @@ def test_more_locations(maker):
     sheets = base_sheets()
     sheets["locality"][1][1] = "locmap/2"  # locality row 2: another version is refused with that reason
     assert problems(maker, sheets) == [
-        {"sheet": "locality", "row": 2, "column": "value",
-         "message": "'locmap/2' is not a supported format version; expected 'locmap/1'"}
+        {
+            "sheet": "locality",
+            "row": 2,
+            "column": "value",
+            "message": "'locmap/2' is not a supported format version; expected 'locmap/1'",
+        }
     ]
     sheets = base_sheets()
     sheets["groups"][3][6] = "testville; Not An Id"  # groups row 4, area
@@ -649,7 +712,9 @@ def test_more_locations(maker):
     sheets["locality"][7][1] = "bad\u202etext"  # locality row 8: the second source
     found = problems(maker, sheets)
     assert [(p["sheet"], p["row"], p["column"]) for p in found] == [
-        ("locality", 8, "value"), ("groups", 4, "area"), ("links", 2, "id"),
+        ("locality", 8, "value"),
+        ("groups", 4, "area"),
+        ("links", 2, "id"),
     ]
     assert "U+202E" in found[0]["message"] and "'Not An Id' is not a valid id" in found[1]["message"]
 

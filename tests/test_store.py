@@ -47,7 +47,9 @@ def test_every_sample_round_trips(session, path):
     assert canonical(exported) == canonical(document)
     # ... and the order the file was written in is kept.
     assert [g.id for g in exported.groups] == [g.id for g in document.groups]
-    assert [[m.person for m in g.members] for g in exported.groups] == [[m.person for m in g.members] for g in document.groups]
+    assert [[m.person for m in g.members] for g in exported.groups] == [
+        [m.person for m in g.members] for g in document.groups
+    ]
 
 
 def test_reimport_replaces_the_locality(session, minimal):

@@ -105,7 +105,9 @@ def test_county_cross_locality_people_keep_their_id(county):
         for p in doc.people:
             seen.setdefault(p.id, []).append((doc.locality.id, p))
     shared = {pid: entries for pid, entries in seen.items() if len(entries) > 1}
-    officers = [pid for pid in shared if not pid.startswith("p-") and "director" not in pid and "head-of-service" not in pid]
+    officers = [
+        pid for pid in shared if not pid.startswith("p-") and "director" not in pid and "head-of-service" not in pid
+    ]
     assert len(officers) >= 20
     for pid in officers:
         entries = shared[pid]

@@ -4,15 +4,14 @@ Plain ``def`` routes: NetworkX and matplotlib work runs in the thread pool,
 not on the event loop.  Audits are cached per locality revision.
 """
 
-
 import json
 import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from pydantic import BaseModel
 
 from analysis.audit import audit
 from analysis.charts import comparison_figure, findings_chart, meeting_load_chart, png_bytes, profile_bars
@@ -104,8 +103,11 @@ def _read_revision(engine, slug: str) -> int:
 
 def _serialised_audit(request: Request, slug: str, without: tuple[str, ...], key: tuple) -> bytes:
     with Session(request.app.state.engine) as session:
+
         def serialise() -> bytes:
-            return json.dumps(cached_audit(request, session, slug, without)[1].as_dict(), separators=(",", ":")).encode()
+            return json.dumps(
+                cached_audit(request, session, slug, without)[1].as_dict(), separators=(",", ":")
+            ).encode()
 
         return request.app.state.audit_cache.get_or_compute(key, serialise)
 
@@ -136,7 +138,9 @@ def compare_chart(
 
 
 @router.get("/api/localities/{slug}/charts/{chart}.png", responses=PNG, response_class=Response)
-def locality_chart(slug: str, chart: Literal["profile", "findings", "load"], _: Reader, session: SessionDep, request: Request) -> Response:
+def locality_chart(
+    slug: str, chart: Literal["profile", "findings", "load"], _: Reader, session: SessionDep, request: Request
+) -> Response:
     """A chart of the audit: the profile, findings by principle, or meeting hours per person."""
     document, result = cached_audit(request, session, slug)
     name = document.locality.name
@@ -147,7 +151,9 @@ def locality_chart(slug: str, chart: Literal["profile", "findings", "load"], _: 
     else:
         graphs = build_graphs(document)
         names = {p.id: p.name for p in document.people}
-        loads = [(names[x.person], x.hours_per_year) for x in meeting_loads(graphs, DEFAULT_SETTINGS) if x.hours_per_year > 0]
+        loads = [
+            (names[x.person], x.hours_per_year) for x in meeting_loads(graphs, DEFAULT_SETTINGS) if x.hours_per_year > 0
+        ]
         figure = meeting_load_chart(result, loads, name)
     return _png(figure)
 

@@ -33,8 +33,15 @@ def audit_log(
     return {
         "items": [
             AuditLogPublic(
-                id=r.pk, at=r.at, user=r.user, action=r.action, locality=r.locality,
-                entity=r.entity, entity_id=r.entity_id, before=r.before, after=r.after,
+                id=r.pk,
+                at=r.at,
+                user=r.user,
+                action=r.action,
+                locality=r.locality,
+                entity=r.entity,
+                entity_id=r.entity_id,
+                before=r.before,
+                after=r.after,
             )
             for r in rows
         ],

@@ -26,7 +26,9 @@ def check_rate(request: Request, name: str) -> None:
     wait = request.app.state.signin_limiter.retry_after(name, _client(request), time.monotonic())
     if wait:
         raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, f"too many failed sign-ins; try again in {wait} s", headers={"Retry-After": str(wait)}
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many failed sign-ins; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
         )
 
 
@@ -68,7 +70,9 @@ def _sign_in(request: Request, session, settings, response: Response, name: str,
 
 
 @router.post("/login", response_model=SignedIn)
-def login(credentials: Credentials, request: Request, response: Response, session: SessionDep, settings: SettingsDep) -> SignedIn:
+def login(
+    credentials: Credentials, request: Request, response: Response, session: SessionDep, settings: SettingsDep
+) -> SignedIn:
     """Sign in with a name and password; sets an HttpOnly, SameSite session cookie (429 after repeated failures)."""
     return _sign_in(request, session, settings, response, credentials.name, credentials.password)
 

@@ -20,15 +20,20 @@ from models import document as doc
 from models import vocab
 from models.validation import DocumentError
 
-from . import commit_change
 from .. import edits, store
 from ..deps import SESSION_COOKIE, PageEditor, PageReader, SessionDep
 from ..errors import Conflict, NotFound
+from . import commit_change
 from .pages import TYPE_WORDS, render
 
 router = APIRouter(include_in_schema=False)
 
-KINDS = {"agency": ("agencies", doc.Agency), "person": ("people", doc.Person), "group": ("groups", doc.Group), "link": ("links", doc.Link)}
+KINDS = {
+    "agency": ("agencies", doc.Agency),
+    "person": ("people", doc.Person),
+    "group": ("groups", doc.Group),
+    "link": ("links", doc.Link),
+}
 LINK_WORDS = {k.value: k.value.replace("_", " ") for k in vocab.LinkKind}
 
 
@@ -76,31 +81,69 @@ def field_specs(kind: str, document, creating: bool) -> list[FieldSpec]:
     agencies = tuple((a.id, a.name) for a in document.agencies)
     schools = tuple((a.id, a.name) for a in document.agencies if a.school)
     groups = tuple((g.id, g.name) for g in document.groups)
-    ident = [FieldSpec("id", "Id", required=True, help="Lower-case letters, digits, - and _; used in addresses. Cannot be changed later.")] if creating else []
+    ident = (
+        [
+            FieldSpec(
+                "id",
+                "Id",
+                required=True,
+                help="Lower-case letters, digits, - and _; used in addresses. Cannot be changed later.",
+            )
+        ]
+        if creating
+        else []
+    )
     if kind == "agency":
-        return [*ident, FieldSpec("name", "Name", required=True), FieldSpec("sector", "Sector", "select", _choices(vocab.Sector), True),
-                FieldSpec("school", "This agency is a school", "checkbox"), FieldSpec("note", "Note", "textarea")]
+        return [
+            *ident,
+            FieldSpec("name", "Name", required=True),
+            FieldSpec("sector", "Sector", "select", _choices(vocab.Sector), True),
+            FieldSpec("school", "This agency is a school", "checkbox"),
+            FieldSpec("note", "Note", "textarea"),
+        ]
     if kind == "person":
-        return [*ident, FieldSpec("name", "Name", required=True, help="Prefer a role description, e.g. 'SENCO, Larkrise School'."),
-                FieldSpec("role", "Job role", help="e.g. head_teacher, senco, hsclw"), FieldSpec("agency", "Agency", "select", agencies),
-                FieldSpec("systems_minder", "Minds the communication system", "checkbox"),
-                FieldSpec("service_user_rep", "Represents parents, young people or the community", "checkbox"),
-                FieldSpec("local", "Works on this patch", "checkbox"), FieldSpec("hours_per_week", "Working hours a week", "number"),
-                FieldSpec("note", "Note", "textarea")]
+        return [
+            *ident,
+            FieldSpec("name", "Name", required=True, help="Prefer a role description, e.g. 'SENCO, Larkrise School'."),
+            FieldSpec("role", "Job role", help="e.g. head_teacher, senco, hsclw"),
+            FieldSpec("agency", "Agency", "select", agencies),
+            FieldSpec("systems_minder", "Minds the communication system", "checkbox"),
+            FieldSpec("service_user_rep", "Represents parents, young people or the community", "checkbox"),
+            FieldSpec("local", "Works on this patch", "checkbox"),
+            FieldSpec("hours_per_week", "Working hours a week", "number"),
+            FieldSpec("note", "Note", "textarea"),
+        ]
     if kind == "group":
-        return [*ident, FieldSpec("name", "Name", required=True),
-                FieldSpec("type", "Kind of group", "select", tuple((t.value, TYPE_WORDS[t.value]) for t in vocab.GroupType), True),
-                FieldSpec("focus", "Focus", "select", _choices(vocab.Focus), help="Leave blank for the usual focus of its kind."),
-                FieldSpec("membership", "Membership", "select", _choices(vocab.MembershipRule)),
-                FieldSpec("meets", "Meets", "select", _choices(vocab.Meets)),
-                FieldSpec("meetings_per_year", "Meetings a year", "number", help="Overrides 'Meets' when given."),
-                FieldSpec("hours", "Hours a meeting", "number"),
-                FieldSpec("external", "Belongs to the local-authority centre or a body outside the locality", "checkbox"),
-                FieldSpec("area", "Areas served", help="Locality ids, separated by commas, for groups serving across the boundary."),
-                FieldSpec("school", "Sits in school", "select", schools), FieldSpec("purpose", "Purpose", "textarea"),
-                FieldSpec("venue", "Where it meets"), FieldSpec("note", "Note", "textarea")]
-    return [FieldSpec("from", "From group", "select", groups, True), FieldSpec("kind", "Kind of link", "select", _choices(vocab.LinkKind), True),
-            FieldSpec("to", "To group", "select", groups, True), FieldSpec("note", "Note", "textarea")]
+        return [
+            *ident,
+            FieldSpec("name", "Name", required=True),
+            FieldSpec(
+                "type", "Kind of group", "select", tuple((t.value, TYPE_WORDS[t.value]) for t in vocab.GroupType), True
+            ),
+            FieldSpec(
+                "focus", "Focus", "select", _choices(vocab.Focus), help="Leave blank for the usual focus of its kind."
+            ),
+            FieldSpec("membership", "Membership", "select", _choices(vocab.MembershipRule)),
+            FieldSpec("meets", "Meets", "select", _choices(vocab.Meets)),
+            FieldSpec("meetings_per_year", "Meetings a year", "number", help="Overrides 'Meets' when given."),
+            FieldSpec("hours", "Hours a meeting", "number"),
+            FieldSpec("external", "Belongs to the local-authority centre or a body outside the locality", "checkbox"),
+            FieldSpec(
+                "area",
+                "Areas served",
+                help="Locality ids, separated by commas, for groups serving across the boundary.",
+            ),
+            FieldSpec("school", "Sits in school", "select", schools),
+            FieldSpec("purpose", "Purpose", "textarea"),
+            FieldSpec("venue", "Where it meets"),
+            FieldSpec("note", "Note", "textarea"),
+        ]
+    return [
+        FieldSpec("from", "From group", "select", groups, True),
+        FieldSpec("kind", "Kind of link", "select", _choices(vocab.LinkKind), True),
+        FieldSpec("to", "To group", "select", groups, True),
+        FieldSpec("note", "Note", "textarea"),
+    ]
 
 
 def parse_form(specs: list[FieldSpec], form: dict) -> tuple[dict, dict[str, str]]:
@@ -172,7 +215,9 @@ def edit_overview(slug: str, request: Request, principal: PageEditor, session: S
     return render(request, principal, "edit_overview.html", snapshots=store.list_snapshots(session, slug), **context)
 
 
-def _entry_form(request, principal, session, slug, kind, ident=None, values=None, errors=None, status_code=200, message=None):
+def _entry_form(
+    request, principal, session, slug, kind, ident=None, values=None, errors=None, status_code=200, message=None
+):
     if kind not in KINDS:
         raise NotFound(f"no kind of entry {kind!r}")
     context = _editor_context(request, principal, session, slug)
@@ -314,8 +359,14 @@ def history_page(slug: str, request: Request, principal: PageEditor, session: Se
     store.get_locality(session, slug)
     entries = edits.history(session, slug)
     return render(
-        request, principal, "history.html", document=store.export_document(session, slug), entries=entries,
-        csrf=csrf_token(request), error=request.query_params.get("error"), summary=summarise,
+        request,
+        principal,
+        "history.html",
+        document=store.export_document(session, slug),
+        entries=entries,
+        csrf=csrf_token(request),
+        error=request.query_params.get("error"),
+        summary=summarise,
     )
 
 
@@ -355,8 +406,8 @@ async def take_snapshot(slug: str, request: Request, principal: PageEditor):
 
 async def _run(request: Request, work):
     """Run database work in the thread pool with its own session (forms are read asynchronously)."""
-    from starlette.concurrency import run_in_threadpool
     from sqlmodel import Session
+    from starlette.concurrency import run_in_threadpool
 
     def call():
         with Session(request.app.state.engine) as session:
@@ -369,7 +420,11 @@ def summarise(entry) -> str:
     """One line for a history entry: what changed, in words."""
     what = f"{entry.entity} {entry.entity_id}" if entry.entity_id else entry.entity
     if entry.action in ("update", "revert") and entry.before and entry.after and entry.entity != "locality":
-        fields = [k for k in sorted(set(entry.before) | set(entry.after)) if k != "reverts" and entry.before.get(k) != entry.after.get(k)]
+        fields = [
+            k
+            for k in sorted(set(entry.before) | set(entry.after))
+            if k != "reverts" and entry.before.get(k) != entry.after.get(k)
+        ]
         if fields:
             return f"{what}: changed {', '.join(fields)}"
     if entry.action in ("add_member", "remove_member", "update_member"):
@@ -396,18 +451,29 @@ async def upload(request: Request, principal: PageReader):
     form = await checked_form(request)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return render(request, principal, "upload.html", 400, csrf=csrf_token(request), problems=[("file", "Choose a file to upload.")])
+        return render(
+            request,
+            principal,
+            "upload.html",
+            400,
+            csrf=csrf_token(request),
+            problems=[("file", "Choose a file to upload.")],
+        )
     name = upload.filename
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if suffix not in INPUT_SUFFIXES:
-        problems = [("file", f"{name}: use a spreadsheet (.xlsx, or .zip of CSV files) or a locmap/1 file (.yaml, .json).")]
+        problems = [
+            ("file", f"{name}: use a spreadsheet (.xlsx, or .zip of CSV files) or a locmap/1 file (.yaml, .json).")
+        ]
         return render(request, principal, "upload.html", 400, csrf=csrf_token(request), problems=problems)
     content = await upload.read()
     try:
         document = read(content, suffix, name)
     except DocumentError as exc:
         problems = [(p.loc, p.msg) for p in exc.problems]
-        return render(request, principal, "upload.html", 422, csrf=csrf_token(request), problems=problems, filename=name)
+        return render(
+            request, principal, "upload.html", 422, csrf=csrf_token(request), problems=problems, filename=name
+        )
 
     def work(session):
         store_upload(request, session, principal, document)

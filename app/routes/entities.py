@@ -5,7 +5,6 @@ list (paginated), create, get, update (PATCH) and delete.  Every write goes
 through :mod:`app.edits`: validated as a whole locality, logged, atomic.
 """
 
-
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -13,9 +12,9 @@ from pydantic import BaseModel
 
 from models import schemas
 
-from . import commit_change
 from .. import edits, store
 from ..deps import LocalityEditor, Reader, SessionDep, SettingsDep
+from . import commit_change
 
 router = APIRouter(prefix="/api/localities/{slug}")
 
@@ -39,11 +38,20 @@ def add_routes(kind: str, section: str, create: type, update: type, public: type
     tags = [section]
     path_id = "{item_id}"
 
-    @router.get(f"/{section}", response_model=schemas.Page[public], tags=tags, name=f"list_{section}", summary=f"List {section}")
-    def list_entries(slug: str, _: Reader, session: SessionDep, settings: SettingsDep, offset: Offset = 0, limit: Limit = 50):
+    @router.get(
+        f"/{section}", response_model=schemas.Page[public], tags=tags, name=f"list_{section}", summary=f"List {section}"
+    )
+    def list_entries(
+        slug: str, _: Reader, session: SessionDep, settings: SettingsDep, offset: Offset = 0, limit: Limit = 50
+    ):
         items = getattr(store.export_document(session, slug), section)
         limit = min(limit, settings.max_page_size)
-        return {"items": [_row(i) for i in items[offset : offset + limit]], "total": len(items), "offset": offset, "limit": limit}
+        return {
+            "items": [_row(i) for i in items[offset : offset + limit]],
+            "total": len(items),
+            "offset": offset,
+            "limit": limit,
+        }
 
     @router.post(
         f"/{section}",
@@ -61,14 +69,22 @@ def add_routes(kind: str, section: str, create: type, update: type, public: type
     def get_entry(slug: str, item_id: str, _: Reader, session: SessionDep):
         return edits.entry(store.export_document(session, slug), kind, item_id)
 
-    @router.patch(f"/{section}/{path_id}", response_model=public, tags=tags, name=f"update_{kind}", summary=f"Change a {kind}")
-    def update_entry(slug: str, item_id: str, body: update, principal: LocalityEditor, session: SessionDep, request: Request):  # type: ignore[valid-type]
+    @router.patch(
+        f"/{section}/{path_id}", response_model=public, tags=tags, name=f"update_{kind}", summary=f"Change a {kind}"
+    )
+    def update_entry(
+        slug: str, item_id: str, body: update, principal: LocalityEditor, session: SessionDep, request: Request
+    ):  # type: ignore[valid-type]
         changes = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
         _write(request, session, slug, principal, edits.update_entry(kind, item_id, changes))
         return edits.entry(store.export_document(session, slug), kind, item_id)
 
     @router.delete(
-        f"/{section}/{path_id}", status_code=status.HTTP_204_NO_CONTENT, tags=tags, name=f"delete_{kind}", summary=f"Delete a {kind}"
+        f"/{section}/{path_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        tags=tags,
+        name=f"delete_{kind}",
+        summary=f"Delete a {kind}",
     )
     def delete_entry(slug: str, item_id: str, principal: LocalityEditor, session: SessionDep, request: Request):
         if kind == "person":
@@ -105,9 +121,19 @@ def list_members(slug: str, group_id: str, _: Reader, session: SessionDep):
 
 
 @router.post(
-    "/groups/{group_id}/members", response_model=list[schemas.MemberPublic], status_code=status.HTTP_201_CREATED, tags=["groups"]
+    "/groups/{group_id}/members",
+    response_model=list[schemas.MemberPublic],
+    status_code=status.HTTP_201_CREATED,
+    tags=["groups"],
 )
-def add_member(slug: str, group_id: str, body: schemas.MemberCreate, principal: LocalityEditor, session: SessionDep, request: Request):
+def add_member(
+    slug: str,
+    group_id: str,
+    body: schemas.MemberCreate,
+    principal: LocalityEditor,
+    session: SessionDep,
+    request: Request,
+):
     """Seat a person on a group (409 if already a member); returns the members."""
     _write(request, session, slug, principal, edits.add_member(group_id, _row(body)))
     return _members(session, slug, group_id)
@@ -115,7 +141,13 @@ def add_member(slug: str, group_id: str, body: schemas.MemberCreate, principal: 
 
 @router.patch("/groups/{group_id}/members/{person_id}", response_model=list[schemas.MemberPublic], tags=["groups"])
 def update_member(
-    slug: str, group_id: str, person_id: str, body: schemas.MemberUpdate, principal: LocalityEditor, session: SessionDep, request: Request
+    slug: str,
+    group_id: str,
+    person_id: str,
+    body: schemas.MemberUpdate,
+    principal: LocalityEditor,
+    session: SessionDep,
+    request: Request,
 ):
     """Change a member's role, attendance or note; returns the members."""
     changes = body.model_dump(mode="json", exclude_unset=True)
@@ -124,7 +156,9 @@ def update_member(
 
 
 @router.delete("/groups/{group_id}/members/{person_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["groups"])
-def remove_member(slug: str, group_id: str, person_id: str, principal: LocalityEditor, session: SessionDep, request: Request):
+def remove_member(
+    slug: str, group_id: str, person_id: str, principal: LocalityEditor, session: SessionDep, request: Request
+):
     """Take a person off a group."""
     _write(request, session, slug, principal, edits.remove_member(group_id, person_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

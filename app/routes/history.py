@@ -10,9 +10,9 @@ from models.document import LocalityDocument, Name
 from models.schemas import AuditLogPublic
 from models.validation import validate_data
 
-from . import commit_change
 from .. import edits, store
 from ..deps import LocalityEditor, Reader, SessionDep
+from . import commit_change
 
 router = APIRouter(prefix="/api/localities/{slug}", tags=["history"])
 
@@ -58,22 +58,38 @@ def locality_history(
     store.get_locality(session, slug)
     return [
         AuditLogPublic(
-            id=e.pk, at=e.at, user=e.user, action=e.action, locality=e.locality, entity=e.entity,
-            entity_id=e.entity_id, before=e.before, after=e.after,
+            id=e.pk,
+            at=e.at,
+            user=e.user,
+            action=e.action,
+            locality=e.locality,
+            entity=e.entity,
+            entity_id=e.entity_id,
+            before=e.before,
+            after=e.after,
         )
         for e in edits.history(session, slug, limit)
     ]
 
 
 @router.post("/history/{entry_id}/revert", response_model=AuditLogPublic, status_code=status.HTTP_201_CREATED)
-def revert_change(slug: str, entry_id: int, principal: LocalityEditor, session: SessionDep, request: Request) -> AuditLogPublic:
+def revert_change(
+    slug: str, entry_id: int, principal: LocalityEditor, session: SessionDep, request: Request
+) -> AuditLogPublic:
     """Undo one change (itself recorded as a change)."""
     edits.revert(session, slug, principal.name, entry_id)
     commit_change(request, session, slug)
     e = edits.history(session, slug, 1)[0]
     return AuditLogPublic(
-        id=e.pk, at=e.at, user=e.user, action=e.action, locality=e.locality, entity=e.entity,
-        entity_id=e.entity_id, before=e.before, after=e.after,
+        id=e.pk,
+        at=e.at,
+        user=e.user,
+        action=e.action,
+        locality=e.locality,
+        entity=e.entity,
+        entity_id=e.entity_id,
+        before=e.before,
+        after=e.after,
     )
 
 
@@ -107,7 +123,9 @@ def diff(
     slug: str,
     _: Reader,
     session: SessionDep,
-    before: Annotated[str, Query(alias="from", max_length=200, description="A snapshot number or label, or 'current'.")],
+    before: Annotated[
+        str, Query(alias="from", max_length=200, description="A snapshot number or label, or 'current'.")
+    ],
     after: Annotated[str, Query(alias="to", max_length=200)] = "current",
 ) -> dict:
     """What changed between two versions: structure, findings, profile and metrics."""

@@ -1,26 +1,24 @@
 """Whole localities: list, create from a document, read, replace, delete, export."""
 
-
 import json
 import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-
 from sqlalchemy import func, select
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from models.document import LocalityDocument
-from models.tables import Locality
 from models.schemas import LocalityPublic, LocalitySummary
+from models.tables import Locality
 from models.validation import validate_data
 
-from . import commit_change
 from .. import store
 from ..deps import Admin, LocalityEditor, Reader, SessionDep
 from ..edits import Change, log
 from ..errors import UserError
+from . import commit_change
 
 router = APIRouter(prefix="/api/localities", tags=["localities"])
 
@@ -89,11 +87,14 @@ async def list_localities(_: Reader, request: Request) -> Response:
 def _list_version(engine) -> tuple:
     """Changes whenever any locality is added, changed or deleted."""
     with Session(engine) as session:
-        return tuple(session.execute(select(func.count(), func.sum(Locality.revision), func.max(Locality.updated_at))).one())
+        return tuple(
+            session.execute(select(func.count(), func.sum(Locality.revision), func.max(Locality.updated_at))).one()
+        )
 
 
 def _serialised_list(request: Request, version: tuple) -> bytes:
     with Session(request.app.state.engine) as session:
+
         def serialise() -> bytes:
             rows = [LocalitySummary(**row.__dict__).model_dump(mode="json") for row in store.list_localities(session)]
             return json.dumps(rows, separators=(",", ":")).encode()
@@ -106,7 +107,12 @@ def create_locality(principal: Admin, session: SessionDep, request: Request, dat
     """Store a new locality from a ``locmap/1`` document (409 if its id is taken)."""
     document = validate_data(data)
     store.import_document(session, document, replace=False)
-    log(session, principal.name, document.locality.id, Change("create", "locality", document.locality.id, None, document.to_data()))
+    log(
+        session,
+        principal.name,
+        document.locality.id,
+        Change("create", "locality", document.locality.id, None, document.to_data()),
+    )
     commit_change(request, session, document.locality.id)
     return locality_public(session, document.locality.id)
 
@@ -143,7 +149,9 @@ def delete_locality(slug: str, principal: Admin, session: SessionDep, request: R
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{slug}/export", response_model=LocalityDocument, response_model_exclude_none=True, response_model_by_alias=True)
+@router.get(
+    "/{slug}/export", response_model=LocalityDocument, response_model_exclude_none=True, response_model_by_alias=True
+)
 def export_locality(slug: str, _: Reader, session: SessionDep) -> dict:
     """The locality as a ``locmap/1`` document; importing it gives the same locality."""
     return store.export_document(session, slug).to_data()
@@ -155,7 +163,9 @@ DOWNLOADS = Literal["yaml", "json", "xlsx", "zip", "gexf", "graphml", "kumu"]
 UPLOADS = Literal["yaml", "json", "xlsx", "zip"]
 
 
-@router.get("/{slug}/download/{fmt}", response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
+@router.get(
+    "/{slug}/download/{fmt}", response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}}
+)
 def download(slug: str, fmt: DOWNLOADS, _: Reader, session: SessionDep) -> Response:
     """The locality as a file: locmap/1 YAML or JSON, XLSX, a zip of CSVs, GEXF, GraphML or Kumu JSON."""
     from ..exchange import OUTPUTS, render
@@ -163,7 +173,9 @@ def download(slug: str, fmt: DOWNLOADS, _: Reader, session: SessionDep) -> Respo
     document = store.export_document(session, slug)
     suffix, media = OUTPUTS[fmt]
     name = f"{slug}-kumu{suffix}" if fmt == "kumu" else f"{slug}{suffix}"
-    return Response(render(document, fmt), media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        render(document, fmt), media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 def store_upload(request: Request, session, principal, document: LocalityDocument) -> tuple[LocalityPublic, bool]:

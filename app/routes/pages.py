@@ -4,16 +4,15 @@ Pages work without JavaScript except the map.  Templates autoescape every
 value; names are data, never markup.
 """
 
+import dataclasses
 from collections import defaultdict
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-
-import dataclasses
 
 from analysis.audit import audit
 from analysis.charts import DIMENSION_LABELS
@@ -27,8 +26,8 @@ from models.validation import validate_data
 from models.vocab import GROUP_TYPE_LABELS, MEETINGS_PER_YEAR, MemberRole
 
 from .. import store
-from ..errors import NotFound
 from ..deps import SESSION_COOKIE, PageReader, PrincipalDep, SessionDep, SettingsDep
+from ..errors import NotFound
 from ..report import METRIC_LABELS
 from ..security import authenticate, revoke_token
 from .analysis import cached_audit
@@ -126,7 +125,15 @@ def signin(
     user = authenticate(session, name, password) if name and password else None
     record(request, name, user is not None)
     if user is None:
-        return render(request, principal, "signin.html", 401, next=_safe_next(next), error="Unknown name or wrong password.", name=name)
+        return render(
+            request,
+            principal,
+            "signin.html",
+            401,
+            next=_safe_next(next),
+            error="Unknown name or wrong password.",
+            name=name,
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
     start_session(session, settings, response, user)
     return response
@@ -155,7 +162,11 @@ def _safe_next(target: str) -> str:
 
 @router.get("/localities/{slug}", response_class=HTMLResponse)
 def locality_page(
-    slug: str, request: Request, principal: PageReader, session: SessionDep, view: Annotated[str, Query(pattern="^(people|groups)$")] = "people"
+    slug: str,
+    request: Request,
+    principal: PageReader,
+    session: SessionDep,
+    view: Annotated[str, Query(pattern="^(people|groups)$")] = "people",
 ):
     from ..mapview import map_json, map_payload
 
@@ -206,8 +217,12 @@ def group_page(slug: str, group_id: str, request: Request, principal: PageReader
     people = {p.id: p for p in document.people}
     agencies = {a.id: a for a in document.agencies}
     groups = {g.id: g for g in document.groups}
-    outgoing = [(LINK_WORDS[link.kind.value], groups[link.to], link) for link in document.links if link.from_ == group_id]
-    incoming = [(groups[link.from_], LINK_WORDS[link.kind.value], link) for link in document.links if link.to == group_id]
+    outgoing = [
+        (LINK_WORDS[link.kind.value], groups[link.to], link) for link in document.links if link.from_ == group_id
+    ]
+    incoming = [
+        (groups[link.from_], LINK_WORDS[link.kind.value], link) for link in document.links if link.to == group_id
+    ]
     findings = [f for f in result.findings if group_id in f.subjects and f.subject_kind == "group"]
     hours = (group.yearly_meetings or 0) * (group.hours or DEFAULT_SETTINGS.default_meeting_hours)
     return render(
@@ -251,7 +266,15 @@ def person_page(slug: str, person_id: str, request: Request, principal: PageRead
             meetings = g.yearly_meetings or 0
             attendance = 1.0 if m.attendance is None else m.attendance
             hours = meetings * (g.hours or DEFAULT_SETTINGS.default_meeting_hours) * attendance
-            seats.append({"group": g, "role": m.role.value, "frequency": frequency(g), "hours": hours, "attendance": m.attendance})
+            seats.append(
+                {
+                    "group": g,
+                    "role": m.role.value,
+                    "frequency": frequency(g),
+                    "hours": hours,
+                    "attendance": m.attendance,
+                }
+            )
             for other in g.members:
                 if other.person != person_id:
                     colleagues[other.person].append(g)
@@ -290,7 +313,16 @@ def agency_page(slug: str, agency_id: str, request: Request, principal: PageRead
     findings = [f for f in result.findings if agency_id in f.subjects and f.subject_kind == "agency"]
     people = {p.id: p for p in document.people}
     return render(
-        request, principal, "agency.html", document=document, agency=agency, staff=staff, present=present, absent=absent, findings=findings, people=people
+        request,
+        principal,
+        "agency.html",
+        document=document,
+        agency=agency,
+        staff=staff,
+        present=present,
+        absent=absent,
+        findings=findings,
+        people=people,
     )
 
 
@@ -335,7 +367,9 @@ def compare_page(
 ):
     summaries = store.list_localities(session)
     known = {s.id for s in summaries}
-    chosen = [slug for slug in dict.fromkeys(locality) if slug in known] or ([] if snapshot else [s.id for s in summaries])
+    chosen = [slug for slug in dict.fromkeys(locality) if slug in known] or (
+        [] if snapshot else [s.id for s in summaries]
+    )
     pairs = [cached_audit(request, session, slug) for slug in chosen]
     names = {d.locality.id: d.locality.name for d, _ in pairs}
     for number in dict.fromkeys(snapshot):
@@ -371,7 +405,15 @@ def compare_page(
     )
 
 
-ERROR_TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "Not found", 405: "Not allowed", 409: "Conflict", 422: "Not valid"}
+ERROR_TITLES = {
+    400: "Bad request",
+    401: "Sign in needed",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "Conflict",
+    422: "Not valid",
+}
 
 
 def error_page(request: Request, code: int, detail: str) -> HTMLResponse:

@@ -14,7 +14,13 @@ router = APIRouter(prefix="/api/users", tags=["users"])
 
 
 def _public(session, user: User) -> UserPublic:
-    return UserPublic(name=user.name, role=user.role, active=user.active, localities=grants_of(session, user), created_at=user.created_at)
+    return UserPublic(
+        name=user.name,
+        role=user.role,
+        active=user.active,
+        localities=grants_of(session, user),
+        created_at=user.created_at,
+    )
 
 
 @router.get("", response_model=list[UserPublic])
@@ -26,7 +32,12 @@ def list_users(_: Admin, session: SessionDep) -> list[UserPublic]:
 def add_user(body: UserCreate, principal: Admin, session: SessionDep) -> UserCreated:
     """Create a user; the response carries their API token, shown only this once."""
     user, token = create_user(session, body.name, body.role, body.localities, body.password)
-    log(session, principal.name, None, Change("create", "user", user.name, None, {"role": user.role, "localities": body.localities}))
+    log(
+        session,
+        principal.name,
+        None,
+        Change("create", "user", user.name, None, {"role": user.role, "localities": body.localities}),
+    )
     session.commit()
     return UserCreated(**_public(session, user).model_dump(), token=token)
 

@@ -61,7 +61,11 @@ class GroupStanding:
     @property
     def is_key(self) -> bool:
         return (
-            self.strategic and self.inclusive and self.hosts_upstream and self.hosts_downstream and self.meets_often_enough
+            self.strategic
+            and self.inclusive
+            and self.hosts_upstream
+            and self.hosts_downstream
+            and self.meets_often_enough
         )
 
     @property
@@ -137,7 +141,9 @@ def group_standings(graphs: LocalityGraphs, settings: AuditSettings) -> list[Gro
             if graphs.is_casework(source) or source_focus == Focus.both:
                 downstream = True
         for _, target, kind in graphs.links.out_edges(group_id, keys=True):
-            if kind in (LinkKind.oversees, LinkKind.commissions, LinkKind.refers_cases_to) and graphs.is_casework(target):
+            if kind in (LinkKind.oversees, LinkKind.commissions, LinkKind.refers_cases_to) and graphs.is_casework(
+                target
+            ):
                 downstream = True
         yearly = g.yearly_meetings
         often = yearly is None or yearly >= settings.key_group_min_meetings
@@ -236,7 +242,9 @@ class FeedbackGap:
     informal_via: tuple[str, ...]
 
 
-def missing_feedback_paths(graphs: LocalityGraphs, target: str | None, skip: set[str] = frozenset()) -> list[FeedbackGap]:
+def missing_feedback_paths(
+    graphs: LocalityGraphs, target: str | None, skip: set[str] = frozenset()
+) -> list[FeedbackGap]:
     """Casework and consultation groups whose issues cannot reach the key group.
 
     Notes
@@ -337,8 +345,7 @@ def centre_link(graphs: LocalityGraphs, principal: str | None) -> CentreLink:
     others = tuple(
         g
         for g in graphs.local_groups
-        if g != principal
-        and (g in reaches_centre or any(p in centre_people for p in graphs.members_of[g]))
+        if g != principal and (g in reaches_centre or any(p in centre_people for p in graphs.members_of[g]))
     )
     return CentreLink(principal, centres, by_link, by_member, weak, via, others)
 
