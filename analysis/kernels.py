@@ -25,10 +25,18 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-try:  # optional: a compiled library for betweenness
-    import igraph
-except ImportError:  # pragma: no cover - exercised where igraph is absent
-    igraph = None
+
+def _igraph():
+    """igraph (GPL-2.0-or-later, C) if installed, else None.
+
+    Imported on first use: igraph pulls in matplotlib.pyplot, which costs
+    most of a second that commands not computing betweenness should not pay.
+    """
+    try:
+        import igraph
+    except ImportError:  # pragma: no cover - exercised where igraph is absent
+        return None
+    return igraph
 
 
 def component_labels(adjacency: sp.csr_matrix) -> np.ndarray:
@@ -180,7 +188,7 @@ def betweenness(
     if k is not None and k >= n:
         k = None
     sources = None if k is None else random.Random(seed).sample(range(n), k)
-    backend = backend or ("igraph" if igraph is not None else "networkx")
+    backend = backend or ("igraph" if _igraph() is not None else "networkx")
     if backend == "networkx":
         graph = nx.Graph()
         graph.add_nodes_from(range(n))
@@ -188,6 +196,7 @@ def betweenness(
         graph.add_edges_from(zip(upper.row.tolist(), upper.col.tolist(), strict=True))
         scores = nx.betweenness_centrality(graph, k=k, seed=seed, normalized=True)
         return np.fromiter((scores[i] for i in range(n)), dtype=np.float64, count=n)
+    igraph = _igraph()
     if igraph is None:
         raise RuntimeError("igraph is not installed")
     upper = sp.triu(adjacency, k=1).tocoo()

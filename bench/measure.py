@@ -94,8 +94,8 @@ def step_load(data: Path, repeat: int) -> dict:
 
 
 def step_import(data: Path, repeat: int) -> dict:
-    from app import store
-    from app.db import create_schema, make_engine, session_scope
+    from app.storage import store
+    from app.storage.db import create_schema, make_engine, session_scope
 
     documents = load_scale(data)
 
@@ -171,13 +171,13 @@ def step_compare(data: Path, repeat: int) -> dict:
 
 
 def step_map(data: Path, repeat: int) -> dict:
-    from app.mapview import standalone_map_html
+    from app.maps.mapview import standalone_map_html
 
     document = merged(load_scale(data))
     median, times, html = timed(lambda: standalone_map_html(document, "people"), repeat)
     out = {"median": median, "times": times, "bytes": len(html)}
     try:
-        from app.mapview import aggregate_document
+        from app.maps.mapview import aggregate_document
 
         agg_median, agg_times, agg_html = timed(
             lambda: standalone_map_html(aggregate_document(document, "agency"), "groups"), repeat

@@ -54,7 +54,7 @@ def live_server(database_url: str, demo: bool = True):
     import uvicorn
 
     from app.config import Settings
-    from app.main import create_app
+    from app.web.main import create_app
 
     port = free_port()
     app = create_app(Settings(database_url=database_url, demo=demo, load_samples=True))

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel
 
-from app.db import make_engine
+from app.storage.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = ROOT / "sample_localities"
@@ -101,10 +101,10 @@ def service(engine):
     from fastapi.testclient import TestClient
 
     from app.config import Settings
-    from app.db import session_scope
-    from app.deps import get_session
-    from app.main import create_app
-    from app.security import create_user
+    from app.storage.accounts import create_user
+    from app.storage.db import session_scope
+    from app.web.deps import get_session
+    from app.web.main import create_app
 
     settings = Settings(database_url="sqlite://", load_samples=True, demo=False)
     app = create_app(settings, engine=engine)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 from fastapi.routing import APIRoute
 
-from app.deps import ACCESS_DEPENDENCIES
+from app.web.deps import ACCESS_DEPENDENCIES
 from tests.conftest import MINIMAL, ROLES, SAMPLES_DIR, auth
 
 THAME = "/api/localities/thame"
@@ -315,7 +315,7 @@ def api_routes(app) -> list[tuple[str, str, APIRoute]]:
 
     return [
         (method, ctx.path, ctx.route)
-        for ctx in iter_route_contexts(app.routes)
+        for ctx in iter_route_contexts(app.web.changes)
         if isinstance(ctx.route, APIRoute)
         for method in ctx.route.methods
     ]

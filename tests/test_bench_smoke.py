@@ -45,7 +45,7 @@ def test_benchmark_smoke_run_at_locality_scale(tmp_path):
 
 def test_aggregated_maps(tmp_path):
     from app.cli import main
-    from app.mapview import aggregate_document
+    from app.maps.mapview import aggregate_document
     from models.validation import load_path
 
     city = load_path(ROOT / "sample_localities" / "city.yaml")

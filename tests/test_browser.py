@@ -36,10 +36,10 @@ def browser():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, browser):
-    from app import store
-    from app.db import create_schema, make_engine, session_scope
-    from app.main import load_samples_if_empty
-    from app.security import create_user
+    from app.storage import store
+    from app.storage.accounts import create_user
+    from app.storage.db import create_schema, make_engine, session_scope
+    from app.web.main import load_samples_if_empty
     from models.validation import validate_data
 
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'locmap.db'}"

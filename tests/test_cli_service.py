@@ -25,7 +25,7 @@ def test_user_add_list_revoke(capsys, db_url):
     from fastapi.testclient import TestClient
 
     from app.config import Settings
-    from app.main import create_app
+    from app.web.main import create_app
 
     assert run(capsys, "import", "--samples", "--db", db_url)[0] == 0
     code, out, err = run(capsys, "user", "add", "ed", "--role", "editor", "--locality", "thame", "--db", db_url)

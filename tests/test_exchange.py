@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from app.cli import main
-from app.spreadsheets import write_xlsx
+from app.formats.spreadsheets import write_xlsx
 from models.validation import canonical, load_path
 from tests.conftest import SAMPLE_PATHS, SAMPLES_DIR, auth
 

@@ -16,7 +16,7 @@ from analysis.audit import audit
 from analysis.centrality import broker_scores
 from analysis.graphs import build_graphs
 from analysis.settings import DEFAULT_SETTINGS
-from app.exports import (
+from app.formats.graph_exports import (
     FORMATS,
     MEDIA_TYPES,
     export_bytes,
@@ -27,7 +27,7 @@ from app.exports import (
     to_kumu,
     validate_kumu,
 )
-from app.pseudonym import MIN_KEY_BYTES, load_key, new_key, pseudonym, pseudonymise
+from app.formats.pseudonym import MIN_KEY_BYTES, load_key, new_key, pseudonym, pseudonymise
 from models.document import ID_RE, LocalityDocument
 from models.validation import dump_document, load_path, validate_data
 from tests.conftest import MINIMAL, SAMPLES_DIR

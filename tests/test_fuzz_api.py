@@ -15,9 +15,9 @@ from sqlalchemy.pool import StaticPool  # noqa: E402
 from sqlmodel import SQLModel, create_engine  # noqa: E402
 
 from app.config import Settings  # noqa: E402
-from app.db import session_scope  # noqa: E402
-from app.main import create_app, load_samples_if_empty  # noqa: E402
-from app.security import create_user  # noqa: E402
+from app.storage.accounts import create_user  # noqa: E402
+from app.storage.db import session_scope  # noqa: E402
+from app.web.main import create_app, load_samples_if_empty  # noqa: E402
 
 ENGINE = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
 SQLModel.metadata.create_all(ENGINE)

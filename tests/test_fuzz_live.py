@@ -27,10 +27,10 @@ def test_schemathesis_live_as_every_role(tmp_path):
     )
     if not command[0]:
         pytest.skip("the schemathesis command is not installed")
-    from app import store  # noqa: F401
-    from app.db import create_schema, make_engine, session_scope
-    from app.main import load_samples_if_empty
-    from app.security import create_user
+    from app.storage import store  # noqa: F401
+    from app.storage.accounts import create_user
+    from app.storage.db import create_schema, make_engine, session_scope
+    from app.web.main import load_samples_if_empty
 
     url = f"sqlite:///{tmp_path / 'fuzz.db'}"
     engine = make_engine(url)

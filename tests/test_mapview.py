@@ -11,8 +11,8 @@ import jinja2
 import pytest
 
 from analysis.graphs import build_graphs, group_projection
-from app import mapview
-from app.mapview import VIEWS, map_json, map_payload, standalone_map_html, vis_assets
+from app.maps import mapview
+from app.maps.mapview import VIEWS, map_json, map_payload, standalone_map_html, vis_assets
 from models.validation import load_path, validate_data
 
 from .conftest import SAMPLE_PATHS

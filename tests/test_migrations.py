@@ -7,8 +7,8 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from app.cli import main
-from app.db import make_engine
-from app.migrate import current, head, upgrade
+from app.storage.db import make_engine
+from app.storage.migrate import current, head, upgrade
 
 
 def test_migrations_build_exactly_the_models_schema(tmp_path):

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import store
-from app.backup import backup, restore, row_counts
-from app.db import create_schema, make_engine, session_scope
+from app.storage import store
+from app.storage.backup import backup, restore, row_counts
+from app.storage.db import create_schema, make_engine, session_scope
 from models.validation import DocumentError, canonical, load_text, validate_data
 from tests.browser_support import live_server
 from tests.conftest import ROOT, reliability
@@ -126,8 +126,8 @@ def test_eight_concurrent_writers_lose_nothing(tmp_path):
     url = f"sqlite:///{tmp_path / 'busy.db'}"
     engine = make_engine(url)
     create_schema(engine)
-    from app.main import load_samples_if_empty
-    from app.security import create_user
+    from app.storage.accounts import create_user
+    from app.web.main import load_samples_if_empty
 
     load_samples_if_empty(engine)
     with session_scope(engine) as session:
@@ -190,7 +190,7 @@ def test_backup_while_writing_and_restore_drill(tmp_path, engine):
     else:
         live = engine
     create_schema(live)
-    from app.main import load_samples_if_empty
+    from app.web.main import load_samples_if_empty
 
     load_samples_if_empty(live)
     stop = threading.Event()
@@ -199,7 +199,7 @@ def test_backup_while_writing_and_restore_drill(tmp_path, engine):
         n = 0
         while not stop.is_set():
             with session_scope(live) as session:
-                from app import edits
+                from app.storage import edits
 
                 edits.edit(
                     session,
@@ -340,7 +340,7 @@ def test_the_parser_never_raises_on_arbitrary_bytes(content):
 @settings(max_examples=200, deadline=None)
 @given(content=st.binary(max_size=3000))
 def test_the_spreadsheet_readers_never_raise_on_arbitrary_bytes(content):
-    from app.spreadsheets import WorkbookError, read_csv_zip, read_xlsx
+    from app.formats.spreadsheets import WorkbookError, read_csv_zip, read_xlsx
 
     for reader in (read_xlsx, read_csv_zip):
         try:
@@ -366,7 +366,7 @@ def test_cors_is_off_unless_configured(engine):
     from fastapi.testclient import TestClient
 
     from app.config import Settings
-    from app.main import create_app
+    from app.web.main import create_app
 
     for origins, allowed in (("", None), ("https://intranet.example", "https://intranet.example")):
         app = create_app(
@@ -388,7 +388,7 @@ def test_unknown_users_take_as_long_to_refuse_as_known_ones():
 
     from sqlmodel import SQLModel
 
-    from app.security import authenticate, create_user
+    from app.storage.accounts import authenticate, create_user
 
     engine = make_engine("sqlite://")
     SQLModel.metadata.create_all(engine)

@@ -33,7 +33,7 @@ from analysis.graphs import (
     ident,
     node,
 )
-from analysis.kernels import betweenness, igraph, reach, separated_subtrees
+from analysis.kernels import _igraph, betweenness, reach, separated_subtrees
 from analysis.load import meeting_loads
 from analysis.overlap import membership_overlaps, overlap_index, shared_member_density
 from analysis.pathways import (
@@ -442,7 +442,7 @@ def test_broker_scores_are_networkx_betweenness(graphs, exact_limit, samples):
     assert got == pytest.approx(expected, rel=1e-9, abs=1e-12, nan_ok=True)
 
 
-@pytest.mark.skipif(igraph is None, reason="igraph not installed")
+@pytest.mark.skipif(_igraph() is None, reason="igraph not installed")
 @pytest.mark.parametrize("k", [None, 1, 7, 40])
 def test_igraph_and_networkx_betweenness_agree(k):
     G = nx.connected_watts_strogatz_graph(120, 4, 0.2, seed=5)

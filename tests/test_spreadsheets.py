@@ -1,4 +1,4 @@
-"""Locality documents as XLSX workbooks and zips of CSV files (app.spreadsheets)."""
+"""Locality documents as XLSX workbooks and zips of CSV files (app.formats.spreadsheets)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import zipfile
 import openpyxl
 import pytest
 
-from app import spreadsheets as S
-from app.spreadsheets import SheetProblem, WorkbookError
+from app.formats import spreadsheets as S
+from app.formats.spreadsheets import SheetProblem, WorkbookError
 from models.validation import canonical, load_path, validate_data
 from tests.conftest import MINIMAL, SAMPLE_PATHS, SAMPLES_DIR
 
@@ -723,7 +723,7 @@ def test_committed_template_is_current(tmp_path):
     path = tmp_path / "template.xlsx"
     S.write_template(path)
     assert path.read_bytes() == (SAMPLES_DIR / "template.xlsx").read_bytes(), (
-        "regenerate with: python -m app.spreadsheets"
+        "regenerate with: python -m app.formats.spreadsheets"
     )
 
 

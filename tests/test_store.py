@@ -7,9 +7,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app import store
-from app.db import make_engine, session_scope
 from app.errors import Conflict, NotFound
+from app.storage import store
+from app.storage.db import make_engine, session_scope
 from models.tables import Agency, Group, GroupLink, Locality, Membership, Person
 from models.validation import canonical, load_path, validate_data
 from tests.conftest import SAMPLE_PATHS

@@ -1,0 +1,1 @@
+"""The interactive "who meets where" map."""

@@ -1,0 +1,1 @@
+"""Stored localities: database, store, edits, migrations, backups, accounts."""

@@ -1,0 +1,83 @@
+"""Database engines and sessions.
+
+SQLite is the embedded default: every connection gets ``foreign_keys=ON``
+(SQLite leaves cascades off otherwise), WAL journaling so readers do not block
+the writer, and a busy timeout so concurrent writers wait instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, create_engine
+
+from app.errors import UserError
+from models import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+
+def _sqlite_pragmas(busy_timeout: float):
+    def on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
+
+
+def make_engine(url: str, *, busy_timeout: float = 30.0, echo: bool = False) -> Engine:
+    """Create an engine for ``url``, creating a SQLite file's folder if needed."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UserError(f"invalid database URL {url!r}: expected e.g. sqlite:///path/to/locmap.db") from None
+    kwargs: dict = {"echo": echo}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
+        if in_memory:
+            kwargs["poolclass"] = StaticPool
+        else:
+            # One connection per worker thread (AnyIO runs up to 40): a smaller pool
+            # makes concurrent requests queue for a connection instead of working.
+            kwargs["pool_size"] = 40
+            kwargs["max_overflow"] = 20
+            try:
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UserError(f"cannot create the folder for database {database!r}: {exc.strerror}") from None
+    try:
+        engine = create_engine(url, **kwargs)
+    except Exception as exc:  # unknown dialect or missing driver
+        raise UserError(f"cannot use database URL {url!r}: {exc}") from None
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
+    return engine
+
+
+def create_schema(engine: Engine) -> None:
+    """Bring the database's schema up to date through the migrations (Alembic)."""
+    from app.storage.migrate import upgrade
+
+    upgrade(engine)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: committed if the block finishes, rolled back if it raises."""
+    with Session(engine) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,1 @@
+"""The web service: JSON API, pages and the map, over stored localities."""

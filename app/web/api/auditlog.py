@@ -1,0 +1,50 @@
+"""The audit log: who changed what, when, before and after (admins only)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import func, select
+
+from app.web.deps import Admin, SessionDep, SettingsDep
+from models.schemas import AuditLogPublic, Page
+from models.tables import AuditLogEntry
+
+router = APIRouter(tags=["audit log"])
+
+
+@router.get("/api/audit-log", response_model=Page[AuditLogPublic])
+def audit_log(
+    _: Admin,
+    session: SessionDep,
+    settings: SettingsDep,
+    locality: Annotated[str | None, Query(max_length=64, description="Only this locality's changes.")] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> dict:
+    """Changes, newest first."""
+    limit = min(limit, settings.max_page_size)
+    query = select(AuditLogEntry)
+    count = select(func.count()).select_from(AuditLogEntry)
+    if locality is not None:
+        query = query.where(AuditLogEntry.locality == locality)
+        count = count.where(AuditLogEntry.locality == locality)
+    rows = session.execute(query.order_by(AuditLogEntry.pk.desc()).offset(offset).limit(limit)).scalars().all()
+    return {
+        "items": [
+            AuditLogPublic(
+                id=r.pk,
+                at=r.at,
+                user=r.user,
+                action=r.action,
+                locality=r.locality,
+                entity=r.entity,
+                entity_id=r.entity_id,
+                before=r.before,
+                after=r.after,
+            )
+            for r in rows
+        ],
+        "total": session.execute(count).scalar_one(),
+        "offset": offset,
+        "limit": limit,
+    }

@@ -1,0 +1,179 @@
+"""Agencies, people, groups, links and group members of a locality.
+
+The four kinds of entry share one set of routes, made by :func:`add_routes`:
+list (paginated), create, get, update (PATCH) and delete.  Every write goes
+through :mod:`app.storage.edits`: validated as a whole locality, logged, atomic.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel
+
+from app.storage import edits, store
+from app.web.changes import commit_change
+from app.web.deps import LocalityEditor, Reader, SessionDep, SettingsDep
+from models import schemas
+
+router = APIRouter(prefix="/api/localities/{slug}")
+
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Entries to skip.")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="Entries per page (capped by the server's max_page_size).")]
+
+
+def _row(model: BaseModel) -> dict:
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _write(request: Request, session, slug: str, principal, mutate) -> edits.Change:
+    _, change = edits.edit(session, slug, principal.name, mutate)
+    commit_change(request, session, slug)
+    return change
+
+
+def add_routes(kind: str, section: str, create: type, update: type, public: type) -> None:
+    """The five routes of one kind of entry."""
+    title = section.capitalize()
+    tags = [section]
+    path_id = "{item_id}"
+
+    @router.get(
+        f"/{section}", response_model=schemas.Page[public], tags=tags, name=f"list_{section}", summary=f"List {section}"
+    )
+    def list_entries(
+        slug: str, _: Reader, session: SessionDep, settings: SettingsDep, offset: Offset = 0, limit: Limit = 50
+    ):
+        items = getattr(store.export_document(session, slug), section)
+        limit = min(limit, settings.max_page_size)
+        return {
+            "items": [_row(i) for i in items[offset : offset + limit]],
+            "total": len(items),
+            "offset": offset,
+            "limit": limit,
+        }
+
+    @router.post(
+        f"/{section}",
+        response_model=public,
+        status_code=status.HTTP_201_CREATED,
+        tags=tags,
+        name=f"create_{kind}",
+        summary=f"Add a {kind}",
+    )
+    def create_entry(slug: str, body: create, principal: LocalityEditor, session: SessionDep, request: Request):  # type: ignore[valid-type]
+        change = _write(request, session, slug, principal, edits.create_entry(kind, _row(body)))
+        return edits.entry(store.export_document(session, slug), kind, change.entity_id)
+
+    @router.get(f"/{section}/{path_id}", response_model=public, tags=tags, name=f"get_{kind}", summary=f"Get a {kind}")
+    def get_entry(slug: str, item_id: str, _: Reader, session: SessionDep):
+        return edits.entry(store.export_document(session, slug), kind, item_id)
+
+    @router.patch(
+        f"/{section}/{path_id}", response_model=public, tags=tags, name=f"update_{kind}", summary=f"Change a {kind}"
+    )
+    def update_entry(
+        slug: str, item_id: str, body: update, principal: LocalityEditor, session: SessionDep, request: Request
+    ):  # type: ignore[valid-type]
+        changes = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        _write(request, session, slug, principal, edits.update_entry(kind, item_id, changes))
+        return edits.entry(store.export_document(session, slug), kind, item_id)
+
+    @router.delete(
+        f"/{section}/{path_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        tags=tags,
+        name=f"delete_{kind}",
+        summary=f"Delete a {kind}",
+    )
+    def delete_entry(slug: str, item_id: str, principal: LocalityEditor, session: SessionDep, request: Request):
+        if kind == "person":
+            edits.erase_person(session, slug, principal.name, item_id)
+            commit_change(request, session, slug)
+        else:
+            _write(request, session, slug, principal, edits.delete_entry(kind, item_id))
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    for function in (list_entries, create_entry, get_entry, update_entry, delete_entry):
+        function.__doc__ = f"{title}: {function.__name__.replace('_', ' ')}."
+
+
+add_routes("agency", "agencies", schemas.AgencyCreate, schemas.AgencyUpdate, schemas.AgencyPublic)
+add_routes("person", "people", schemas.PersonCreate, schemas.PersonUpdate, schemas.PersonPublic)
+add_routes("group", "groups", schemas.GroupCreate, schemas.GroupUpdate, schemas.GroupPublic)
+add_routes("link", "links", schemas.LinkCreate, schemas.LinkUpdate, schemas.LinkPublic)
+
+
+# ---------------------------------------------------------------- members
+
+
+def _members(session, slug: str, group_id: str) -> list[schemas.MemberPublic]:
+    document = store.export_document(session, slug)
+    group = edits.entry(document, "group", group_id)
+    names = {p.id: p.name for p in document.people}
+    return [schemas.MemberPublic(**m.model_dump(), name=names.get(m.person)) for m in group.members]
+
+
+@router.get("/groups/{group_id}/members", response_model=list[schemas.MemberPublic], tags=["groups"])
+def list_members(slug: str, group_id: str, _: Reader, session: SessionDep):
+    """Who sits on a group, with their role in it."""
+    return _members(session, slug, group_id)
+
+
+@router.post(
+    "/groups/{group_id}/members",
+    response_model=list[schemas.MemberPublic],
+    status_code=status.HTTP_201_CREATED,
+    tags=["groups"],
+)
+def add_member(
+    slug: str,
+    group_id: str,
+    body: schemas.MemberCreate,
+    principal: LocalityEditor,
+    session: SessionDep,
+    request: Request,
+):
+    """Seat a person on a group (409 if already a member); returns the members."""
+    _write(request, session, slug, principal, edits.add_member(group_id, _row(body)))
+    return _members(session, slug, group_id)
+
+
+@router.patch("/groups/{group_id}/members/{person_id}", response_model=list[schemas.MemberPublic], tags=["groups"])
+def update_member(
+    slug: str,
+    group_id: str,
+    person_id: str,
+    body: schemas.MemberUpdate,
+    principal: LocalityEditor,
+    session: SessionDep,
+    request: Request,
+):
+    """Change a member's role, attendance or note; returns the members."""
+    changes = body.model_dump(mode="json", exclude_unset=True)
+    _write(request, session, slug, principal, edits.update_member(group_id, person_id, changes))
+    return _members(session, slug, group_id)
+
+
+@router.delete("/groups/{group_id}/members/{person_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["groups"])
+def remove_member(
+    slug: str, group_id: str, person_id: str, principal: LocalityEditor, session: SessionDep, request: Request
+):
+    """Take a person off a group."""
+    _write(request, session, slug, principal, edits.remove_member(group_id, person_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# ---------------------------------------------------------------- data protection
+
+
+class PersonExport(BaseModel):
+    locality: str
+    person: dict
+    memberships: list[dict]
+    audit_log: list[dict]
+
+
+@router.get("/people/{person_id}/export", response_model=PersonExport, tags=["people"])
+def export_person(slug: str, person_id: str, _: LocalityEditor, session: SessionDep) -> dict:
+    """Everything held about one person (for a subject access request): record, seats, audit-log entries."""
+    return edits.person_record(session, slug, person_id)

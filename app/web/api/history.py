@@ -1,0 +1,131 @@
+"""A locality over time: its change history (with revert), snapshots and diffs."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from analysis.diff import diff_localities
+from app.storage import edits, store
+from app.web.changes import commit_change
+from app.web.deps import LocalityEditor, Reader, SessionDep
+from models.document import LocalityDocument, Name
+from models.schemas import AuditLogPublic
+from models.validation import validate_data
+
+router = APIRouter(prefix="/api/localities/{slug}", tags=["history"])
+
+
+class SnapshotCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: Name = Field(description="What this snapshot marks, e.g. 'before the new forum'.")
+
+
+class SnapshotPublic(BaseModel):
+    id: int
+    locality: str
+    label: str
+    taken_at: str
+    user: str | None
+    revision: int
+
+
+def _snapshot_public(snapshot) -> SnapshotPublic:
+    return SnapshotPublic(
+        id=snapshot.pk,
+        locality=snapshot.locality,
+        label=snapshot.label,
+        taken_at=snapshot.taken_at.isoformat(),
+        user=snapshot.user,
+        revision=snapshot.revision,
+    )
+
+
+def version(session, slug: str, ref: str) -> LocalityDocument:
+    """``current``, or a snapshot of the locality by number or label."""
+    if ref == "current":
+        return store.export_document(session, slug)
+    return validate_data(store.get_snapshot(session, slug, ref).document)
+
+
+@router.get("/history", response_model=list[AuditLogPublic])
+def locality_history(
+    slug: str, _: LocalityEditor, session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 200
+) -> list[AuditLogPublic]:
+    """Changes to this locality, newest first, with who and when (its editors and admins)."""
+    store.get_locality(session, slug)
+    return [
+        AuditLogPublic(
+            id=e.pk,
+            at=e.at,
+            user=e.user,
+            action=e.action,
+            locality=e.locality,
+            entity=e.entity,
+            entity_id=e.entity_id,
+            before=e.before,
+            after=e.after,
+        )
+        for e in edits.history(session, slug, limit)
+    ]
+
+
+@router.post("/history/{entry_id}/revert", response_model=AuditLogPublic, status_code=status.HTTP_201_CREATED)
+def revert_change(
+    slug: str, entry_id: int, principal: LocalityEditor, session: SessionDep, request: Request
+) -> AuditLogPublic:
+    """Undo one change (itself recorded as a change)."""
+    edits.revert(session, slug, principal.name, entry_id)
+    commit_change(request, session, slug)
+    e = edits.history(session, slug, 1)[0]
+    return AuditLogPublic(
+        id=e.pk,
+        at=e.at,
+        user=e.user,
+        action=e.action,
+        locality=e.locality,
+        entity=e.entity,
+        entity_id=e.entity_id,
+        before=e.before,
+        after=e.after,
+    )
+
+
+@router.get("/snapshots", response_model=list[SnapshotPublic])
+def list_snapshots(slug: str, _: Reader, session: SessionDep) -> list[SnapshotPublic]:
+    store.get_locality(session, slug)
+    return [_snapshot_public(s) for s in store.list_snapshots(session, slug)]
+
+
+@router.post("/snapshots", response_model=SnapshotPublic, status_code=status.HTTP_201_CREATED)
+def create_snapshot(slug: str, body: SnapshotCreate, principal: LocalityEditor, session: SessionDep) -> SnapshotPublic:
+    """Store a dated copy of the locality as it is now."""
+    snapshot = store.take_snapshot(session, slug, body.label, principal.name)
+    session.commit()
+    return _snapshot_public(snapshot)
+
+
+@router.get(
+    "/snapshots/{snapshot_id}",
+    response_model=LocalityDocument,
+    response_model_exclude_none=True,
+    response_model_by_alias=True,
+)
+def get_snapshot(slug: str, snapshot_id: int, _: Reader, session: SessionDep) -> dict:
+    """The locality's document as it was when the snapshot was taken."""
+    return store.get_snapshot(session, slug, str(snapshot_id)).document
+
+
+@router.get("/diff")
+def diff(
+    slug: str,
+    _: Reader,
+    session: SessionDep,
+    before: Annotated[
+        str, Query(alias="from", max_length=200, description="A snapshot number or label, or 'current'.")
+    ],
+    after: Annotated[str, Query(alias="to", max_length=200)] = "current",
+) -> dict:
+    """What changed between two versions: structure, findings, profile and metrics."""
+    return diff_localities(version(session, slug, before), version(session, slug, after))

@@ -1,0 +1,1 @@
+"""Server-rendered pages (Jinja templates), browsing and editing."""

@@ -1,0 +1,420 @@
+"""Server-rendered pages: localities, groups, people, agencies, search and compare.
+
+Pages work without JavaScript except the map.  Templates autoescape every
+value; names are data, never markup.
+"""
+
+import dataclasses
+from collections import defaultdict
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from analysis.audit import audit
+from analysis.charts import DIMENSION_LABELS
+from analysis.compare import KEY_METRICS, comparison
+from analysis.graphs import build_graphs
+from analysis.load import meeting_loads
+from analysis.profile import DIMENSIONS, LEVEL_WORDS
+from analysis.settings import DEFAULT_SETTINGS
+from app.errors import NotFound
+from app.formats.report import METRIC_LABELS
+from app.storage import store
+from app.storage.accounts import authenticate, revoke_token
+from app.web.api.analysis import cached_audit
+from app.web.deps import SESSION_COOKIE, PageReader, PrincipalDep, SessionDep, SettingsDep
+from models.tables import Snapshot
+from models.validation import validate_data
+from models.vocab import GROUP_TYPE_LABELS, MEETINGS_PER_YEAR, MemberRole
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+router = APIRouter(include_in_schema=False)
+
+LINK_WORDS = {
+    "reports_to": "reports to",
+    "feeds_issues_to": "feeds issues to",
+    "refers_cases_to": "refers cases to",
+    "commissions": "commissions",
+    "oversees": "oversees",
+    "consults": "consults",
+}
+TYPE_WORDS = GROUP_TYPE_LABELS
+
+
+def words(value) -> str:
+    return str(value).replace("_", " ") if value is not None else ""
+
+
+TEMPLATES.env.filters["words"] = words
+TEMPLATES.env.globals.update(TYPE_WORDS=TYPE_WORDS, LEVEL_WORDS=LEVEL_WORDS, DIMENSION_LABELS=DIMENSION_LABELS)
+
+
+def csrf_token(request: Request) -> str:
+    from app.web.pages.editing import csrf_token as token
+
+    return token(request)
+
+
+def render(request: Request, principal, template: str, status_code: int = 200, **context) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {"principal": principal, "demo": request.app.state.settings.demo, **context},
+        status_code=status_code,
+    )
+
+
+def frequency(group) -> str:
+    if group.meetings_per_year is not None:
+        return f"{group.meetings_per_year:g} times a year" + (f" ({words(group.meets)})" if group.meets else "")
+    if group.meets is not None:
+        count = MEETINGS_PER_YEAR[group.meets]
+        return words(group.meets) + (f" (about {count:g} a year)" if count else "")
+    return "not recorded"
+
+
+def locality_context(request: Request, session, slug: str):
+    document, result = cached_audit(request, session, slug)
+    return document, result
+
+
+# ---------------------------------------------------------------- home, sign in
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, principal: PageReader, session: SessionDep):
+    rows = []
+    for summary in store.list_localities(session):
+        document, result = cached_audit(request, session, summary.id)
+        key = result.metrics["key_group"]
+        rows.append(
+            {
+                "summary": summary,
+                "high": sum(f.severity.value == "high" for f in result.findings),
+                "medium": sum(f.severity.value == "medium" for f in result.findings),
+                "key_group": next((g for g in document.groups if g.id == key), None),
+                "hours": result.metrics["meeting_hours_per_year"],
+            }
+        )
+    return render(request, principal, "home.html", rows=rows)
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(request: Request, principal: PrincipalDep, next: Annotated[str, Query(max_length=500)] = "/"):
+    return render(request, principal, "signin.html", next=_safe_next(next), error=None)
+
+
+@router.post("/signin", response_class=HTMLResponse)
+def signin(
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    name: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+):
+    from app.web.api.auth import check_rate, record, start_session
+
+    check_rate(request, name)
+    user = authenticate(session, name, password) if name and password else None
+    record(request, name, user is not None)
+    if user is None:
+        return render(
+            request,
+            principal,
+            "signin.html",
+            401,
+            next=_safe_next(next),
+            error="Unknown name or wrong password.",
+            name=name,
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    start_session(session, settings, response, user)
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, session: SessionDep):
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        revoke_token(session, token)
+        session.commit()
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _safe_next(target: str) -> str:
+    """Only paths on this site: never '//elsewhere' or 'https://elsewhere'."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+# ---------------------------------------------------------------- a locality
+
+
+@router.get("/localities/{slug}", response_class=HTMLResponse)
+def locality_page(
+    slug: str,
+    request: Request,
+    principal: PageReader,
+    session: SessionDep,
+    view: Annotated[str, Query(pattern="^(people|groups)$")] = "people",
+):
+    from app.maps.mapview import map_json, map_payload
+
+    document, result = locality_context(request, session, slug)
+    people_groups = defaultdict(int)
+    for g in document.groups:
+        for m in g.members:
+            people_groups[m.person] += 1
+    agencies = {a.id: a for a in document.agencies}
+    payload = map_payload(document, view, link_base=f"/localities/{slug}")
+    by_principle = defaultdict(list)
+    for f in result.findings:
+        by_principle[f.principle.value].append(f)
+    return render(
+        request,
+        principal,
+        "locality.html",
+        document=document,
+        audit=result,
+        names=_names(document),
+        agencies=agencies,
+        people_groups=people_groups,
+        by_principle=dict(by_principle),
+        metric_labels=METRIC_LABELS,
+        map_payload_json=map_json(payload),
+        map_view=view,
+        map_views_urls={v: f"/localities/{slug}?view={v}#map" for v in ("people", "groups")},
+        frequency=frequency,
+        dimensions=DIMENSIONS,
+        may_edit=principal.may_edit(slug),
+    )
+
+
+def _names(document) -> dict[str, str]:
+    """Display names of every id (groups, people and agencies), for findings' subjects."""
+    out = {a.id: a.name for a in document.agencies}
+    out.update({p.id: p.name for p in document.people})
+    out.update({g.id: g.name for g in document.groups})
+    return out
+
+
+@router.get("/localities/{slug}/groups/{group_id}", response_class=HTMLResponse)
+def group_page(slug: str, group_id: str, request: Request, principal: PageReader, session: SessionDep):
+    from app.storage.edits import entry
+
+    document, result = locality_context(request, session, slug)
+    group = entry(document, "group", group_id)
+    people = {p.id: p for p in document.people}
+    agencies = {a.id: a for a in document.agencies}
+    groups = {g.id: g for g in document.groups}
+    outgoing = [
+        (LINK_WORDS[link.kind.value], groups[link.to], link) for link in document.links if link.from_ == group_id
+    ]
+    incoming = [
+        (groups[link.from_], LINK_WORDS[link.kind.value], link) for link in document.links if link.to == group_id
+    ]
+    findings = [f for f in result.findings if group_id in f.subjects and f.subject_kind == "group"]
+    hours = (group.yearly_meetings or 0) * (group.hours or DEFAULT_SETTINGS.default_meeting_hours)
+    return render(
+        request,
+        principal,
+        "group.html",
+        document=document,
+        group=group,
+        people=people,
+        agencies=agencies,
+        outgoing=outgoing,
+        incoming=incoming,
+        findings=findings,
+        frequency=frequency(group),
+        hours_per_year=hours,
+        school=agencies.get(group.school) if group.school else None,
+        may_edit=bool(principal and principal.may_edit(slug)),
+        csrf=csrf_token(request),
+        candidates=[p for p in document.people if all(m.person != p.id for m in group.members)],
+        roles=[r.value for r in MemberRole],
+        member_error=request.query_params.get("error"),
+    )
+
+
+@router.get("/localities/{slug}/people/{person_id}", response_class=HTMLResponse)
+def person_page(slug: str, person_id: str, request: Request, principal: PageReader, session: SessionDep):
+    from app.storage.edits import entry
+
+    document, result = locality_context(request, session, slug)
+    person = entry(document, "person", person_id)
+    people = {p.id: p for p in document.people}
+    agencies = {a.id: a for a in document.agencies}
+    graphs = build_graphs(document)
+    load = next(x for x in meeting_loads(graphs, DEFAULT_SETTINGS) if x.person == person_id)
+    seats = []
+    colleagues: dict[str, list] = defaultdict(list)
+    for g in document.groups:
+        for m in g.members:
+            if m.person != person_id:
+                continue
+            meetings = g.yearly_meetings or 0
+            attendance = 1.0 if m.attendance is None else m.attendance
+            hours = meetings * (g.hours or DEFAULT_SETTINGS.default_meeting_hours) * attendance
+            seats.append(
+                {
+                    "group": g,
+                    "role": m.role.value,
+                    "frequency": frequency(g),
+                    "hours": hours,
+                    "attendance": m.attendance,
+                }
+            )
+            for other in g.members:
+                if other.person != person_id:
+                    colleagues[other.person].append(g)
+    met = sorted(colleagues.items(), key=lambda item: (-len(item[1]), people[item[0]].name.lower()))
+    findings = [f for f in result.findings if person_id in f.subjects and f.subject_kind == "person"]
+    return render(
+        request,
+        principal,
+        "person.html",
+        document=document,
+        person=person,
+        agency=agencies.get(person.agency) if person.agency else None,
+        seats=seats,
+        colleagues=[(people[c], gs) for c, gs in met],
+        load=load,
+        findings=findings,
+        agencies=agencies,
+    )
+
+
+@router.get("/localities/{slug}/agencies/{agency_id}", response_class=HTMLResponse)
+def agency_page(slug: str, agency_id: str, request: Request, principal: PageReader, session: SessionDep):
+    from app.storage.edits import entry
+
+    document, result = locality_context(request, session, slug)
+    agency = entry(document, "agency", agency_id)
+    staff = [p for p in document.people if p.agency == agency_id]
+    staff_ids = {p.id for p in staff}
+    present, absent = [], []
+    for g in document.groups:
+        who = [m for m in g.members if m.person in staff_ids]
+        if who or g.school == agency_id:
+            present.append((g, who))
+        elif not g.external:
+            absent.append(g)
+    findings = [f for f in result.findings if agency_id in f.subjects and f.subject_kind == "agency"]
+    people = {p.id: p for p in document.people}
+    return render(
+        request,
+        principal,
+        "agency.html",
+        document=document,
+        agency=agency,
+        staff=staff,
+        present=present,
+        absent=absent,
+        findings=findings,
+        people=people,
+    )
+
+
+# ---------------------------------------------------------------- search and compare
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(
+    request: Request,
+    principal: PageReader,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    locality: Annotated[str | None, Query(max_length=64)] = None,
+):
+    needle = q.strip().lower()
+    results = {"groups": [], "people": [], "agencies": []}
+    if needle:
+        for summary in store.list_localities(session):
+            if locality and summary.id != locality:
+                continue
+            document, _ = cached_audit(request, session, summary.id)
+            for g in document.groups:
+                if needle in g.name.lower() or (g.purpose and needle in g.purpose.lower()):
+                    results["groups"].append((document.locality, g))
+            for p in document.people:
+                if needle in p.name.lower() or (p.role and needle in p.role.lower()):
+                    results["people"].append((document.locality, p))
+            for a in document.agencies:
+                if needle in a.name.lower():
+                    results["agencies"].append((document.locality, a))
+    total = sum(len(v) for v in results.values())
+    return render(request, principal, "search.html", q=q, results=results, total=total)
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare_page(
+    request: Request,
+    principal: PageReader,
+    session: SessionDep,
+    locality: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006
+    snapshot: Annotated[list[int], Query(max_length=20, description="Snapshots to set beside the localities.")] = [],  # noqa: B006
+):
+    summaries = store.list_localities(session)
+    known = {s.id for s in summaries}
+    chosen = [slug for slug in dict.fromkeys(locality) if slug in known] or (
+        [] if snapshot else [s.id for s in summaries]
+    )
+    pairs = [cached_audit(request, session, slug) for slug in chosen]
+    names = {d.locality.id: d.locality.name for d, _ in pairs}
+    for number in dict.fromkeys(snapshot):
+        taken = session.get(Snapshot, number)
+        if taken is None:
+            raise NotFound(f"no snapshot {number}")
+        key = f"{taken.locality}@{taken.pk}"
+        earlier = audit(validate_data(taken.document), DEFAULT_SETTINGS)
+        pairs.append((None, dataclasses.replace(earlier, locality=key)))
+        names[key] = f"{names.get(taken.locality, taken.locality)} at '{taken.label}' ({taken.taken_at:%Y-%m-%d})"
+        if taken.locality not in chosen:
+            chosen.append(taken.locality)
+            pairs.insert(len(chosen) - 1, cached_audit(request, session, taken.locality))
+            names[taken.locality] = pairs[len(chosen) - 1][0].locality.name
+    columns = [a.locality for _, a in pairs]
+    data = comparison([a for _, a in pairs])
+    chart = "/api/compare/chart.png?" + urlencode([("locality", slug) for slug in chosen])
+    snapshots = [s for slug in known for s in store.list_snapshots(session, slug)]
+    return render(
+        request,
+        principal,
+        "compare.html",
+        summaries=summaries,
+        chosen=columns,
+        picked=chosen,
+        snapshots=snapshots,
+        picked_snapshots=list(snapshot),
+        data=data,
+        names=names,
+        chart=chart,
+        key_metrics=KEY_METRICS,
+        metric_labels=METRIC_LABELS,
+    )
+
+
+ERROR_TITLES = {
+    400: "Bad request",
+    401: "Sign in needed",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "Conflict",
+    422: "Not valid",
+}
+
+
+def error_page(request: Request, code: int, detail: str) -> HTMLResponse:
+    """An error as a page (the principal is not resolved again: errors render anonymously)."""
+    return render(request, None, "error.html", code, title=ERROR_TITLES.get(code, "Error"), detail=detail)
