@@ -315,7 +315,7 @@ def api_routes(app) -> list[tuple[str, str, APIRoute]]:
 
     return [
         (method, ctx.path, ctx.route)
-        for ctx in iter_route_contexts(app.web.changes)
+        for ctx in iter_route_contexts(app.routes)
         if isinstance(ctx.route, APIRoute)
         for method in ctx.route.methods
     ]
