@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import datetime
+import inspect
 import io
 import random
 import zipfile
@@ -13,7 +14,7 @@ import openpyxl
 import pytest
 
 from app.formats import spreadsheets as S
-from app.formats.spreadsheets import SheetProblem, WorkbookError
+from app.formats.spreadsheets import SheetProblem, WorkbookError, limits, xlsx_adapter
 from models.validation import canonical, load_path, validate_data
 from tests.conftest import MINIMAL, SAMPLE_PATHS, SAMPLES_DIR
 
@@ -471,21 +472,21 @@ def test_garbage_messages():
 
 
 def test_zip_bomb_is_refused():
-    bomb = _zip({"people.csv": b"id,name\n" + b"0" * (S.MAX_UNCOMPRESSED_BYTES + 1)})
+    bomb = _zip({"people.csv": b"id,name\n" + b"0" * (limits.MAX_UNCOMPRESSED_BYTES + 1)})
     assert len(bomb) < 1_000_000
     for read in (S.read_csv_zip, S.read_xlsx):
         assert "unpacks to more than 50 MB" in only_problem(read, bomb).message
 
 
 def test_too_many_zip_entries(monkeypatch):
-    monkeypatch.setattr(S, "MAX_ZIP_ENTRIES", 5)
+    monkeypatch.setattr(limits, "MAX_ZIP_ENTRIES", 5)
     data = make_csv_zip(base_sheets())
     assert "at most 5 are allowed" in only_problem(S.read_csv_zip, data).message
 
 
 @pytest.mark.parametrize("maker", MAKERS)
 def test_huge_sheet_is_refused(maker, monkeypatch):
-    monkeypatch.setattr(S, "MAX_ROWS", 3)
+    monkeypatch.setattr(limits, "MAX_ROWS", 3)
     sheets = base_sheets()
     found = problems(maker, sheets)
     assert {
@@ -614,6 +615,53 @@ def test_formula_cells():
     assert problems_of_bytes(error)[0]["message"] == "cell holds the spreadsheet error #DIV/0!; expected a number"
 
 
+def test_openpyxl_internals_of_the_xlsx_adapter():
+    """Fails when openpyxl changes an internal that xlsx_adapter relies on (see its docstring)."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.worksheet import _reader
+
+    changed = f"openpyxl {openpyxl.__version__} changed an internal that app/formats/spreadsheets/xlsx_adapter.py uses"
+    assert hasattr(_reader, "WorkSheetParser"), f"{changed}: openpyxl.worksheet._reader.WorkSheetParser"
+    parameters = set(inspect.signature(_reader.WorkSheetParser).parameters)
+    wanted = {"src", "shared_strings", "data_only", "epoch", "date_formats", "timedelta_formats"}
+    assert wanted <= parameters, f"{changed}: WorkSheetParser({', '.join(sorted(parameters))})"
+    for method in ("parse", "parse_cell"):
+        assert callable(getattr(_reader.WorkSheetParser, method, None)), f"{changed}: WorkSheetParser.{method}"
+
+    source = openpyxl.Workbook()
+    ws = source.active
+    ws.title = "groups"
+    ws.append(["text", 2.5, "=1+1", datetime.date(2005, 1, 1), "#N/A"])
+    ws.merge_cells("A3:B3")
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=1))
+    source.create_chartsheet("chart").add_chart(chart)
+    buffer = io.BytesIO()
+    source.save(buffer)
+    workbook = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()), read_only=True, data_only=True)
+    try:
+        for name in ("_archive", "shared_strings", "epoch", "_date_formats", "_timedelta_formats"):
+            assert hasattr(workbook, name), f"{changed}: read-only workbook.{name}"
+        assert xlsx_adapter.is_worksheet(workbook["groups"]), f"{changed}: read-only worksheet._worksheet_path"
+        assert not xlsx_adapter.is_worksheet(workbook["chart"])
+        parsed = xlsx_adapter.ParsedSheet(workbook, workbook["groups"])
+        try:
+            rows = list(parsed.rows())
+        except Exception as exc:  # noqa: BLE001 - any failure here means openpyxl changed
+            pytest.fail(f"{changed}: parsing a sheet raised {exc!r}")
+    finally:
+        workbook.close()
+    cells = [(c.column, c.value, c.data_type, c.formula) for c in rows[0][1]]
+    assert rows[0][0] == 1 and cells == [
+        (1, "text", "s", False),
+        (2, 2.5, "n", False),
+        (3, None, "n", True),  # no cached value: openpyxl writes none
+        (4, datetime.datetime(2005, 1, 1), "d", False),
+        (5, "#N/A", "e", False),
+    ], f"{changed}: the cells WorkSheetParser hands back"
+    assert parsed.merged_ranges == ["A3:B3"], f"{changed}: WorkSheetParser.merged_cells"
+
+
 def problems_of_bytes(data: bytes) -> list[dict]:
     with pytest.raises(WorkbookError) as info:
         S.read_xlsx(data)
@@ -668,7 +716,7 @@ def test_corrupted_files_never_raise_anything_else():
 
 
 def test_problem_count_is_capped(monkeypatch):
-    monkeypatch.setattr(S, "MAX_PROBLEMS", 3)
+    monkeypatch.setattr(limits, "MAX_PROBLEMS", 3)
     sheets = base_sheets()
     for row in sheets["people"][1:]:
         row[4] = "maybe"

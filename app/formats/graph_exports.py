@@ -406,6 +406,16 @@ def _check_tags(where: str, item: dict, problems: list[str]) -> None:
             problems.append(f"{where}.tags: expected a list of non-empty strings")
 
 
+def _check_fields(where: str, item: dict, reserved: tuple[str, ...], problems: list[str]) -> None:
+    """The checks elements and connections share: ``type``, ``description``, ``tags`` and custom fields."""
+    _check_optional_str(where, item, "type", problems)
+    _check_optional_str(where, item, "description", problems)
+    _check_tags(where, item, problems)
+    for key, value in item.items():
+        if key not in reserved:
+            _check_value(f"{where}.{key}", value, problems)
+
+
 def validate_kumu(data: Any) -> list[str]:
     """Problems with a Kumu blueprint of the shape :func:`to_kumu` produces ([] if none).
 
@@ -447,12 +457,7 @@ def validate_kumu(data: Any) -> list[str]:
             else:
                 labels[folded] = i
             exact.add(label)
-        _check_optional_str(where, element, "type", problems)
-        _check_optional_str(where, element, "description", problems)
-        _check_tags(where, element, problems)
-        for key, value in element.items():
-            if key not in _KUMU_ELEMENT_RESERVED:
-                _check_value(f"{where}.{key}", value, problems)
+        _check_fields(where, element, _KUMU_ELEMENT_RESERVED, problems)
 
     for i, connection in enumerate(data["connections"]):
         where = f"connections[{i}]"
@@ -469,12 +474,7 @@ def validate_kumu(data: Any) -> list[str]:
             problems.append(
                 f"{where}.direction: {connection['direction']!r} is not one of {', '.join(KUMU_DIRECTIONS)}"
             )
-        _check_optional_str(where, connection, "type", problems)
-        _check_optional_str(where, connection, "description", problems)
-        _check_tags(where, connection, problems)
-        for key, value in connection.items():
-            if key not in _KUMU_CONNECTION_RESERVED:
-                _check_value(f"{where}.{key}", value, problems)
+        _check_fields(where, connection, _KUMU_CONNECTION_RESERVED, problems)
     return problems
 
 
