@@ -1,23 +1,21 @@
-"""The "who meets where" map data (app/mapview.py), without a browser."""
+"""The "who meets where" map data (app/maps), without a browser."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import jinja2
 import pytest
 
 from analysis.graphs import build_graphs, group_projection
-from app.maps import mapview
-from app.maps.mapview import VIEWS, map_json, map_payload, standalone_map_html, vis_assets
+from app.maps import VIEWS, layout, map_json, map_payload, standalone, standalone_map_html, styles, vis_assets
 from models.validation import load_path, validate_data
 
-from .conftest import SAMPLE_PATHS
+from .conftest import ROOT, SAMPLE_PATHS
 
-APP_DIR = Path(mapview.__file__).resolve().parent
+WEB_DIR = ROOT / "app" / "web"
 HOSTILE_SCRIPT = "<script>alert(1)</script>"
 HOSTILE_IMG = '"><img src=x onerror=alert(1)>'
 
@@ -135,7 +133,7 @@ def test_every_link_is_drawn_with_its_kind(samples, view):
         for edge in payload["edges"]:
             if edge["kind"] == "link":
                 assert edge["arrows"]["to"]["enabled"] is True
-                assert edge["color"]["color"] == mapview.LINK_COLOURS[edge["link_kind"]]
+                assert edge["color"]["color"] == styles.LINK_COLOURS[edge["link_kind"]]
 
 
 def test_parallel_links_of_different_kinds_are_bent_apart(samples):
@@ -174,7 +172,7 @@ def test_group_and_person_attributes(samples):
     network = groups["thame-network"]
     assert network["type"] == "network" and network["focus"] == "both"
     assert network["shape"] == "ellipse"
-    assert network["tooltip"] == "Thame Network — network, upstream and downstream, meets termly, 10 members"
+    assert network["tooltip"] == "Thame Network — network, upstream and downstream, meets termly, 15 members"
     centre = groups["county-iss-steering-group"]
     assert centre["external"] is True
     assert centre["shapeProperties"]["borderDashes"]
@@ -183,7 +181,7 @@ def test_group_and_person_attributes(samples):
     senco = people["senco-lws"]
     assert senco["sector"] == "education"
     assert senco["agency"] == "Lord Williams's School"
-    assert senco["color"]["background"] == mapview.SECTOR_COLOURS["education"]
+    assert senco["color"]["background"] == styles.SECTOR_COLOURS["education"]
     one_seat = min(people.values(), key=lambda n: n["seats"])
     most_seats = max(people.values(), key=lambda n: n["seats"])
     assert most_seats["size"] > one_seat["size"]
@@ -232,7 +230,7 @@ def test_legend_and_filters(samples):
 
 
 def test_colour_palettes_are_distinct():
-    for table in (mapview.FOCUS_COLOURS, mapview.SECTOR_COLOURS, mapview.LINK_COLOURS):
+    for table in (styles.FOCUS_COLOURS, styles.SECTOR_COLOURS, styles.LINK_COLOURS):
         values = [v.lower() for v in table.values()]
         assert len(set(values)) == len(values)
 
@@ -265,15 +263,15 @@ def test_large_maps_are_laid_out_here_deterministically(samples):
 
 def test_big_layout_uses_block_fruchterman_reingold():
     edges = [(i, (i * 7 + 3) % 600, 1.0) for i in range(600)]
-    pos = mapview._layout([f"n{i}" for i in range(600)], [(f"n{u}", f"n{v}", w) for u, v, w in edges], seed=3)
+    pos = layout.positions([f"n{i}" for i in range(600)], [(f"n{u}", f"n{v}", w) for u, v, w in edges], seed=3)
     assert len(pos) == 600
-    assert pos == mapview._layout([f"n{i}" for i in range(600)], [(f"n{u}", f"n{v}", w) for u, v, w in edges], seed=3)
+    assert pos == layout.positions([f"n{i}" for i in range(600)], [(f"n{u}", f"n{v}", w) for u, v, w in edges], seed=3)
     # Big maps spread wider than +-1000 px so labels have room when zoomed in.
     assert max(max(abs(x), abs(y)) for x, y in pos.values()) == pytest.approx(1000 * (600 / 400) ** 0.5, abs=1)
 
 
 def test_big_people_maps_place_people_by_their_groups(minimal):
-    n = mapview.SATELLITE_LAYOUT_MIN
+    n = layout.SATELLITE_LAYOUT_MIN
     minimal["people"] = [{"id": f"person-{i}", "name": f"Person {i}", "agency": "shc"} for i in range(n)]
     minimal["groups"] = [
         {
@@ -342,11 +340,11 @@ def test_vis_assets_are_bundled():
 
 
 def test_map_js_never_parses_data_as_html():
-    js = (APP_DIR / "static" / "map.js").read_text(encoding="utf-8")
+    js = (WEB_DIR / "static" / "map.js").read_text(encoding="utf-8")
     for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert forbidden not in js
     assert "</script" not in js.lower() and "<!--" not in js
-    css = (APP_DIR / "static" / "map.css").read_text(encoding="utf-8")
+    css = (WEB_DIR / "static" / "map.css").read_text(encoding="utf-8")
     assert "</style" not in css.lower() and "@import" not in css and "url(" not in css
 
 
@@ -396,28 +394,30 @@ def test_standalone_html_escapes_user_text(hostile):
 
 def test_inline_script_escaping():
     text = 'var a = "</script><!-- x"; var b = "</SCRIPT >";'
-    safe = mapview._inline_script(text)
+    safe = standalone._inline_script(text)
     assert "</script" not in safe.lower() and "<!--" not in safe
-    assert mapview._inline_script("var a = 1 < 2;") == "var a = 1 < 2;"
+    assert standalone._inline_script("var a = 1 < 2;") == "var a = 1 < 2;"
 
 
 # ---------------------------------------------------------------- the partial
 
 
 def test_map_partial_renders(samples):
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(APP_DIR / "templates")), autoescape=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(WEB_DIR / "templates")), autoescape=True)
     payload = map_payload(samples["thame"], "groups", link_base="/localities/thame")
     html_text = env.get_template("_map.html").render(
-        map_payload_json=map_json(payload),
+        map_payload=payload,
         map_view="groups",
         map_views_urls={"people": "/localities/thame?map=people", "groups": "/localities/thame?map=groups"},
     )
     assert '<div class="locmap-map" data-locmap-map data-payload="map-data"' in html_text
     assert '<a href="/localities/thame?map=groups" aria-current="page">' in html_text
     assert '<a href="/localities/thame?map=people">' in html_text
-    assert '<script src="/static/vendor/vis-network.min.js"></script>' in html_text
+    assert '<script src="/static/vendor/vis-network/vis-network.min.js"></script>' in html_text
     assert '<script src="/static/map.js"></script>' in html_text
-    assert 'href="/static/vendor/vis-network.min.css"' in html_text and 'href="/static/map.css"' in html_text
+    assert (
+        'href="/static/vendor/vis-network/vis-network.min.css"' in html_text and 'href="/static/map.css"' in html_text
+    )
     data = re.search(r'<script type="application/json" id="map-data">(.*?)</script>', html_text, flags=re.DOTALL)
     assert json.loads(data.group(1)) == payload
     # No inline script or style the site's CSP would block.

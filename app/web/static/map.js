@@ -1,7 +1,7 @@
 /* locmap: the interactive "who meets where" map.
  *
  * Finds every element with a data-locmap-map attribute, reads the payload
- * (built by app/mapview.py) from the <script type="application/json"> whose
+ * (built by app/maps) from the <script type="application/json"> whose
  * id is in the element's data-payload attribute, and builds inside it a
  * search box, filters, the vis-network canvas, a details panel and a key.
  *
