@@ -164,6 +164,12 @@ class AuditLogPublic(BaseModel):
     before: dict | None
     after: dict | None
 
+    @classmethod
+    def of(cls, entry) -> AuditLogPublic:
+        """The public form of a stored audit-log entry (its ``pk`` is the ``id``)."""
+        fields = ("at", "user", "action", "locality", "entity", "entity_id", "before", "after")
+        return cls(id=entry.pk, **{name: getattr(entry, name) for name in fields})
+
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")

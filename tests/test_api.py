@@ -31,7 +31,7 @@ def test_samples_are_loaded_on_first_start_with_counts(api):
     rows = api("GET", "/api/localities", role="viewer").json()
     assert [r["id"] for r in rows] == ["abingdon", "banbury", "bicester", "kidlington", "thame", "city"]
     thame = next(r for r in rows if r["id"] == "thame")
-    assert (thame["groups"], thame["people"], thame["links"]) == (6, 13, 6)
+    assert (thame["groups"], thame["people"], thame["links"]) == (6, 18, 6)
 
 
 def test_create_get_export_round_trip_and_delete(api):

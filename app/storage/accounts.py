@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -140,8 +141,6 @@ class SignInLimiter:
     """
 
     def __init__(self, limit: int, window: float):
-        import threading
-
         self.limit, self.window = limit, window
         self._failures: dict[tuple[str, str], list[float]] = {}
         self._lock = threading.Lock()

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, insert, select, text
 from sqlmodel import SQLModel
 
 from app.errors import UserError
+from app.storage.db import create_schema, make_engine
 from models import tables  # noqa: F401
 
 FORMAT = "locmap-backup/1"
@@ -64,8 +65,6 @@ def _sqlite_backup(engine: Engine, tmp: Path) -> dict[str, int]:
             destination.close()
     finally:
         raw.close()
-    from app.storage.db import make_engine
-
     copy = make_engine(f"sqlite:///{tmp}")
     try:
         return row_counts(copy)
@@ -101,8 +100,6 @@ def _from_json(value):
 
 def restore(engine: Engine, source: Path, *, force: bool = False) -> dict[str, int]:
     """Load a backup into the database (which must be empty unless ``force``); returns row counts."""
-    from app.storage.db import create_schema
-
     if not source.is_file():
         raise UserError(f"{source}: no such backup file")
     create_schema(engine)
@@ -145,8 +142,6 @@ def restore(engine: Engine, source: Path, *, force: bool = False) -> dict[str, i
 
 
 def _read_sqlite(source: Path) -> dict[str, list[dict]]:
-    from app.storage.db import make_engine
-
     copy = make_engine(f"sqlite:///{source}")
     try:
         check_integrity(copy)

@@ -13,7 +13,7 @@ from app.errors import UserError
 from app.storage import store
 from app.storage.db import session_scope
 from models.document import LocalityDocument
-from models.validation import load_path
+from models.validation import load_path, validate_data
 
 FILE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -43,8 +43,6 @@ def load_version(ref: str, engine_factory) -> tuple[LocalityDocument, str]:
         slug, _, snap = ref.partition("@")
         with session_scope(engine_factory()) as session:
             snapshot = store.get_snapshot(session, slug, snap)
-            from models.validation import validate_data
-
             when = snapshot.taken_at.strftime("%Y-%m-%d %H:%M")
             return validate_data(snapshot.document), f"{slug} snapshot {snapshot.pk} '{snapshot.label}' ({when})"
     document = load_locality(ref, engine_factory)

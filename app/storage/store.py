@@ -9,40 +9,35 @@ bulk inserts, so a county-sized file imports in seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlmodel import Session
+from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlmodel import Session, col
 
 from app.errors import Conflict, NotFound
+from models import document as doc
 from models.document import LocalityDocument
+from models.schemas import LocalitySummary
 from models.tables import Agency, Group, GroupLink, Locality, Membership, Person, Snapshot, utcnow
+from models.vocab import Boundary
 
-
-@dataclass(frozen=True)
-class LocalitySummary:
-    id: str
-    name: str
-    authority: str
-    boundary: str
-    agencies: int
-    people: int
-    groups: int
-    links: int
-    memberships: int
-    updated_at: datetime
+#: The tables holding a locality's contents, each row keyed by ``locality_pk``.
+ContentTable = type[Agency] | type[Person] | type[Group] | type[GroupLink]
 
 
 def get_locality(session: Session, slug: str) -> Locality:
-    locality = session.execute(select(Locality).where(Locality.id == slug)).scalars().first()
+    locality = session.execute(select(Locality).where(col(Locality.id) == slug)).scalars().first()
     if locality is None:
         raise NotFound(f"no locality {slug!r} is stored")
     return locality
 
 
 def locality_exists(session: Session, slug: str) -> bool:
-    return session.execute(select(Locality.pk).where(Locality.id == slug)).first() is not None
+    return session.execute(select(col(Locality.pk)).where(col(Locality.id) == slug)).first() is not None
+
+
+# ---------------------------------------------------------------- import
 
 
 def import_document(session: Session, document: LocalityDocument, *, replace: bool = True) -> Locality:
@@ -52,102 +47,11 @@ def import_document(session: Session, document: LocalityDocument, *, replace: bo
     deleted first; without it, an existing id raises :class:`Conflict`.  The
     caller commits: nothing is visible until the whole document is written.
     """
-    info = document.locality
-    now = utcnow()
-    locality = session.execute(select(Locality).where(Locality.id == info.id)).scalars().first()
-    if locality is not None:
-        if not replace:
-            raise Conflict(f"a locality with id {info.id!r} is already stored")
-        # Replace in place: the locality row (its key, creation time and
-        # anything that refers to it) stays; its contents are rewritten.
-        for table in (GroupLink, Group, Person, Agency):
-            session.execute(
-                delete(table).where(table.locality_pk == locality.pk).execution_options(synchronize_session=False)
-            )
-        locality.revision += 1
-    else:
-        locality = Locality(id=info.id, created_at=now, revision=1)
-    locality.name = info.name
-    locality.authority = info.authority
-    locality.boundary = info.boundary.value
-    locality.devolved_funding = info.devolved_funding.value
-    locality.description = info.description
-    locality.sources = list(info.sources)
-    locality.note = info.note
-    locality.updated_at = now
-    session.add(locality)
-    session.flush()
-    session.expire(locality, ["agencies", "people", "groups", "links"])
-    lpk = locality.pk
-
-    def pk_map(table) -> dict[str, int]:
-        rows = session.execute(select(table.id, table.pk).where(table.locality_pk == lpk))
-        return {row.id: row.pk for row in rows}
-
-    if document.agencies:
-        session.execute(
-            insert(Agency),
-            [
-                {
-                    "locality_pk": lpk,
-                    "id": a.id,
-                    "name": a.name,
-                    "sector": a.sector.value,
-                    "school": a.school,
-                    "note": a.note,
-                }
-                for a in document.agencies
-            ],
-        )
-    agency_pk = pk_map(Agency)
-
-    if document.people:
-        session.execute(
-            insert(Person),
-            [
-                {
-                    "locality_pk": lpk,
-                    "id": p.id,
-                    "name": p.name,
-                    "role": p.role,
-                    "agency_pk": agency_pk[p.agency] if p.agency else None,
-                    "systems_minder": p.systems_minder,
-                    "service_user_rep": p.service_user_rep,
-                    "local": p.local,
-                    "hours_per_week": p.hours_per_week,
-                    "note": p.note,
-                }
-                for p in document.people
-            ],
-        )
-    person_pk = pk_map(Person)
-
-    if document.groups:
-        session.execute(
-            insert(Group),
-            [
-                {
-                    "locality_pk": lpk,
-                    "id": g.id,
-                    "name": g.name,
-                    "type": g.type.value,
-                    "focus": g.focus.value if g.focus else None,
-                    "membership": g.membership.value if g.membership else None,
-                    "meets": g.meets.value if g.meets else None,
-                    "meetings_per_year": g.meetings_per_year,
-                    "hours": g.hours,
-                    "external": g.external,
-                    "area": list(g.area),
-                    "school_pk": agency_pk[g.school] if g.school else None,
-                    "purpose": g.purpose,
-                    "venue": g.venue,
-                    "note": g.note,
-                }
-                for g in document.groups
-            ],
-        )
-    group_pk = pk_map(Group)
-
+    locality = _write_locality_row(session, document.locality, replace)
+    lpk = cast(int, locality.pk)
+    agency_pk = _insert_keyed(session, Agency, lpk, [_agency_row(a) for a in document.agencies])
+    person_pk = _insert_keyed(session, Person, lpk, [_person_row(p, agency_pk) for p in document.people])
+    group_pk = _insert_keyed(session, Group, lpk, [_group_row(g, agency_pk) for g in document.groups])
     seats = [
         {
             "group_pk": group_pk[g.id],
@@ -162,24 +66,106 @@ def import_document(session: Session, document: LocalityDocument, *, replace: bo
     ]
     if seats:
         session.execute(insert(Membership), seats)
-
-    if document.links:
-        session.execute(
-            insert(GroupLink),
-            [
-                {
-                    "locality_pk": lpk,
-                    "id": link.id,
-                    "from_group_pk": group_pk[link.from_],
-                    "to_group_pk": group_pk[link.to],
-                    "kind": link.kind.value,
-                    "note": link.note,
-                }
-                for link in document.links
-            ],
-        )
+    links = [_link_row(link, group_pk) for link in document.links]
+    if links:
+        session.execute(insert(GroupLink), [{"locality_pk": lpk, **row} for row in links])
     session.flush()
     return locality
+
+
+def _write_locality_row(session: Session, info: doc.LocalityInfo, replace: bool) -> Locality:
+    """The locality's own row, created or (emptied of its contents) updated, and flushed."""
+    now = utcnow()
+    locality = session.execute(select(Locality).where(col(Locality.id) == info.id)).scalars().first()
+    if locality is not None:
+        if not replace:
+            raise Conflict(f"a locality with id {info.id!r} is already stored")
+        # Replace in place: the locality row (its key, creation time and
+        # anything that refers to it) stays; its contents are rewritten.
+        for table in (GroupLink, Group, Person, Agency):
+            session.execute(
+                delete(table).where(col(table.locality_pk) == locality.pk).execution_options(synchronize_session=False)
+            )
+        locality.revision += 1
+    else:
+        locality = Locality(
+            id=info.id,
+            name=info.name,
+            authority=info.authority,
+            boundary=info.boundary.value,
+            created_at=now,
+            revision=1,
+        )
+    locality.name = info.name
+    locality.authority = info.authority
+    locality.boundary = info.boundary.value
+    locality.devolved_funding = info.devolved_funding.value
+    locality.description = info.description
+    locality.sources = list(info.sources)
+    locality.note = info.note
+    locality.updated_at = now
+    session.add(locality)
+    session.flush()
+    session.expire(locality, ["agencies", "people", "groups", "links"])
+    return locality
+
+
+def _insert_keyed(session: Session, table: ContentTable, lpk: int, rows: list[dict]) -> dict[str, int]:
+    """Bulk-insert a locality's rows of ``table``; returns the database key of each row by its id."""
+    if rows:
+        session.execute(insert(table), [{"locality_pk": lpk, **row} for row in rows])
+    found = session.execute(select(col(table.id), col(table.pk)).where(col(table.locality_pk) == lpk))
+    return {row.id: row.pk for row in found}
+
+
+def _agency_row(a: doc.Agency) -> dict[str, Any]:
+    return {"id": a.id, "name": a.name, "sector": a.sector.value, "school": a.school, "note": a.note}
+
+
+def _person_row(p: doc.Person, agency_pk: dict[str, int]) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "role": p.role,
+        "agency_pk": agency_pk[p.agency] if p.agency else None,
+        "systems_minder": p.systems_minder,
+        "service_user_rep": p.service_user_rep,
+        "local": p.local,
+        "hours_per_week": p.hours_per_week,
+        "note": p.note,
+    }
+
+
+def _group_row(g: doc.Group, agency_pk: dict[str, int]) -> dict[str, Any]:
+    return {
+        "id": g.id,
+        "name": g.name,
+        "type": g.type.value,
+        "focus": g.focus.value if g.focus else None,
+        "membership": g.membership.value if g.membership else None,
+        "meets": g.meets.value if g.meets else None,
+        "meetings_per_year": g.meetings_per_year,
+        "hours": g.hours,
+        "external": g.external,
+        "area": list(g.area),
+        "school_pk": agency_pk[g.school] if g.school else None,
+        "purpose": g.purpose,
+        "venue": g.venue,
+        "note": g.note,
+    }
+
+
+def _link_row(link: doc.Link, group_pk: dict[str, int]) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "from_group_pk": group_pk[link.from_],
+        "to_group_pk": group_pk[link.to],
+        "kind": link.kind.value,
+        "note": link.note,
+    }
+
+
+# ---------------------------------------------------------------- export
 
 
 def _clean(row: dict) -> dict:
@@ -190,86 +176,24 @@ def _clean(row: dict) -> dict:
 def export_document(session: Session, slug: str) -> LocalityDocument:
     """Rebuild the ``locmap/1`` document of a stored locality."""
     locality = get_locality(session, slug)
-    lpk = locality.pk
-
-    agencies = session.execute(select(Agency).where(Agency.locality_pk == lpk).order_by(Agency.pk)).scalars().all()
+    lpk = cast(int, locality.pk)
+    agencies = cast(Sequence[Agency], _contents(session, Agency, lpk))
     agency_id = {a.pk: a.id for a in agencies}
-    people = session.execute(select(Person).where(Person.locality_pk == lpk).order_by(Person.pk)).scalars().all()
+    people = cast(Sequence[Person], _contents(session, Person, lpk))
     person_id = {p.pk: p.id for p in people}
-    groups = session.execute(select(Group).where(Group.locality_pk == lpk).order_by(Group.pk)).scalars().all()
+    groups = cast(Sequence[Group], _contents(session, Group, lpk))
     group_id = {g.pk: g.id for g in groups}
-
-    members: dict[int, list[dict]] = {g.pk: [] for g in groups}
-    seats = session.execute(
-        select(Membership)
-        .join(Group, Group.pk == Membership.group_pk)
-        .where(Group.locality_pk == lpk)
-        .order_by(Membership.group_pk, Membership.position)
-    ).scalars()
-    for m in seats:
-        members[m.group_pk].append(
-            _clean({"person": person_id[m.person_pk], "role": m.role, "attendance": m.attendance, "note": m.note})
-        )
-    links = (
-        session.execute(select(GroupLink).where(GroupLink.locality_pk == lpk).order_by(GroupLink.pk)).scalars().all()
-    )
-
+    members = _members_by_group(session, lpk, groups, person_id)
+    links = cast(Sequence[GroupLink], _contents(session, GroupLink, lpk))
     data = {
         "format": "locmap/1",
-        "locality": _clean(
-            {
-                "id": locality.id,
-                "name": locality.name,
-                "authority": locality.authority,
-                "boundary": locality.boundary,
-                "devolved_funding": locality.devolved_funding,
-                "description": locality.description,
-                "sources": list(locality.sources or []),
-                "note": locality.note,
-            }
-        ),
+        "locality": _locality_entry(locality),
         "agencies": [
             _clean({"id": a.id, "name": a.name, "sector": a.sector, "school": a.school, "note": a.note})
             for a in agencies
         ],
-        "people": [
-            _clean(
-                {
-                    "id": p.id,
-                    "name": p.name,
-                    "role": p.role,
-                    "agency": agency_id.get(p.agency_pk) if p.agency_pk else None,
-                    "systems_minder": p.systems_minder,
-                    "service_user_rep": p.service_user_rep,
-                    "local": p.local,
-                    "hours_per_week": p.hours_per_week,
-                    "note": p.note,
-                }
-            )
-            for p in people
-        ],
-        "groups": [
-            _clean(
-                {
-                    "id": g.id,
-                    "name": g.name,
-                    "type": g.type,
-                    "focus": g.focus,
-                    "membership": g.membership,
-                    "meets": g.meets,
-                    "meetings_per_year": g.meetings_per_year,
-                    "hours": g.hours,
-                    "external": g.external,
-                    "area": list(g.area or []),
-                    "school": agency_id.get(g.school_pk) if g.school_pk else None,
-                    "purpose": g.purpose,
-                    "venue": g.venue,
-                    "members": members[g.pk],
-                    "note": g.note,
-                }
-            )
-            for g in groups
-        ],
+        "people": [_person_entry(p, agency_id) for p in people],
+        "groups": [_group_entry(g, agency_id, members[g.pk]) for g in groups],
         "links": [
             _clean(
                 {
@@ -286,9 +210,89 @@ def export_document(session: Session, slug: str) -> LocalityDocument:
     return LocalityDocument.model_validate(data)
 
 
+def _contents(session: Session, table: ContentTable, lpk: int) -> Sequence[Any]:
+    """A locality's rows of ``table`` in the order they were written."""
+    query = select(table).where(col(table.locality_pk) == lpk).order_by(col(table.pk))
+    return session.execute(query).scalars().all()
+
+
+def _members_by_group(
+    session: Session, lpk: int, groups: Sequence[Group], person_id: dict[int | None, str]
+) -> dict[int | None, list[dict]]:
+    """The seats of every group of a locality, by the group's key, in their stored order."""
+    members: dict[int | None, list[dict]] = {g.pk: [] for g in groups}
+    seats = session.execute(
+        select(Membership)
+        .join(Group, col(Group.pk) == Membership.group_pk)
+        .where(col(Group.locality_pk) == lpk)
+        .order_by(col(Membership.group_pk), col(Membership.position))
+    ).scalars()
+    for m in seats:
+        members[m.group_pk].append(
+            _clean({"person": person_id[m.person_pk], "role": m.role, "attendance": m.attendance, "note": m.note})
+        )
+    return members
+
+
+def _locality_entry(locality: Locality) -> dict:
+    return _clean(
+        {
+            "id": locality.id,
+            "name": locality.name,
+            "authority": locality.authority,
+            "boundary": locality.boundary,
+            "devolved_funding": locality.devolved_funding,
+            "description": locality.description,
+            "sources": list(locality.sources or []),
+            "note": locality.note,
+        }
+    )
+
+
+def _person_entry(p: Person, agency_id: dict[int | None, str]) -> dict:
+    return _clean(
+        {
+            "id": p.id,
+            "name": p.name,
+            "role": p.role,
+            "agency": agency_id.get(p.agency_pk) if p.agency_pk else None,
+            "systems_minder": p.systems_minder,
+            "service_user_rep": p.service_user_rep,
+            "local": p.local,
+            "hours_per_week": p.hours_per_week,
+            "note": p.note,
+        }
+    )
+
+
+def _group_entry(g: Group, agency_id: dict[int | None, str], members: list[dict]) -> dict:
+    return _clean(
+        {
+            "id": g.id,
+            "name": g.name,
+            "type": g.type,
+            "focus": g.focus,
+            "membership": g.membership,
+            "meets": g.meets,
+            "meetings_per_year": g.meetings_per_year,
+            "hours": g.hours,
+            "external": g.external,
+            "area": list(g.area or []),
+            "school": agency_id.get(g.school_pk) if g.school_pk else None,
+            "purpose": g.purpose,
+            "venue": g.venue,
+            "members": members,
+            "note": g.note,
+        }
+    )
+
+
+# ---------------------------------------------------------------- listing, locking, snapshots
+
+
 def list_localities(session: Session, slug: str | None = None) -> list[LocalitySummary]:
     """Every stored locality (or just ``slug``) with counts of what it holds, by name."""
-    only = select(Locality.pk).where(Locality.id == slug).scalar_subquery() if slug is not None else None
+    only = select(col(Locality.pk)).where(col(Locality.id) == slug).scalar_subquery() if slug is not None else None
 
     def count_by_locality(column, *joins) -> dict[int, int]:
         query = select(column, func.count()).group_by(column)
@@ -303,16 +307,16 @@ def list_localities(session: Session, slug: str | None = None) -> list[LocalityS
     groups = count_by_locality(Group.locality_pk)
     links = count_by_locality(GroupLink.locality_pk)
     seats = count_by_locality(Group.locality_pk, (Membership, Membership.group_pk == Group.pk))
-    query = select(Locality).order_by(Locality.name, Locality.id)
+    query = select(Locality).order_by(col(Locality.name), col(Locality.id))
     if slug is not None:
-        query = query.where(Locality.id == slug)
+        query = query.where(col(Locality.id) == slug)
     rows = session.execute(query).scalars().all()
     return [
         LocalitySummary(
             id=loc.id,
             name=loc.name,
             authority=loc.authority,
-            boundary=loc.boundary,
+            boundary=Boundary(loc.boundary),
             agencies=agencies.get(loc.pk, 0),
             people=people.get(loc.pk, 0),
             groups=groups.get(loc.pk, 0),
@@ -335,11 +339,11 @@ def lock_locality(session: Session, slug: str) -> Locality:
     """
     result = session.execute(
         update(Locality)
-        .where(Locality.id == slug)
+        .where(col(Locality.id) == slug)
         .values(updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount == 0:
+    if cast(CursorResult, result).rowcount == 0:
         raise NotFound(f"no locality {slug!r} is stored")
     return get_locality(session, slug)
 
@@ -347,7 +351,7 @@ def lock_locality(session: Session, slug: str) -> Locality:
 def delete_locality(session: Session, slug: str) -> None:
     """Delete a locality and, through the foreign keys, everything in it."""
     locality = get_locality(session, slug)
-    session.execute(delete(Locality).where(Locality.pk == locality.pk))
+    session.execute(delete(Locality).where(col(Locality.pk) == locality.pk))
 
 
 def take_snapshot(session: Session, slug: str, label: str, user: str | None = None) -> Snapshot:
@@ -361,16 +365,18 @@ def take_snapshot(session: Session, slug: str, label: str, user: str | None = No
 
 
 def list_snapshots(session: Session, slug: str) -> list[Snapshot]:
-    return list(session.execute(select(Snapshot).where(Snapshot.locality == slug).order_by(Snapshot.pk)).scalars())
+    return list(
+        session.execute(select(Snapshot).where(col(Snapshot.locality) == slug).order_by(col(Snapshot.pk))).scalars()
+    )
 
 
 def get_snapshot(session: Session, slug: str, ref: str) -> Snapshot:
     """A snapshot of a locality by number or by label (the latest with that label)."""
-    query = select(Snapshot).where(Snapshot.locality == slug)
+    query = select(Snapshot).where(col(Snapshot.locality) == slug)
     query = (
-        query.where(Snapshot.pk == int(ref))
+        query.where(col(Snapshot.pk) == int(ref))
         if ref.isdigit()
-        else query.where(Snapshot.label == ref).order_by(Snapshot.pk.desc())
+        else query.where(col(Snapshot.label) == ref).order_by(col(Snapshot.pk).desc())
     )
     snapshot = session.execute(query).scalars().first()
     if snapshot is None:

@@ -30,20 +30,7 @@ def audit_log(
         count = count.where(AuditLogEntry.locality == locality)
     rows = session.execute(query.order_by(AuditLogEntry.pk.desc()).offset(offset).limit(limit)).scalars().all()
     return {
-        "items": [
-            AuditLogPublic(
-                id=r.pk,
-                at=r.at,
-                user=r.user,
-                action=r.action,
-                locality=r.locality,
-                entity=r.entity,
-                entity_id=r.entity_id,
-                before=r.before,
-                after=r.after,
-            )
-            for r in rows
-        ],
+        "items": [AuditLogPublic.of(r) for r in rows],
         "total": session.execute(count).scalar_one(),
         "offset": offset,
         "limit": limit,

@@ -55,20 +55,7 @@ def locality_history(
 ) -> list[AuditLogPublic]:
     """Changes to this locality, newest first, with who and when (its editors and admins)."""
     store.get_locality(session, slug)
-    return [
-        AuditLogPublic(
-            id=e.pk,
-            at=e.at,
-            user=e.user,
-            action=e.action,
-            locality=e.locality,
-            entity=e.entity,
-            entity_id=e.entity_id,
-            before=e.before,
-            after=e.after,
-        )
-        for e in edits.history(session, slug, limit)
-    ]
+    return [AuditLogPublic.of(e) for e in edits.history(session, slug, limit)]
 
 
 @router.post("/history/{entry_id}/revert", response_model=AuditLogPublic, status_code=status.HTTP_201_CREATED)
@@ -79,17 +66,7 @@ def revert_change(
     edits.revert(session, slug, principal.name, entry_id)
     commit_change(request, session, slug)
     e = edits.history(session, slug, 1)[0]
-    return AuditLogPublic(
-        id=e.pk,
-        at=e.at,
-        user=e.user,
-        action=e.action,
-        locality=e.locality,
-        entity=e.entity,
-        entity_id=e.entity_id,
-        before=e.before,
-        after=e.after,
-    )
+    return AuditLogPublic.of(e)
 
 
 @router.get("/snapshots", response_model=list[SnapshotPublic])

@@ -4,12 +4,13 @@ import json
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.errors import UserError
+from app.formats.exchange import OUTPUTS, read, render
 from app.storage import store
 from app.storage.edits import Change, log
 from app.web.changes import commit_change
@@ -49,22 +50,13 @@ def locality_public(session, slug: str) -> LocalityPublic:
     locality = store.get_locality(session, slug)
     (counts,) = store.list_localities(session, slug)
     return LocalityPublic(
-        id=locality.id,
-        name=locality.name,
-        authority=locality.authority,
-        boundary=locality.boundary,
+        **counts.model_dump(),
         devolved_funding=locality.devolved_funding,
         description=locality.description,
         sources=locality.sources or [],
         note=locality.note,
         revision=locality.revision,
         created_at=locality.created_at,
-        updated_at=locality.updated_at,
-        agencies=counts.agencies,
-        people=counts.people,
-        groups=counts.groups,
-        links=counts.links,
-        memberships=counts.memberships,
     )
 
 
@@ -95,7 +87,7 @@ def _serialised_list(request: Request, version: tuple) -> bytes:
     with Session(request.app.state.engine) as session:
 
         def serialise() -> bytes:
-            rows = [LocalitySummary(**row.__dict__).model_dump(mode="json") for row in store.list_localities(session)]
+            rows = [row.model_dump(mode="json") for row in store.list_localities(session)]
             return json.dumps(rows, separators=(",", ":")).encode()
 
         return request.app.state.audit_cache.get_or_compute(("*list*", version), serialise)
@@ -167,8 +159,6 @@ UPLOADS = Literal["yaml", "json", "xlsx", "zip"]
 )
 def download(slug: str, fmt: DOWNLOADS, _: Reader, session: SessionDep) -> Response:
     """The locality as a file: locmap/1 YAML or JSON, XLSX, a zip of CSVs, GEXF, GraphML or Kumu JSON."""
-    from app.formats.exchange import OUTPUTS, render
-
     document = store.export_document(session, slug)
     suffix, media = OUTPUTS[fmt]
     name = f"{slug}-kumu{suffix}" if fmt == "kumu" else f"{slug}{suffix}"
@@ -179,8 +169,6 @@ def download(slug: str, fmt: DOWNLOADS, _: Reader, session: SessionDep) -> Respo
 
 def store_upload(request: Request, session, principal, document: LocalityDocument) -> tuple[LocalityPublic, bool]:
     """Create or replace a locality from an uploaded document, if the user may."""
-    from fastapi import HTTPException
-
     slug = document.locality.id
     exists = store.locality_exists(session, slug)
     if exists and not principal.may_edit(slug):
@@ -228,11 +216,7 @@ def import_file(
     and column for spreadsheets.  Editors may replace their localities; only
     admins may add new ones.
     """
-    from app.formats.exchange import read
-
     if principal.user is None:
-        from fastapi import HTTPException
-
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in to import", headers={"WWW-Authenticate": "Bearer"})
     if not body:
         raise UserError("empty body: send the file's bytes")

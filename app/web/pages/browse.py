@@ -6,32 +6,33 @@ value; names are data, never markup.
 
 import dataclasses
 from collections import defaultdict
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 
 from analysis.audit import audit
-from analysis.charts import DIMENSION_LABELS
 from analysis.compare import KEY_METRICS, comparison
 from analysis.graphs import build_graphs
 from analysis.load import meeting_loads
-from analysis.profile import DIMENSIONS, LEVEL_WORDS
+from analysis.profile import DIMENSIONS
 from analysis.settings import DEFAULT_SETTINGS
 from app.errors import NotFound
 from app.formats.report import METRIC_LABELS
+from app.maps import map_payload
 from app.storage import store
-from app.storage.accounts import authenticate, revoke_token
+from app.storage.accounts import revoke_token
+from app.storage.edits import entry
 from app.web.api.analysis import cached_audit
 from app.web.deps import SESSION_COOKIE, PageReader, PrincipalDep, SessionDep, SettingsDep
+from app.web.pages.rendering import render, words
+from app.web.security import csrf_token
+from app.web.sessions import sign_in
 from models.tables import Snapshot
 from models.validation import validate_data
-from models.vocab import GROUP_TYPE_LABELS, MEETINGS_PER_YEAR, MemberRole
+from models.vocab import MEETINGS_PER_YEAR, MemberRole
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 router = APIRouter(include_in_schema=False)
 
 LINK_WORDS = {
@@ -42,30 +43,6 @@ LINK_WORDS = {
     "oversees": "oversees",
     "consults": "consults",
 }
-TYPE_WORDS = GROUP_TYPE_LABELS
-
-
-def words(value) -> str:
-    return str(value).replace("_", " ") if value is not None else ""
-
-
-TEMPLATES.env.filters["words"] = words
-TEMPLATES.env.globals.update(TYPE_WORDS=TYPE_WORDS, LEVEL_WORDS=LEVEL_WORDS, DIMENSION_LABELS=DIMENSION_LABELS)
-
-
-def csrf_token(request: Request) -> str:
-    from app.web.pages.editing import csrf_token as token
-
-    return token(request)
-
-
-def render(request: Request, principal, template: str, status_code: int = 200, **context) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(
-        request,
-        template,
-        {"principal": principal, "demo": request.app.state.settings.demo, **context},
-        status_code=status_code,
-    )
 
 
 def frequency(group) -> str:
@@ -118,12 +95,8 @@ def signin(
     password: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ):
-    from app.web.api.auth import check_rate, record, start_session
-
-    check_rate(request, name)
-    user = authenticate(session, name, password) if name and password else None
-    record(request, name, user is not None)
-    if user is None:
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if sign_in(request, session, settings, response, name, password) is None:
         return render(
             request,
             principal,
@@ -133,8 +106,6 @@ def signin(
             error="Unknown name or wrong password.",
             name=name,
         )
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    start_session(session, settings, response, user)
     return response
 
 
@@ -167,8 +138,6 @@ def locality_page(
     session: SessionDep,
     view: Annotated[str, Query(pattern="^(people|groups)$")] = "people",
 ):
-    from app.maps.mapview import map_json, map_payload
-
     document, result = locality_context(request, session, slug)
     people_groups = defaultdict(int)
     for g in document.groups:
@@ -190,7 +159,7 @@ def locality_page(
         people_groups=people_groups,
         by_principle=dict(by_principle),
         metric_labels=METRIC_LABELS,
-        map_payload_json=map_json(payload),
+        map_payload=payload,
         map_view=view,
         map_views_urls={v: f"/localities/{slug}?view={v}#map" for v in ("people", "groups")},
         frequency=frequency,
@@ -209,8 +178,6 @@ def _names(document) -> dict[str, str]:
 
 @router.get("/localities/{slug}/groups/{group_id}", response_class=HTMLResponse)
 def group_page(slug: str, group_id: str, request: Request, principal: PageReader, session: SessionDep):
-    from app.storage.edits import entry
-
     document, result = locality_context(request, session, slug)
     group = entry(document, "group", group_id)
     people = {p.id: p for p in document.people}
@@ -248,8 +215,6 @@ def group_page(slug: str, group_id: str, request: Request, principal: PageReader
 
 @router.get("/localities/{slug}/people/{person_id}", response_class=HTMLResponse)
 def person_page(slug: str, person_id: str, request: Request, principal: PageReader, session: SessionDep):
-    from app.storage.edits import entry
-
     document, result = locality_context(request, session, slug)
     person = entry(document, "person", person_id)
     people = {p.id: p for p in document.people}
@@ -296,8 +261,6 @@ def person_page(slug: str, person_id: str, request: Request, principal: PageRead
 
 @router.get("/localities/{slug}/agencies/{agency_id}", response_class=HTMLResponse)
 def agency_page(slug: str, agency_id: str, request: Request, principal: PageReader, session: SessionDep):
-    from app.storage.edits import entry
-
     document, result = locality_context(request, session, slug)
     agency = entry(document, "agency", agency_id)
     staff = [p for p in document.people if p.agency == agency_id]
@@ -402,19 +365,3 @@ def compare_page(
         key_metrics=KEY_METRICS,
         metric_labels=METRIC_LABELS,
     )
-
-
-ERROR_TITLES = {
-    400: "Bad request",
-    401: "Sign in needed",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not allowed",
-    409: "Conflict",
-    422: "Not valid",
-}
-
-
-def error_page(request: Request, code: int, detail: str) -> HTMLResponse:
-    """An error as a page (the principal is not resolved again: errors render anonymously)."""
-    return render(request, None, "error.html", code, title=ERROR_TITLES.get(code, "Error"), detail=detail)

@@ -6,8 +6,6 @@ through :mod:`app.storage.edits` (validated as a whole locality, logged, atomic)
 problems are shown next to the field they concern.
 """
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -15,12 +13,18 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from app.errors import Conflict, NotFound
+from app.formats.exchange import INPUT_SUFFIXES, read
 from app.storage import edits, store
+from app.web.api.localities import store_upload
 from app.web.changes import commit_change
-from app.web.deps import SESSION_COOKIE, PageEditor, PageReader, SessionDep
-from app.web.pages.browse import TYPE_WORDS, render
+from app.web.deps import PageEditor, PageReader, SessionDep
+from app.web.pages.rendering import TYPE_WORDS, render
+from app.web.security import checked_form, csrf_token
 from models import document as doc
 from models import vocab
 from models.validation import DocumentError
@@ -33,30 +37,6 @@ KINDS = {
     "group": ("groups", doc.Group),
     "link": ("links", doc.Link),
 }
-LINK_WORDS = {k.value: k.value.replace("_", " ") for k in vocab.LinkKind}
-
-
-# ---------------------------------------------------------------- CSRF
-
-
-def csrf_token(request: Request) -> str:
-    """A token only this browser session can know: a digest of its HttpOnly session cookie."""
-    session_token = request.cookies.get(SESSION_COOKIE, "")
-    return hashlib.sha256(f"locmap-csrf:{session_token}".encode()).hexdigest()
-
-
-async def checked_form(request: Request) -> dict[str, Any]:
-    """The submitted form, after checking its CSRF token (API clients with a bearer token need none)."""
-    form = await request.form()
-    if "authorization" not in request.headers:
-        sent = str(form.get("csrf", ""))
-        if not request.cookies.get(SESSION_COOKIE) or not hmac.compare_digest(sent, csrf_token(request)):
-            raise FormExpired()
-    return {key: form.getlist(key) if len(form.getlist(key)) > 1 else form.get(key) for key in form.keys()}
-
-
-class FormExpired(Exception):
-    pass
 
 
 # ---------------------------------------------------------------- form fields
@@ -405,8 +385,6 @@ async def take_snapshot(slug: str, request: Request, principal: PageEditor):
 
 async def _run(request: Request, work):
     """Run database work in the thread pool with its own session (forms are read asynchronously)."""
-    from sqlmodel import Session
-    from starlette.concurrency import run_in_threadpool
 
     def call():
         with Session(request.app.state.engine) as session:
@@ -442,11 +420,6 @@ def upload_form(request: Request, principal: PageReader):
 
 @router.post("/upload", response_class=HTMLResponse)
 async def upload(request: Request, principal: PageReader):
-    from starlette.datastructures import UploadFile
-
-    from app.formats.exchange import INPUT_SUFFIXES, read
-    from app.web.api.localities import store_upload
-
     form = await checked_form(request)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
