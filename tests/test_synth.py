@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from collections import Counter
@@ -233,7 +232,7 @@ def test_write_county_is_a_folder_with_an_index(tmp_path):
 # ---------------------------------------------------------------- national (slow)
 
 
-@pytest.mark.skipif(os.environ.get("LOCMAP_SLOW") != "1", reason="national scale is slow; set LOCMAP_SLOW=1")
+@pytest.mark.slow
 def test_national_scale():
     start = time.perf_counter()
     got = Counter()

@@ -1,0 +1,127 @@
+"""The one typer application every command registers on, and what the commands share.
+
+This module stays light: ``locmap --version`` and ``locmap validate`` load
+nothing of the database, the web service or the charts, so everything heavy is
+imported inside the function that needs it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from app import __version__
+from app.errors import UserError
+from models.validation import DocumentError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from analysis.settings import AuditSettings
+
+cli = typer.Typer(
+    name="locmap",
+    help="Map and audit the communication systems of children's-services localities.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+out = Console(highlight=False, soft_wrap=True)
+if not out.is_terminal:
+    out = Console(highlight=False, soft_wrap=True, width=200)  # pipes and files: don't truncate table cells
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        metavar="URL",
+        help="Database URL (default: $LOCMAP_DATABASE_URL, else a SQLite file in the user data directory).",
+    ),
+]
+
+SettingsOption = Annotated[list[str] | None, typer.Option("--set", metavar="NAME=VALUE", help="Change a threshold.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"locmap {__version__}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Map and audit the communication systems of children's-services localities."""
+
+
+def database_url(db: str | None) -> str:
+    """The database to use: ``--db``, else the configured one."""
+    from app.config import get_settings  # pydantic-settings: loaded only by commands that use a database
+
+    return db or get_settings().resolved_database_url()
+
+
+def open_engine(db: str | None) -> Engine:
+    """An engine on the chosen database, with the schema created."""
+    from app.config import get_settings
+    from app.storage.db import create_schema, make_engine
+
+    engine = make_engine(database_url(db), busy_timeout=get_settings().sqlite_busy_timeout)
+    create_schema(engine)
+    return engine
+
+
+def engine_factory(db: str | None):
+    """Open the database only if a stored locality is asked for (a file needs none)."""
+    return lambda: open_engine(db)
+
+
+def display_url(url: str) -> str:
+    """A database URL fit to print: the password hidden."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def settings_from(assignments: list[str] | None) -> AuditSettings:
+    """Audit settings from ``--set NAME=VALUE`` options."""
+    from analysis.settings import AuditSettings
+
+    values = {}
+    for text in assignments or []:
+        try:
+            name, value = AuditSettings.parse_assignment(text)
+        except ValueError as exc:
+            raise UserError(f"--set {text}: {exc}") from None
+        values[name] = value
+    return AuditSettings(**values)
+
+
+def report_document_error(exc: DocumentError) -> None:
+    """Print every problem of a file, one a line."""
+    for line in exc.lines():
+        err.print(line, markup=False)
+
+
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Write through a temporary file so a failure never leaves half a file."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        if isinstance(content, bytes):
+            tmp.write_bytes(content)
+        else:
+            tmp.write_text(content, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"cannot write {path}: {exc.strerror}") from None

@@ -1,0 +1,370 @@
+"""Commands that read a locality and say what it shows: ``audit``, ``compare``, ``report``, ``snapshot``, ``diff``, ``map``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from app.cli.app import DbOption, SettingsOption, cli, engine_factory, open_engine, out, settings_from, write_atomically
+from app.errors import UserError
+
+LocalityArgument = Annotated[
+    str, typer.Argument(help="A locality file, or the id of a stored locality.", metavar="PATH_OR_SLUG")
+]
+LocalitiesArgument = Annotated[
+    list[str], typer.Argument(help="Locality files or ids of stored localities.", metavar="PATH_OR_SLUG...")
+]
+
+SEVERITY_STYLE = {
+    "high": "bold white on red",
+    "medium": "black on dark_orange",
+    "low": "black on wheat1",
+    "info": "black on light_cyan1",
+}
+
+
+@cli.command()
+def audit(
+    locality: LocalityArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the audit as JSON.")] = False,
+    without: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--without", metavar="KIND:ID", help="What if: take away person:ID, group:ID or agency:ID (repeatable)."
+        ),
+    ] = None,
+    with_patch: Annotated[
+        Path | None,
+        typer.Option(
+            "--with",
+            metavar="PATCH.yaml",
+            help="What if: add or replace agencies, people, groups and links from a file.",
+        ),
+    ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="NAME=VALUE", help="Change a threshold (see docs/analysis.md)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Audit a locality's communication system: findings, metrics and profile.
+
+    With --without or --with, audits the locality as changed and prints which
+    findings appear and which are resolved.
+    """
+    from analysis.audit import audit as run_audit
+    from app.storage.sources import load_locality
+
+    thresholds = settings_from(settings)
+    document = load_locality(locality, engine_factory(db))
+    if without or with_patch is not None:
+        _what_if(document, without or [], with_patch, thresholds, as_json)
+        return
+    result = run_audit(document, thresholds)
+    if as_json:
+        out.print_json(json.dumps(result.as_dict()))
+    else:
+        _print_audit(document, result)
+
+
+def _what_if(document, without: list[str], with_patch: Path | None, thresholds, as_json: bool) -> None:
+    """Audit the locality as changed, and print what the change makes appear or resolves."""
+    from analysis.whatif import apply_patch, what_if
+    from models.validation import parse_text
+
+    patched = None
+    if with_patch is not None:
+        try:
+            raw = with_patch.read_bytes()
+        except OSError as exc:
+            raise UserError(f"{with_patch}: cannot read: {exc.strerror}") from None
+        parsed = parse_text(raw, suffix=with_patch.suffix.lower())
+        patched = apply_patch(document, parsed.data, str(with_patch))
+    try:
+        change = what_if(document, without=without, patch=patched, settings=thresholds)
+    except (KeyError, ValueError) as exc:
+        raise UserError(str(exc).strip('"')) from None
+    if as_json:
+        out.print_json(json.dumps(change.as_dict()))
+        return
+    described = ", ".join([*without, *([f"with {with_patch}"] if with_patch else [])])
+    out.print(f"[bold]What if[/bold] ({escape(described)}) for {escape(document.locality.name)}:")
+    _print_findings(change.appeared, "Findings that appear")
+    _print_findings(change.resolved, "Findings resolved")
+    _print_changes("Profile changes", change.profile_changes)
+    _print_changes("Metric changes", change.metric_changes)
+
+
+def _print_changes(heading: str, changes: dict) -> None:
+    if changes:
+        out.print(f"\n[bold]{heading}[/bold]")
+        for name, (before, after) in changes.items():
+            out.print(f"  {name}: {before} → {after}", markup=False)
+
+
+def _print_findings(findings, heading: str) -> None:
+    out.print(f"\n[bold]{heading}[/bold] ({len(findings)})")
+    if not findings:
+        out.print("  none", markup=False)
+    for f in findings:
+        out.print(
+            f"  [{SEVERITY_STYLE[f.severity.value]}] {f.severity.value.upper():6} [/] [bold]{f.code}[/bold]", end=" "
+        )
+        out.print(f.message, markup=False)
+        if f.basis.value != "declared":
+            out.print(
+                f"         ({f.basis.value}: rests on what locmap inferred, not on what the file declares)",
+                markup=False,
+                style="dim",
+            )
+        out.print(f"         → {f.suggestion}", markup=False, style="dim")
+
+
+def _print_audit(document, result) -> None:
+    from analysis.profile import DIMENSION_LABELS, DIMENSIONS, LEVEL_WORDS, margins
+
+    m = result.metrics
+    out.print(f"[bold]Audit of {escape(document.locality.name)}[/bold] ({result.locality})")
+    key = m["key_group"] and next(g.name for g in document.groups if g.id == m["key_group"])
+    out.print(
+        f"{m['local_groups']} groups, {m['people_in_groups']} people on groups from {m['agencies_in_groups']} agencies, "
+        f"{m['links']} links; {m['meetings_per_year']:g} meetings and {m['meeting_hours_per_year']:g} group-hours a year; "
+        f"key communication group: {key or 'none'}.",
+        markup=False,
+    )
+    _print_findings(result.findings, "Findings")
+    table = Table(title="Collaborative-advantage profile", title_justify="left", show_lines=False)
+    table.add_column("dimension")
+    table.add_column("level")
+    table.add_column("basis")
+    table.add_column("evidence", overflow="fold")
+    for dim in DIMENSIONS:
+        entry = result.profile[dim]
+        table.add_row(DIMENSION_LABELS[dim], LEVEL_WORDS[entry["level"]], entry["basis"], escape(entry["evidence"]))
+    out.print()
+    out.print(table)
+    near = margins(result.profile)
+    if near:
+        out.print("\n[bold]Margins[/bold]: how far each level rated on a figure is from changing")
+        for margin in near:
+            out.print(f"  {margin.text}", markup=False)
+
+
+@cli.command()
+def compare(
+    localities: LocalitiesArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", metavar="FILE", help="Also write the comparison as CSV.")
+    ] = None,
+    png_file: Annotated[
+        Path | None,
+        typer.Option("--png", metavar="FILE", help="Also draw the profile matrix and key metrics as a PNG."),
+    ] = None,
+    settings: SettingsOption = None,
+    db: DbOption = None,
+) -> None:
+    """Compare localities side by side: metrics, profiles and findings."""
+    from analysis.audit import audit as run_audit
+    from analysis.compare import comparison, comparison_csv
+    from app.storage.sources import load_localities
+
+    thresholds = settings_from(settings)
+    documents = load_localities(localities, engine_factory(db))
+    audits = [run_audit(d, thresholds) for d in documents]
+    data = comparison(audits)
+    if csv_file is not None:
+        write_atomically(csv_file, comparison_csv(audits))
+    if png_file is not None:
+        if png_file.suffix.lower() != ".png":
+            raise UserError(f"{png_file}: the chart is written as PNG; use a .png file name")
+        _write_chart(png_file, audits, documents)
+    if as_json:
+        out.print_json(json.dumps(data))
+        return
+    _print_comparison(data)
+    for path in (csv_file, png_file):
+        if path is not None:
+            out.print(f"wrote {path}", markup=False)
+
+
+def _write_chart(path: Path, audits, documents) -> None:
+    """The comparison chart as a PNG (matplotlib is loaded only here)."""
+    from analysis.charts import comparison_figure, png_bytes
+
+    figure = comparison_figure(audits, {d.locality.id: d.locality.name for d in documents})
+    write_atomically(path, png_bytes(figure))
+
+
+def _comparison_table(title: str, slugs: list[str], first: str, justify: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(first)
+    for slug in slugs:
+        table.add_column(slug, justify=justify)
+    return table
+
+
+def _print_comparison(data: dict) -> None:
+    from analysis.profile import DIMENSION_LABELS
+
+    slugs = data["localities"]
+    table = _comparison_table("Metrics", slugs, "measure", "right")
+    for metric, values in data["metrics"].items():
+        table.add_row(metric, *("–" if values[s] is None else f"{values[s]:g}" for s in slugs))
+    out.print(table)
+    table = _comparison_table(
+        "Collaborative-advantage profile (0 not evident, 0.5 emergent, 1 evident, 2 strongly evident)",
+        slugs,
+        "dimension",
+        "center",
+    )
+    for dim, values in data["profile"].items():
+        table.add_row(DIMENSION_LABELS[dim], *("n/a" if values[s] is None else f"{values[s]:g}" for s in slugs))
+    out.print(table)
+    table = _comparison_table("Findings", slugs, "severity", "right")
+    for severity in ("high", "medium", "low", "info"):
+        table.add_row(severity, *(str(data["findings"][s][severity]) for s in slugs))
+    out.print(table)
+
+
+@cli.command()
+def report(
+    localities: LocalitiesArgument,
+    output: Annotated[Path, typer.Option("-o", "--output", help="FILE.md or FILE.html.", show_default=False)],
+    settings: SettingsOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write the audit as a readable document (Markdown or self-contained HTML).
+
+    With several localities the report starts with a comparison chart (for
+    Markdown, written beside the report as FILE.png).
+    """
+    from analysis.audit import audit as run_audit
+    from app.formats.report import html_report, markdown_report
+    from app.storage.sources import load_localities
+
+    suffix = output.suffix.lower()
+    if suffix not in (".md", ".html", ".htm"):
+        raise UserError(f"{output}: unsupported extension {output.suffix or '(none)'!r}; use .md or .html")
+    thresholds = settings_from(settings)
+    documents = load_localities(localities, engine_factory(db))
+    pairs = [(d, run_audit(d, thresholds)) for d in documents]
+    if suffix == ".md":
+        chart = None
+        if len(pairs) > 1:
+            chart_path = output.with_suffix(".png")
+            _write_chart(chart_path, [a for _, a in pairs], documents)
+            chart = chart_path.name
+        write_atomically(output, markdown_report(pairs, chart))
+    else:
+        write_atomically(output, html_report(pairs))
+    out.print(f"wrote {output}", markup=False)
+
+
+@cli.command()
+def snapshot(
+    slug: Annotated[str, typer.Argument(help="Id of a stored locality.", show_default=False)],
+    label: Annotated[str, typer.Option("--label", help="What this snapshot marks, e.g. 'before the new forum'.")],
+    db: DbOption = None,
+) -> None:
+    """Store a dated copy of a locality, to compare with later (locmap diff)."""
+    from app.storage import store
+    from app.storage.db import session_scope
+
+    label = label.strip()
+    if not label or len(label) > 200 or any(ord(c) < 32 for c in label):
+        raise UserError("--label must be 1-200 printable characters")
+    engine = open_engine(db)
+    with session_scope(engine) as session:
+        taken = store.take_snapshot(session, slug, label)
+        number, when = taken.pk, taken.taken_at
+    out.print(
+        f"snapshot {number} of {slug}: '{label}' ({when:%Y-%m-%d %H:%M}); refer to it as {slug}@{number}", markup=False
+    )
+
+
+@cli.command()
+def diff(
+    before: Annotated[
+        str, typer.Argument(help="A file, a stored locality SLUG, or a snapshot SLUG@N / SLUG@LABEL.", metavar="A")
+    ],
+    after: Annotated[str, typer.Argument(help="The same kinds of reference.", metavar="B")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the differences as JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """What changed between two versions of a locality: structure, findings and profile."""
+    from analysis.diff import diff_localities
+    from app.storage.sources import load_version
+
+    old, old_name = load_version(before, engine_factory(db))
+    new, new_name = load_version(after, engine_factory(db))
+    result = diff_localities(old, new)
+    if as_json:
+        out.print_json(json.dumps(result))
+        return
+    out.print(f"[bold]From[/bold] {escape(old_name)} [bold]to[/bold] {escape(new_name)}")
+    _print_structure_changes(result["structure"])
+    for title, key in (("Findings that appear", "appeared"), ("Findings resolved", "resolved")):
+        findings = result["findings"][key]
+        out.print(f"\n[bold]{title}[/bold] ({len(findings)})")
+        for f in findings:
+            out.print(f"  {f['severity'].upper():6} {f['code']}: {f['message']}", markup=False)
+    if result["profile"]:
+        out.print("\n[bold]Profile changes[/bold]")
+        for dim, change in result["profile"].items():
+            out.print(f"  {dim}: {change['before']} → {change['after']}", markup=False)
+
+
+def _print_structure_changes(structure: dict) -> None:
+    changed_any = False
+    for section, entries in structure.items():
+        if not (entries["added"] or entries["removed"] or entries["changed"]):
+            continue
+        changed_any = True
+        out.print(f"\n[bold]{section}[/bold]")
+        for ident in entries["added"]:
+            out.print(f"  + {ident}", markup=False)
+        for ident in entries["removed"]:
+            out.print(f"  - {ident}", markup=False)
+        for ident, fields in entries["changed"].items():
+            details = "; ".join(f"{name}: {a!r} → {b!r}" for name, (a, b) in fields.items())
+            out.print(f"  ~ {ident}: {details}", markup=False)
+    if not changed_any:
+        out.print("\nno structural changes", markup=False)
+
+
+@cli.command("map")
+def map_(
+    locality: LocalityArgument,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.", show_default=False)],
+    view: Annotated[
+        str, typer.Option("--view", help="people (who meets where) or groups (groups and their links).")
+    ] = "people",
+    aggregate: Annotated[
+        str | None,
+        typer.Option("--aggregate", help="kind or agency: summarise a locality too big to draw node by node."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write a standalone, single-file interactive map that opens offline."""
+    from app.maps import AGGREGATIONS, VIEWS, aggregate_document, standalone_map_html
+    from app.storage.sources import load_locality
+
+    if view not in VIEWS:
+        raise UserError(f"--view {view!r}: use one of {', '.join(VIEWS)}")
+    if aggregate is not None and aggregate not in AGGREGATIONS:
+        raise UserError(f"--aggregate {aggregate!r}: use one of {', '.join(AGGREGATIONS)}")
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise UserError(f"{output}: the map is an HTML file; use a .html name")
+    document = load_locality(locality, engine_factory(db))
+    if aggregate is not None:
+        document, view = aggregate_document(document, aggregate), "groups"
+    write_atomically(output, standalone_map_html(document, view))
+    out.print(
+        f"wrote {output} ({view} view of {document.locality.name}); open it in any browser, offline", markup=False
+    )

@@ -1,0 +1,227 @@
+"""Commands on locality files: ``validate``, ``import``, ``export``, ``list`` and ``schema``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from app.cli.app import (
+    DbOption,
+    cli,
+    database_url,
+    display_url,
+    err,
+    open_engine,
+    out,
+    report_document_error,
+    write_atomically,
+)
+from app.errors import UserError
+from models.validation import DocumentError, Problem, load_path, school_warnings
+
+#: Columns of ``locmap list``, the counts right-aligned.
+_LIST_COLUMNS = ("id", "name", "boundary", "groups", "people", "agencies", "links", "memberships")
+_COUNT_COLUMNS = _LIST_COLUMNS[3:]
+
+
+@cli.command()
+def validate(
+    paths: Annotated[
+        list[Path], typer.Argument(help="locmap/1 files (.yaml, .yml or .json).", show_default=False, metavar="PATH...")
+    ],
+) -> None:
+    """Check locality files; exit 0 only when every file is valid."""
+    failed = 0
+    for path in paths:
+        try:
+            document = load_path(path)
+        except DocumentError as exc:
+            failed += 1
+            report_document_error(exc)
+            continue
+        out.print(
+            f"{path}: valid ({len(document.groups)} groups, {len(document.people)} people, "
+            f"{len(document.agencies)} agencies, {len(document.links)} links)",
+            markup=False,
+        )
+        for warning in school_warnings(document):
+            err.print(f"{path}: warning: {warning}", markup=False)
+    if failed:
+        err.print(f"{failed} of {len(paths)} file(s) invalid", markup=False)
+        raise typer.Exit(1)
+
+
+@cli.command("import")
+def import_(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="locmap/1 files (.yaml, .json) or spreadsheets (.xlsx, .zip of CSVs).",
+            show_default=False,
+            metavar="[PATH...]",
+        ),
+    ] = None,
+    samples: Annotated[
+        bool, typer.Option("--samples", help="Also import the six Oxfordshire sample localities.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Validate locality files, then store them all in one transaction.
+
+    Nothing is written unless every file is valid.  Re-importing a locality
+    replaces the stored one.
+    """
+    from app.samples import sample_paths
+    from app.storage import store
+    from app.storage.db import session_scope
+
+    paths = list(paths or [])
+    if samples:
+        paths += sample_paths()
+    if not paths:
+        raise UserError("nothing to import: give locality files, or --samples")
+    documents = _read_all(paths)
+    engine = open_engine(db)
+    with session_scope(engine) as session:
+        for _, document in documents:
+            store.import_document(session, document)
+    for path, document in documents:
+        out.print(
+            f"imported {document.locality.id} ({document.locality.name}) from {path}: "
+            f"{len(document.groups)} groups, {len(document.people)} people",
+            markup=False,
+        )
+
+
+def _read_all(paths: list[Path]) -> list:
+    """Every file read and checked, with each problem reported; exits before storing anything if there is one."""
+    from app.formats.exchange import read
+
+    documents, problems = [], 0
+    for path in paths:
+        try:
+            if path.suffix.lower() in (".xlsx", ".zip"):
+                try:
+                    content = path.read_bytes()
+                except OSError as exc:
+                    raise DocumentError([Problem("", f"cannot read: {exc.strerror}")], str(path)) from None
+                documents.append((path, read(content, path.suffix, str(path))))
+            else:
+                documents.append((path, load_path(path)))
+        except DocumentError as exc:
+            problems += 1
+            report_document_error(exc)
+    seen: dict[str, Path] = {}
+    for path, document in documents:
+        slug = document.locality.id
+        if slug in seen:
+            problems += 1
+            err.print(f"{path}: locality id {slug!r} is also in {seen[slug]}", markup=False)
+        seen[slug] = path
+    if problems:
+        err.print("nothing imported", markup=False)
+        raise typer.Exit(1)
+    return documents
+
+
+@cli.command()
+def export(
+    slug: Annotated[str, typer.Argument(help="Id of a stored locality.", show_default=False)],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            help="File to write: .yaml, .json, .xlsx, .zip (CSV files), .gexf or .graphml.",
+            show_default=False,
+        ),
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="yaml, json, xlsx, zip, gexf, graphml or kumu (default: from the file's extension)."
+        ),
+    ] = None,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option("--pseudonymise", help="Replace people's names and ids with keyed pseudonyms; drop free text."),
+    ] = False,
+    key_file: Annotated[
+        Path | None,
+        typer.Option("--key-file", metavar="K", help="Secret key for --pseudonymise (make one with locmap keygen)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write a stored locality as a locmap/1 file, a spreadsheet, or a graph for Gephi, Cytoscape or Kumu."""
+    from app.formats.exchange import format_for, render
+    from app.storage import store
+    from app.storage.db import session_scope
+
+    chosen = format_for(output.suffix, fmt)
+    key = None
+    if pseudonymise or key_file is not None:
+        if not (pseudonymise and key_file is not None):
+            raise UserError("--pseudonymise and --key-file go together")
+        from app.formats.pseudonym import load_key
+
+        try:
+            key = load_key(key_file)
+        except (ValueError, OSError) as exc:
+            raise UserError(f"{key_file}: {exc}") from None
+    engine = open_engine(db)
+    with session_scope(engine) as session:
+        document = store.export_document(session, slug)
+    if key is not None:
+        from app.formats.pseudonym import pseudonymise as apply
+
+        document = apply(document, key)
+    write_atomically(output, render(document, chosen))
+    note = " (pseudonymised)" if key is not None else ""
+    out.print(f"exported {slug} to {output} as {chosen}{note}", markup=False)
+
+
+@cli.command("list")
+def list_(
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the stored localities with their counts."""
+    from app.storage import store
+    from app.storage.db import session_scope
+
+    engine = open_engine(db)
+    with session_scope(engine) as session:
+        rows = store.list_localities(session)
+    if as_json:
+        out.print_json(json.dumps([{**row.__dict__, "updated_at": row.updated_at.isoformat()} for row in rows]))
+        return
+    if not rows:
+        out.print("no localities stored; add some with: locmap import FILE.yaml", markup=False)
+        return
+    table = Table(title=f"Localities in {display_url(database_url(db))}", title_justify="left")
+    for name in _LIST_COLUMNS:
+        table.add_column(name, justify="right" if name in _COUNT_COLUMNS else "left")
+    for row in rows:
+        table.add_row(row.id, row.name, row.boundary, *(str(getattr(row, name)) for name in _COUNT_COLUMNS))
+    out.print(table)
+
+
+@cli.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file instead of standard output.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the locmap/1 format."""
+    from models.document import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(output, text)
