@@ -13,18 +13,17 @@ import statistics
 from dataclasses import dataclass, field
 
 from models.document import LocalityDocument
-from models.vocab import Focus, GroupType, MemberRole, MembershipRule
+from models.vocab import Boundary, Focus, GroupType, MemberRole, MembershipRule
 
+from .attendance import attendance
 from .centrality import top_brokers
 from .context import AuditContext
-from .findings import SEVERITY_ORDER, Finding, Principle, Severity
+from .findings import SEVERITY_ORDER, Basis, Finding, Principle, Severity
 from .graphs import LocalityGraphs, build_graphs
 from .load import group_hours_per_year
-from .overlap import membership_overlaps, overlap_index, shared_member_density
-from .pathways import (
-    missing_downstream_paths,
-    missing_upstream_paths,
-)
+from .minding import MinderReach, leads
+from .overlap import AttendedOverlap, attended_overlaps, overlap_index, shared_member_density
+from .pathways import case_hosts, missing_downstream_paths, missing_upstream_paths
 from .profile import collaborative_advantage_profile
 from .settings import DEFAULT_SETTINGS, AuditSettings
 from .structure import agency_presence
@@ -43,6 +42,7 @@ CODES = (
     "NO_LINK_TO_CENTRE",
     "NO_SYSTEMS_MINDER",
     "SYSTEMS_MINDER_GAP",
+    "ABSENT_SYSTEMS_MINDER",
     "SINGLE_POINT_OF_FAILURE",
     "NO_USER_INVOLVEMENT",
     "CROSS_BOUNDARY_GROUP",
@@ -113,10 +113,11 @@ def audit(source: LocalityDocument | LocalityGraphs, settings: AuditSettings = D
 def check_overlapping_groups(ctx: AuditContext) -> list[Finding]:
     s = ctx.settings
     out = []
-    for item in membership_overlaps(ctx.graphs, min_shared=s.overlap_min_shared, min_jaccard=s.overlap_threshold):
-        severity = Severity.high if item.jaccard >= s.overlap_high else Severity.medium
-        designed = _designed_overlap(ctx, item.first, item.second)
-        if designed:
+    for item in attended_overlaps(ctx.graphs, min_shared=s.overlap_min_shared, min_jaccard=s.overlap_threshold):
+        near_identical = item.jaccard >= s.overlap_high
+        severity = Severity.high if near_identical else Severity.medium
+        why = _overlap_reason(ctx, item, near_identical)
+        if why and not near_identical:
             severity = Severity.low
         size_a = len(ctx.graphs.members_of[item.first])
         size_b = len(ctx.graphs.members_of[item.second])
@@ -126,8 +127,9 @@ def check_overlapping_groups(ctx: AuditContext) -> list[Finding]:
                 severity,
                 (item.first, item.second),
                 f"'{ctx.name(item.first)}' ({size_a} members) and '{ctx.name(item.second)}' ({size_b}) share "
-                f"{item.shared} members: membership overlap (Jaccard) {item.jaccard:.2f}."
-                + (f" {designed}" if designed else ""),
+                f"{item.shared} members: membership overlap (Jaccard, seats weighted by attendance) "
+                f"{item.jaccard:.2f}, against {s.overlap_threshold:g} (high from {s.overlap_high:g})."
+                + (f" {why}" if why else ""),
                 Principle.meetings_culture,
                 "Check whether both meetings are needed, or whether one could take the other's business "
                 "as a standing item; make the purpose of each clear to those who attend both.",
@@ -137,16 +139,42 @@ def check_overlapping_groups(ctx: AuditContext) -> list[Finding]:
     return out
 
 
-def _designed_overlap(ctx: AuditContext, first: str, second: str) -> str:
-    """Why two overlapping groups may overlap by design, or '' if nothing explains it."""
+def _overlap_reason(ctx: AuditContext, item: AttendedOverlap, near_identical: bool) -> str:
+    """Why two overlapping groups may overlap by design, or '' if nothing shows it.
+
+    A lower severity needs evidence: the groups serve different schools (the
+    shared members are the visiting professionals), or one oversees or
+    commissions the other for a different purpose and only a small core sits
+    on both.  Near-identical groups get no excuse: oversight does not make two
+    meetings of the same people less of a burden.
+    """
     graphs = ctx.graphs
-    for a, b in ((first, second), (second, first)):
-        kinds = {k.value for k in graphs.links.get_edge_data(a, b, default={})}
-        if kinds & {"oversees", "commissions"}:
-            return f"By design in part: '{ctx.name(a)}' {'oversees' if 'oversees' in kinds else 'commissions'} '{ctx.name(b)}'."
-    school_a, school_b = graphs.groups[first].school, graphs.groups[second].school
-    if school_a and school_b and school_a != school_b:
+    a, b = graphs.groups[item.first], graphs.groups[item.second]
+    if a.school and b.school and a.school != b.school:
         return "They serve different schools, sharing the visiting professionals."
+    steering = _steering_link(ctx, item.first, item.second)
+    if not steering:
+        return ""
+    if near_identical:
+        return f"{steering}, but oversight does not make two meetings of the same people less of a burden."
+    if a.type == b.type and a.effective_focus == b.effective_focus:
+        return ""
+    core = item.shared_weight / item.larger_weight if item.larger_weight else 1.0
+    if core > ctx.settings.overlap_core_share:
+        return ""
+    return (
+        f"By design in part: {steering}, for a different purpose, and the members on both are "
+        f"{core:.0%} of the larger group (a core, at most {ctx.settings.overlap_core_share:.0%})."
+    )
+
+
+def _steering_link(ctx: AuditContext, first: str, second: str) -> str:
+    """ "'A' oversees 'B'" (or commissions) when one of the two groups steers the other, else ''."""
+    for a, b in ((first, second), (second, first)):
+        kinds = {k.value for k in ctx.graphs.links.get_edge_data(a, b, default={})}
+        for kind in ("oversees", "commissions"):
+            if kind in kinds:
+                return f"'{ctx.name(a)}' {kind} '{ctx.name(b)}'"
     return ""
 
 
@@ -275,8 +303,10 @@ def check_key_group(ctx: AuditContext) -> list[Finding]:
     if ctx.key_group is not None or not ctx.graphs.local_groups:
         return []
     near = [s for s in ctx.standings if s.strategic]
+    subjects: tuple[str, ...] = ()
     if near:
         best = max(near, key=lambda s: s.score)
+        subjects = (best.group,)
         lacking = [
             label
             for ok, label in (
@@ -285,7 +315,7 @@ def check_key_group(ctx: AuditContext) -> list[Finding]:
                 (best.hosts_downstream, "downstream conversations"),
                 (
                     best.meets_often_enough,
-                    f"regular meetings (at least {ctx.settings.key_group_min_meetings:g} a year)",
+                    f"regular meetings (more than {ctx.settings.key_group_rare_meetings:g} a year)",
                 ),
             )
             if not ok
@@ -297,7 +327,7 @@ def check_key_group(ctx: AuditContext) -> list[Finding]:
         Finding(
             "NO_KEY_COMMUNICATION_GROUP",
             Severity.high,
-            (near and max(near, key=lambda s: s.score).group,) if near else (),
+            subjects,
             "No inclusive group with strategic responsibility hosts both upstream and downstream "
             "conversations." + detail,
             Principle.upstream_downstream,
@@ -323,28 +353,65 @@ def check_upstream_paths(ctx: AuditContext) -> list[Finding]:
 
 
 def check_downstream_paths(ctx: AuditContext) -> list[Finding]:
+    graphs = ctx.graphs
     out = []
-    has_casework = any(ctx.graphs.hosts_casework(g) for g in ctx.graphs.local_groups)
-    for gap in missing_downstream_paths(ctx.graphs, skip=ctx.isolated):
+    casework = [g for g in graphs.local_groups if graphs.is_casework(g)]
+    for gap in missing_downstream_paths(graphs, skip=ctx.isolated):
+        basis = Basis.declared
+        if gap.kind == "locality":
+            out.append(_no_casework_at_all(ctx))
+            continue
         if gap.kind == "school":
-            name = ctx.graphs.agencies[gap.subject].name
-            what = f"School '{name}' sits on no casework group and on no group with a referral route to one"
+            name = graphs.agencies[gap.subject].name
+            what = f"School '{name}' sits on no group that can take a case and on no group with a route to one"
+            if graphs.schools_inferred:
+                basis = Basis.inferred
+                what += " (taken to be a school from its name: no agency is marked 'school: true')"
         else:
-            what = f"'{ctx.name(gap.subject)}' has no referral route to any casework group"
-        tail = "" if has_casework else " (no group in the locality takes cases)"
+            what = f"Concerns raised in '{ctx.name(gap.subject)}' have no route to any group that can take a case"
         out.append(
             Finding(
                 "MISSING_DOWNSTREAM_PATH",
                 Severity.medium,
                 (gap.subject,),
-                f"{what}{tail}: children of concern have nowhere to go.",
+                f"{what}: children of concern have nowhere to go.",
                 Principle.support_inclusive_schools,
                 "Agree a route from here to multi-agency casework help: a panel, a MAST, or a "
                 "consultation arrangement with tier-3 services (recommendation vii).",
                 subject_kind="agency" if gap.kind == "school" else "group",
+                basis=basis,
             )
         )
+    if not casework and graphs.local_groups and not any(f.subjects == () for f in out):
+        out.append(_cases_only_discussed(ctx))
     return out
+
+
+def _no_casework_at_all(ctx: AuditContext) -> Finding:
+    return Finding(
+        "MISSING_DOWNSTREAM_PATH",
+        Severity.medium,
+        (),
+        "No group in the locality takes cases, and no social care, mental health or health worker attends "
+        "a group where both kinds of conversation are held: children of concern have nowhere to go.",
+        Principle.support_inclusive_schools,
+        "Agree where a child of concern is taken up: a panel or MAST, or tier-3 agencies consulting at the "
+        "forum or network where concerns are raised (recommendation vii).",
+    )
+
+
+def _cases_only_discussed(ctx: AuditContext) -> Finding:
+    hosts = [g for g in ctx.graphs.local_groups if g in case_hosts(ctx.graphs)]
+    return Finding(
+        "MISSING_DOWNSTREAM_PATH",
+        Severity.low,
+        (),
+        f"No group takes cases as its business; concerns can be taken up at {ctx.names(hosts)}, where "
+        "tier-3 agencies attend, but who takes a case on is not recorded.",
+        Principle.support_inclusive_schools,
+        "Record how a case raised there is taken on (a lead professional, a consultation slot, a referral "
+        "route), or link the group to a panel.",
+    )
 
 
 def check_feedback_paths(ctx: AuditContext) -> list[Finding]:
@@ -398,17 +465,8 @@ def check_systems_minder(ctx: AuditContext) -> list[Finding]:
     if not ctx.graphs.local_groups:
         return []
     if not reach.minders:
-        return [
-            Finding(
-                "NO_SYSTEMS_MINDER",
-                Severity.high,
-                (),
-                "Nobody is recorded as minding the communication system.",
-                Principle.systems_minding,
-                "Give someone explicit responsibility for minding the system: receiving issues, "
-                "freeing communication across groups, auditing role overlap (3.8, recommendation iv).",
-            )
-        ]
+        inferred = ctx.inferred_minders
+        return [_inferred_minder(ctx, inferred) if inferred else _nobody_minds(ctx)]
     if not reach.unreached:
         return []
     severity = Severity.medium if reach.share < ctx.settings.minder_reach_medium else Severity.low
@@ -418,12 +476,71 @@ def check_systems_minder(ctx: AuditContext) -> list[Finding]:
             severity,
             reach.unreached,
             f"{'The systems minders neither attend nor reach' if len(reach.minders) > 1 else 'The systems minder neither attends nor reaches'} "
-            f"through one link: {ctx.names(reach.unreached)} ({reach.share:.0%} of groups reached).",
+            f"through one link: {ctx.names(reach.unreached)} ({reach.share:.0%} of groups reached, seats weighted by "
+            f"attendance; medium below {ctx.settings.minder_reach_medium:.0%}).",
             Principle.systems_minding,
             "Agree how news of these groups reaches the systems minder: a link to a group they attend, or a visit.",
             {"reach": round(reach.share, 3)},
         )
     ]
+
+
+def _nobody_minds(ctx: AuditContext) -> Finding:
+    absent = f" ({ctx.people_names(ctx.absent_minders)} marked, but attending none)" if ctx.absent_minders else ""
+    return Finding(
+        "NO_SYSTEMS_MINDER",
+        Severity.high,
+        (),
+        f"Nobody is recorded as minding the communication system{absent}, and nobody local leads the principal "
+        "group and another group while reaching most groups.",
+        Principle.systems_minding,
+        "Give someone explicit responsibility for minding the system: receiving issues, "
+        "freeing communication across groups, auditing role overlap (3.8, recommendation iv).",
+    )
+
+
+def _inferred_minder(ctx: AuditContext, inferred: MinderReach) -> Finding:
+    led = {
+        p: [g for g in ctx.graphs.groups_of[p] if g in inferred.attended and leads(ctx.graphs, p, g)]
+        for p in inferred.minders
+    }
+    who = "; ".join(f"{ctx.people_names([p])} leads {ctx.names(groups)}" for p, groups in led.items())
+    return Finding(
+        "NO_SYSTEMS_MINDER",
+        Severity.low,
+        (),
+        f"Nobody is recorded as minding the communication system, but someone appears to (inferred): {who}, "
+        f"reaching {inferred.share:.0%} of groups (more than {ctx.settings.minder_reach_medium:.0%}).",
+        Principle.systems_minding,
+        "If this person does mind the system, record it (systems_minder: true) and agree who shares the "
+        "role; if not, give someone the role (3.8, recommendation iv).",
+        {"inferred": list(inferred.minders), "reach": round(inferred.share, 3)},
+        basis=Basis.inferred,
+    )
+
+
+def check_absent_minders(ctx: AuditContext) -> list[Finding]:
+    out = []
+    for person in ctx.absent_minders:
+        seats = [g for g in ctx.graphs.groups_of[person] if g in ctx.graphs.local_groups]
+        why = (
+            f"holds seats on {ctx.names(seats)} but attends none of their meetings"
+            if seats
+            else "holds no seat on any of the locality's groups"
+        )
+        out.append(
+            Finding(
+                "ABSENT_SYSTEMS_MINDER",
+                Severity.medium,
+                (person,),
+                f"'{ctx.graphs.people[person].name}' is recorded as a systems minder but {why}: they cannot "
+                "receive issues or free up communication from outside the meetings.",
+                Principle.systems_minding,
+                "Agree which meetings the minder attends, or record who minds the system in practice.",
+                subject_kind="person",
+            )
+        )
+    return out
 
 
 def check_single_points_of_failure(ctx: AuditContext) -> list[Finding]:
@@ -466,16 +583,24 @@ def check_user_involvement(ctx: AuditContext) -> list[Finding]:
 
 def check_cross_boundary(ctx: AuditContext) -> list[Finding]:
     slug = ctx.graphs.slug
+    clear = ctx.graphs.document.locality.boundary == Boundary.clear
     out = []
     for group_id in ctx.graphs.groups:
         g = ctx.graphs.groups[group_id]
         if g.type == GroupType.strategic_centre or ctx.graphs.is_centre(group_id):
             continue
         others = [a for a in g.area if a != slug]
+        severity = Severity.medium
         if g.external:
             message = f"'{g.name}' serves the locality but is managed outside it."
         elif others and slug in g.area:
             message = f"'{g.name}' serves areas beyond the locality: {', '.join(others)}."
+            if clear:
+                # Welcoming neighbours is not a hot spot managed separately (recommendation i).
+                severity = Severity.low
+                message += (
+                    " The boundary is otherwise clear, so this widens the group rather than splitting the locality."
+                )
         elif others:
             message = (
                 f"'{g.name}' serves only {', '.join(others)}, not the locality as a whole (a 'hot spot' arrangement)."
@@ -485,7 +610,7 @@ def check_cross_boundary(ctx: AuditContext) -> list[Finding]:
         out.append(
             Finding(
                 "CROSS_BOUNDARY_GROUP",
-                Severity.medium,
+                severity,
                 (group_id,),
                 message,
                 Principle.clear_bounded_locality,
@@ -570,8 +695,8 @@ def check_casework_by_representatives(ctx: AuditContext) -> list[Finding]:
         if not ctx.graphs.is_casework(group_id):
             continue
         seats = ctx.graphs.groups[group_id].members
-        representatives = sum(_attendance(m) for m in seats if m.role == MemberRole.representative)
-        key_workers = sum(_attendance(m) for m in seats if m.role == MemberRole.key_worker)
+        representatives = sum(attendance(m) for m in seats if m.role == MemberRole.representative)
+        key_workers = sum(attendance(m) for m in seats if m.role == MemberRole.key_worker)
         if representatives and representatives > key_workers:
             out.append(
                 Finding(
@@ -601,6 +726,7 @@ CHECKS = (
     check_feedback_paths,
     check_centre_link,
     check_systems_minder,
+    check_absent_minders,
     check_single_points_of_failure,
     check_user_involvement,
     check_cross_boundary,
@@ -610,11 +736,6 @@ CHECKS = (
 
 
 # ---------------------------------------------------------------- metrics
-
-
-def _attendance(member) -> float:
-    """A seat's share of meetings attended (1 when the file does not say)."""
-    return 1.0 if member.attendance is None else member.attendance
 
 
 def _link_density(graphs: LocalityGraphs) -> float:

@@ -14,24 +14,11 @@ import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from .audit import Audit
 from .findings import Severity
-from .profile import DIMENSIONS, LEVEL_WORDS
-
-DIMENSION_LABELS = {
-    "clear_bounded_locality": "Clearly bounded locality",
-    "links_to_centre": "Links to the centre",
-    "local_ownership": "Local ownership",
-    "strong_project_management": "Strong project management",
-    "systems_minding": "Systems minding",
-    "inclusive_access": "Inclusive access and clarity",
-    "upstream_downstream": "Upstream and downstream conversations",
-    "appreciative_system": "Appreciative system",
-    "user_involvement": "User involvement",
-    "support_inclusive_schools": "Support for inclusive schools",
-    "locally_devolved_resources": "Locally devolved resources",
-}
+from .profile import DIMENSION_LABELS, DIMENSIONS, LEVEL_WORDS
 
 LEVELS = (0, 0.5, 1, 2)
 # Sequential, colour-blind-safe steps from "not evident" to "strongly evident".
@@ -159,7 +146,8 @@ def comparison_figure(audits: list[Audit], names: dict[str, str] | None = None) 
     """The profile matrix above a panel of key metrics and findings, for several localities."""
     rows = len(audits)
     figure = _new_figure(14, 3.2 + 0.55 * rows + 2 * (1.2 + 0.25 * rows))
-    top, bottom = figure.subfigures(2, 1, height_ratios=[1.6 + 0.55 * rows, 2 * (1.2 + 0.25 * rows)])
+    halves = figure.subfigures(2, 1, height_ratios=[1.6 + 0.55 * rows, 2 * (1.2 + 0.25 * rows)], squeeze=False)
+    top, bottom = halves[0, 0], halves[1, 0]
     draw_profile_matrix(top.add_subplot(), audits, names)
     top.suptitle("Collaborative-advantage profile by locality", fontsize=12, x=0.01, ha="left")
     axes = bottom.subplots(2, 4).ravel()
@@ -226,7 +214,7 @@ def findings_chart(result: Audit, name: str | None = None) -> Figure:
         ax.set_yticks(range(len(principles)))
         ax.set_yticklabels([textwrap.fill(p, 48) for p in principles], fontsize=8)
         ax.invert_yaxis()
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=8, frameon=False)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)

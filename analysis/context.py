@@ -6,14 +6,18 @@ both read; it lives apart from both so that neither imports the other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 from .centrality import broker_scores
 from .graphs import LocalityGraphs
-from .load import meeting_loads
-from .minding import systems_minder_reach
+from .load import MeetingLoad, meeting_loads
+from .minding import MinderReach, absent_minders, inferred_minders, systems_minder_reach
 from .pathways import (
+    CentreLink,
+    FeedbackGap,
+    GroupStanding,
     centre_link,
     group_standings,
     key_group,
@@ -21,7 +25,7 @@ from .pathways import (
     principal_group,
 )
 from .settings import AuditSettings
-from .structure import isolated_groups, single_points_of_failure, system_parts
+from .structure import CutPerson, isolated_groups, single_points_of_failure, system_parts
 
 
 @dataclass
@@ -32,7 +36,12 @@ class AuditContext:
     settings: AuditSettings
 
     @cached_property
-    def standings(self):
+    def local_group_set(self) -> frozenset[str]:
+        """The locality's own groups, for membership tests."""
+        return frozenset(self.graphs.local_groups)
+
+    @cached_property
+    def standings(self) -> list[GroupStanding]:
         return group_standings(self.graphs, self.settings)
 
     @cached_property
@@ -61,19 +70,30 @@ class AuditContext:
         return self.parts[0] if self.parts else set()
 
     @cached_property
-    def loads(self):
+    def loads(self) -> list[MeetingLoad]:
         return meeting_loads(self.graphs, self.settings)
 
     @cached_property
-    def minder_reach(self):
+    def minder_reach(self) -> MinderReach:
+        """The reach of the declared systems minders (none reach anything when none is declared)."""
         return systems_minder_reach(self.graphs)
 
     @cached_property
-    def centre(self):
+    def inferred_minders(self) -> MinderReach | None:
+        """De facto minders read from structure when none is declared (:func:`analysis.minding.inferred_minders`)."""
+        return inferred_minders(self.graphs, self.principal_group, self.settings.minder_reach_medium)
+
+    @cached_property
+    def absent_minders(self) -> tuple[str, ...]:
+        """Declared minders with no attended seat on a local group."""
+        return absent_minders(self.graphs)
+
+    @cached_property
+    def centre(self) -> CentreLink:
         return centre_link(self.graphs, self.principal_group)
 
     @cached_property
-    def cut_people(self):
+    def cut_people(self) -> list[CutPerson]:
         main = self.principal_group if self.principal_group in self.main_part else None
         return single_points_of_failure(self.graphs, main)
 
@@ -86,11 +106,14 @@ class AuditContext:
         return set(isolated_groups(self.graphs))
 
     @cached_property
-    def feedback_gaps(self):
+    def feedback_gaps(self) -> list[FeedbackGap]:
         return missing_feedback_paths(self.graphs, self.principal_group, skip=self.isolated)
 
     def name(self, group_id: str) -> str:
         return self.graphs.groups[group_id].name
 
-    def names(self, group_ids) -> str:
+    def names(self, group_ids: Iterable[str]) -> str:
         return ", ".join(f"'{self.name(g)}'" for g in group_ids)
+
+    def people_names(self, people: Iterable[str]) -> str:
+        return ", ".join(f"'{self.graphs.people[p].name}'" for p in people)

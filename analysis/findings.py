@@ -16,6 +16,15 @@ class Severity(StrEnum):
 SEVERITY_ORDER = {Severity.high: 0, Severity.medium: 1, Severity.low: 2, Severity.info: 3}
 
 
+class Basis(StrEnum):
+    """What a finding or a profile level rests on: facts the file declares, or
+    roles and kinds the audit inferred from structure (a de facto systems
+    minder, schools read from agency names)."""
+
+    declared = "declared"
+    inferred = "inferred"
+
+
 class Principle(StrEnum):
     """The conditions for collaborative advantage (report 5.1) and recommendations (5.3)."""
 
@@ -46,17 +55,19 @@ class Finding:
     message: str
     principle: Principle
     suggestion: str
-    evidence: dict = field(default_factory=dict, compare=False)
+    evidence: dict[str, object] = field(default_factory=dict, compare=False)
     #: What the subjects are: ``group``, ``person`` or ``agency`` (ids are
     #: unique only within their section, so a school and a group may share one).
     subject_kind: str = "group"
+    #: Whether the finding rests on declared facts or on an inference.
+    basis: Basis = Basis.declared
 
     @property
     def key(self) -> tuple[str, str, tuple[str, ...]]:
         """What makes two findings the same finding (for de-duplication, what-if and diff)."""
         return self.code, self.subject_kind, tuple(sorted(self.subjects))
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {
             "code": self.code,
             "severity": self.severity.value,
@@ -64,4 +75,5 @@ class Finding:
             "message": self.message,
             "principle": self.principle.value,
             "suggestion": self.suggestion,
+            "basis": self.basis.value,
         }

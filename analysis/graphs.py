@@ -38,6 +38,7 @@ of Chicago Press.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -45,8 +46,10 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from models.document import Agency, Group, LocalityDocument, Member, Person
-from models.vocab import Focus, GroupType, LinkKind
+from models.document import Agency, Group, LocalityDocument, Member, Person, looks_like_school
+from models.vocab import Focus, GroupType, LinkKind, Sector
+
+from .attendance import attendance
 
 PERSON = "person"
 GROUP = "group"
@@ -63,6 +66,8 @@ FEEDBACK_KINDS = frozenset({LinkKind.reports_to, LinkKind.feeds_issues_to})
 UPWARD_KINDS = frozenset({LinkKind.reports_to, LinkKind.feeds_issues_to, LinkKind.consults})
 
 CASEWORK_TYPES = frozenset({GroupType.panel, GroupType.multi_agency_support_team})
+#: Sectors of the agencies "normally working at tier 3" (5.3 vii), who can take a case on.
+TIER3_SECTORS = frozenset({Sector.social_care.value, Sector.mental_health.value, Sector.health.value})
 
 
 def node(kind: str, ident: str) -> str:
@@ -182,15 +187,29 @@ class LocalityGraphs:
         return {a.id: a.sector.value for a in self.document.agencies}
 
     @cached_property
+    def schools_inferred(self) -> bool:
+        """True when no agency is marked ``school`` and the schools are read from names instead."""
+        return not any(a.school for a in self.document.agencies)
+
+    @cached_property
     def schools(self) -> set[str]:
-        return {a.id for a in self.document.agencies if a.school}
+        """School agencies: those marked ``school: true`` or, when none is, those whose
+        name reads as a school (:func:`models.document.looks_like_school`)."""
+        if not self.schools_inferred:
+            return {a.id for a in self.document.agencies if a.school}
+        return {a.id for a in self.document.agencies if looks_like_school(a)}
+
+    def weight(self, person: str, group_id: str) -> float:
+        """How much a person's seat on a group counts: its attendance (:mod:`analysis.attendance`)."""
+        return attendance(self.seat(person, group_id))
 
     def sectors_in(self, group_id: str) -> set[str]:
         """Sectors of the agencies whose people sit on a group (a new set; computed once per group)."""
         found = self._sectors.get(group_id)
         if found is None:
             sector_of = self._sector_of_person
-            found = self._sectors[group_id] = frozenset(sector_of[p] for p in self.members_of[group_id]) - {None}
+            found = frozenset(s for s in (sector_of[p] for p in self.members_of[group_id]) if s is not None)
+            self._sectors[group_id] = found
         return set(found)
 
     @cached_property
@@ -201,6 +220,11 @@ class LocalityGraphs:
     def _sector_of_person(self) -> dict[str, str | None]:
         sector = self.sector_of_agency
         return {p.id: (sector[p.agency] if p.agency is not None else None) for p in self.document.people}
+
+    def tier3_attends(self, group_id: str) -> bool:
+        """Whether someone from a tier-3 agency (social care, mental health, health) attends a group."""
+        sector_of = self._sector_of_person
+        return any(sector_of[p] in TIER3_SECTORS and self.weight(p, group_id) > 0 for p in self.members_of[group_id])
 
     def focus(self, group_id: str) -> Focus | None:
         return self.groups[group_id].effective_focus
@@ -316,7 +340,10 @@ class LocalityGraphs:
         return node(GROUP, self.document.groups[index - n_people].id)
 
     def without(
-        self, people: set[str] = frozenset(), groups: set[str] = frozenset(), agencies: set[str] = frozenset()
+        self,
+        people: AbstractSet[str] = frozenset(),
+        groups: AbstractSet[str] = frozenset(),
+        agencies: AbstractSet[str] = frozenset(),
     ) -> LocalityGraphs:
         """The locality with some people, groups or whole agencies taken away (what-if)."""
         return build_graphs(remove_from_document(self.document, people=people, groups=groups, agencies=agencies))
@@ -325,9 +352,9 @@ class LocalityGraphs:
 def remove_from_document(
     document: LocalityDocument,
     *,
-    people: set[str] = frozenset(),
-    groups: set[str] = frozenset(),
-    agencies: set[str] = frozenset(),
+    people: AbstractSet[str] = frozenset(),
+    groups: AbstractSet[str] = frozenset(),
+    agencies: AbstractSet[str] = frozenset(),
 ) -> LocalityDocument:
     """A copy of ``document`` without the given people, groups and agencies.
 
@@ -343,13 +370,13 @@ def remove_from_document(
         missing = sorted(set(wanted) - present)
         if missing:
             raise KeyError(f"unknown {kind} {', '.join(repr(m) for m in missing)} in locality {document.locality.id!r}")
-    people = set(people) | {p.id for p in document.people if p.agency in agencies}
+    gone = set(people) | {p.id for p in document.people if p.agency in agencies}
     data = document.model_copy(deep=True)
     data.agencies = [a for a in data.agencies if a.id not in agencies]
-    data.people = [p for p in data.people if p.id not in people]
+    data.people = [p for p in data.people if p.id not in gone]
     data.groups = [g for g in data.groups if g.id not in groups]
     for g in data.groups:
-        g.members = [m for m in g.members if m.person not in people]
+        g.members = [m for m in g.members if m.person not in gone]
         if g.school in agencies:
             g.school = None
     data.links = [link for link in data.links if link.from_ not in groups and link.to not in groups]
@@ -419,7 +446,7 @@ def _seat_edges(document: LocalityDocument):
             yield (
                 node(PERSON, m.person),
                 group_node,
-                {"role": m.role.value, "attendance": 1.0 if m.attendance is None else m.attendance},
+                {"role": m.role.value, "attendance": attendance(m)},
             )
 
 

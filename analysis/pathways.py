@@ -13,12 +13,14 @@ the groups and links, O(V + E), at any scale.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import networkx as nx
 
-from models.vocab import Focus, LinkKind, MembershipRule
+from models.vocab import Focus, GroupType, LinkKind, MemberRole, MembershipRule
 
+from .attendance import is_regular
 from .graphs import CASE_KINDS, FEEDBACK_KINDS, UPWARD_KINDS, LocalityGraphs
 from .kernels import reach
 from .settings import AuditSettings
@@ -108,7 +110,7 @@ def group_standings(graphs: LocalityGraphs, settings: AuditSettings) -> list[Gro
     commissions or refers cases to one.
 
     The key communication group is a group that is all four, and meets at
-    least ``key_group_min_meetings`` times a year: "a key
+    more than ``key_group_rare_meetings`` times a year: "a key
     communication group ... with strategic responsibilities ... inclusive in
     membership and ... facilitating the opportunities for 'upstream' and
     'downstream' conversations" (Glenny 2005, 5.3 recommendation ii).
@@ -146,7 +148,7 @@ def group_standings(graphs: LocalityGraphs, settings: AuditSettings) -> list[Gro
             ):
                 downstream = True
         yearly = g.yearly_meetings
-        often = yearly is None or yearly >= settings.key_group_min_meetings
+        often = yearly is None or yearly > settings.key_group_rare_meetings
         out.append(GroupStanding(group_id, strategic, inclusive, upstream, downstream, len(sectors), often))
     return out
 
@@ -166,7 +168,7 @@ def principal_group(standings: list[GroupStanding]) -> str | None:
     return max(strategic, key=lambda s: s.score).group
 
 
-def missing_upstream_paths(graphs: LocalityGraphs, skip: set[str] = frozenset()) -> list[str]:
+def missing_upstream_paths(graphs: LocalityGraphs, skip: AbstractSet[str] = frozenset()) -> list[str]:
     """Casework groups that nothing upstream refers cases to.
 
     Notes
@@ -191,46 +193,109 @@ def missing_upstream_paths(graphs: LocalityGraphs, skip: set[str] = frozenset())
     return out
 
 
+#: Kinds of group where concerns about children are raised (Appendix ONE: a
+#: network or forum is a "clearing house" for issues; 3.4: "20 out of 21
+#: referrals were from schools").
+CONCERN_TYPES = frozenset({GroupType.network, GroupType.forum, GroupType.hub})
+
+
+def case_hosts(graphs: LocalityGraphs) -> set[str]:
+    """Local groups where a child's case can be taken up.
+
+    Casework groups (panels, MASTs, downstream focus), and groups hosting
+    both conversations at which someone from a tier-3 agency (social care,
+    mental health, health) attends: "Agencies normally working at tier 3,
+    need to be providing consultation services to 'upstream' agencies"
+    (5.3 vii).  An open forum of schools and volunteers alone can hear a
+    worry but cannot take the case on.
+    """
+    out = set()
+    for g in graphs.local_groups:
+        if graphs.is_casework(g):
+            out.add(g)
+        elif graphs.focus(g) == Focus.both and graphs.tier3_attends(g):
+            out.add(g)
+    return out
+
+
+def raises_concerns(graphs: LocalityGraphs, group_id: str) -> bool:
+    """Whether concerns about children are raised in a group.
+
+    School-facing groups, networks, forums and hubs, and groups whose
+    members bring cases: someone from a school, or a key worker.  A project
+    group (a teenage pregnancy initiative, a young people's evaluation
+    group) handles no cases and needs no route to casework.
+    """
+    if graphs.is_school_facing(group_id) or graphs.groups[group_id].type in CONCERN_TYPES:
+        return True
+    schools = graphs.schools
+    return any(
+        graphs.agency_of.get(p) in schools or graphs.seat(p, group_id).role == MemberRole.key_worker
+        for p in graphs.members_of[group_id]
+    )
+
+
+def routes_to(graphs: LocalityGraphs, hosts: set[str]) -> dict[str, bool]:
+    """Whether each local group has a route to some host groups: it is one, a path of
+    case-carrying links leads to one, or a member regularly sits on a group that does."""
+    leads = reach(graphs.links.pred, CASE_KINDS, hosts)
+    by_link = {g: g in hosts or g in leads for g in graphs.local_groups}
+    out = dict(by_link)
+    for g in graphs.local_groups:
+        if out[g]:
+            continue
+        out[g] = any(
+            by_link.get(h, False) and is_regular(min(graphs.weight(p, g), graphs.weight(p, h)))
+            for p in graphs.members_of[g]
+            for h in graphs.groups_of[p]
+            if h != g
+        )
+    return out
+
+
 @dataclass(frozen=True)
 class DownstreamGap:
     subject: str
-    kind: str  # "group" or "school"
+    #: ``group``, ``school``, or ``locality`` when no group can take a case at all.
+    kind: str
 
 
-def missing_downstream_paths(graphs: LocalityGraphs, skip: set[str] = frozenset()) -> list[DownstreamGap]:
-    """Upstream or school-facing groups, and schools, with no route to casework.
+def missing_downstream_paths(graphs: LocalityGraphs, skip: AbstractSet[str] = frozenset()) -> list[DownstreamGap]:
+    """Groups where concerns are raised, and schools, with no route to casework.
 
     Notes
     -----
-    A group has a route when a directed path of case-carrying links
-    (refers_cases_to, commissions, oversees, feeds_issues_to, consults) leads
-    from it to a group where cases are discussed: a casework group, or a
-    group hosting both upstream and downstream conversations, as the Thame
-    and Kidlington Networks did (3.3).  A school has a route when one of its
-    people sits on such a group or on a group with a route.  Where nothing
-    can take a case, every upstream group is without a route: children of
-    concern have nowhere to go (report 3.4, 5.2).
+    A worry raised in a school, an SCT, a network or a forum needs somewhere
+    to go, or children are "abandoned in 'no man's land' because schools feel
+    'out of their depths'" (5.3 vii).  A group has a route when a directed
+    path of case-carrying links (refers_cases_to, commissions, oversees,
+    feeds_issues_to, consults) leads from it to a group that can take a case
+    (:func:`case_hosts`), or when one of its members, attending both
+    regularly, sits on a group with such a route.  A school has a route when
+    one of its seats does.  Where no group can take a case at all, the gap is
+    the locality's (one ``locality`` gap), not each group's.
 
-    The groups with a route are found by one breadth-first search backwards
-    along case-carrying links from all casework groups at once, O(V + E).
+    The groups with a link route are found by one breadth-first search
+    backwards along case-carrying links from all hosts at once, O(V + E);
+    member routes add one pass over the seats.
     """
-    casework = {g for g in graphs.local_groups if graphs.hosts_casework(g)}
-    leads_to_casework = reach(graphs.links.pred, CASE_KINDS, casework)
-    has_route = {g: g in casework or g in leads_to_casework for g in graphs.local_groups}
-    out = []
-    for group_id in graphs.local_groups:
-        g = graphs.groups[group_id]
-        upstream = g.effective_focus == Focus.upstream or graphs.is_school_facing(group_id)
-        if upstream and not has_route[group_id] and group_id not in skip:
-            out.append(DownstreamGap(group_id, "group"))
-    for agency in graphs.document.agencies:
-        if not agency.school:
-            continue
-        seats = [g for p in graphs.people_by_agency[agency.id] for g in graphs.groups_of[p]]
-        seats += graphs.school_groups.get(agency.id, [])
+    if not graphs.local_groups:
+        return []
+    hosts = case_hosts(graphs)
+    if not hosts:
+        return [DownstreamGap(graphs.slug, "locality")]
+    has_route = routes_to(graphs, hosts)
+    out = [
+        DownstreamGap(g, "group")
+        for g in graphs.local_groups
+        if g not in skip and not has_route[g] and raises_concerns(graphs, g)
+    ]
+    for school in sorted(graphs.schools, key=list(graphs.agencies).index):
+        seats = [g for p in graphs.people_by_agency.get(school, []) for g in graphs.groups_of[p]]
+        seats += graphs.school_groups.get(school, [])
         local_seats = [g for g in seats if g in has_route]
         if local_seats and not any(has_route[g] for g in local_seats):
-            out.append(DownstreamGap(agency.id, "school"))
+            out.append(DownstreamGap(school, "school"))
     return out
 
 
@@ -243,7 +308,7 @@ class FeedbackGap:
 
 
 def missing_feedback_paths(
-    graphs: LocalityGraphs, target: str | None, skip: set[str] = frozenset()
+    graphs: LocalityGraphs, target: str | None, skip: AbstractSet[str] = frozenset()
 ) -> list[FeedbackGap]:
     """Casework and consultation groups whose issues cannot reach the key group.
 
@@ -328,12 +393,12 @@ def centre_link(graphs: LocalityGraphs, principal: str | None) -> CentreLink:
         by_link = tuple(c for c in centres if c in above_principal)
         shared = tuple(p for p in graphs.members_of[principal] if p in centre_people)
 
-    def steady(person: str) -> bool:
+    def steady(person: str, principal: str) -> bool:
         seats = [principal] + [c for c in centres if person in centre_members[c]]
-        return all(_attendance(graphs.seat(person, g)) >= 0.5 for g in seats)
+        return is_regular(min(graphs.weight(person, g) for g in seats))
 
-    by_member = tuple(p for p in shared if steady(p))
-    weak = tuple(p for p in shared if not steady(p))
+    by_member = tuple(p for p in shared if principal is not None and steady(p, principal))
+    weak = tuple(p for p in shared if p not in by_member)
     via: tuple[str, ...] = ()
     if principal is not None:
         via = tuple(
@@ -348,8 +413,3 @@ def centre_link(graphs: LocalityGraphs, principal: str | None) -> CentreLink:
         if g != principal and (g in reaches_centre or any(p in centre_people for p in graphs.members_of[g]))
     )
     return CentreLink(principal, centres, by_link, by_member, weak, via, others)
-
-
-def _attendance(member) -> float:
-    """A seat's share of meetings attended (1 when the file does not say)."""
-    return 1.0 if member.attendance is None else member.attendance

@@ -2,9 +2,12 @@
 
 Each dimension gets a level on the report's four-step scale: ``0`` not
 evident, ``0.5`` emergent but not significant, ``1`` evident, ``2`` strongly
-evident, or ``None`` with the reason where structure and attributes cannot
-tell, each with its evidence in words.  The rules, one function per
-dimension, are stated in ``docs/analysis.md``; none is set per locality.
+evident, or ``None`` (cannot tell) with the fact to record, each with its
+evidence in words.  Every entry says whether it rests on declared facts or
+on an inference (``basis``), and an entry whose level rests on a figure
+carries its ``margin``: the figure, the cut-off that keeps the level and the
+cut-off of the next level up.  The rules, one function per dimension, are
+stated in ``docs/analysis.md``; none is set per locality.
 
 References
 ----------
@@ -15,9 +18,17 @@ Glenny, G. (2005), section 5.1 and Table 1 (ratings per communication system).
 
 from __future__ import annotations
 
-from models.vocab import Boundary, DevolvedFunding, Focus, MemberRole, MembershipRule
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
+from models.vocab import Boundary, DevolvedFunding, Focus, LinkKind, MemberRole, MembershipRule, Sector
+
+from .attendance import REGULAR, is_regular
 from .context import AuditContext
+from .findings import Basis
+from .graphs import FEEDBACK_KINDS, TIER3_SECTORS
+from .pathways import routes_to
 
 DIMENSIONS = (
     "clear_bounded_locality",
@@ -33,7 +44,22 @@ DIMENSIONS = (
     "locally_devolved_resources",
 )
 
-LEVEL_WORDS = {
+#: What the report calls each dimension (Table 1), for people to read.
+DIMENSION_LABELS = {
+    "clear_bounded_locality": "Clearly bounded locality",
+    "links_to_centre": "Links to the centre",
+    "local_ownership": "Local ownership",
+    "strong_project_management": "Strong project management",
+    "systems_minding": "Systems minding",
+    "inclusive_access": "Inclusive access and clarity",
+    "upstream_downstream": "Upstream and downstream conversations",
+    "appreciative_system": "Appreciative system",
+    "user_involvement": "User involvement",
+    "support_inclusive_schools": "Support for inclusive schools",
+    "locally_devolved_resources": "Locally devolved resources",
+}
+
+LEVEL_WORDS: dict[float | None, str] = {
     0: "not evident",
     0.5: "emergent but not significant",
     1: "evident",
@@ -41,14 +67,75 @@ LEVEL_WORDS = {
     None: "cannot tell",
 }
 
+#: Share of the principal group's attended seats held by local people for
+#: ownership to be strongly evident: two in three, a majority that carries
+#: the group's decisions whoever else attends.
+OWNED_STRONGLY = 2 / 3
+#: ... and for ownership to be evident: more than half.
+OWNED = 0.5
+#: Share of agencies with access to the principal group for inclusive access
+#: to be strongly evident, evident, and emergent.
+ACCESS_STRONG, ACCESS_EVIDENT, ACCESS_EMERGENT = 0.6, 0.4, 0.25
+#: Share of casework and consultation groups feeding back to the principal group
+#: for an appreciative system to be strongly evident and evident.
+FEEDBACK_STRONG, FEEDBACK_EVIDENT = 0.9, 0.6
+#: Share of seated schools that meet tier-3 services for support to schools
+#: to be strongly evident and evident.
+SCHOOLS_STRONG, SCHOOLS_EVIDENT = 0.8, 0.5
 
-def _attendance(member) -> float:
-    """A seat's share of meetings attended (1 when the file does not say)."""
-    return 1.0 if member.attendance is None else member.attendance
+Level = float | None
 
 
-def level(value: float | None, evidence: str) -> dict:
-    return {"level": value, "evidence": evidence}
+@dataclass(frozen=True)
+class Figure:
+    """The number a level rests on, with the cut-offs of the scale it is read against.
+
+    ``cutoffs`` maps each level the figure can reach to the smallest value
+    that reaches it (other conditions permitting).
+    """
+
+    name: str
+    value: float
+    cutoffs: Mapping[float, float]
+
+    def margin(self, level: Level) -> dict[str, Any]:
+        """The figure, the cut-off that keeps ``level`` and the cut-off of the next level up."""
+        steps = sorted(self.cutoffs.items())
+        keep = dict(steps).get(level) if level is not None else None
+        above = [(lv, c) for lv, c in steps if level is None or lv > level]
+        return {
+            "figure": self.name,
+            "value": round(self.value, 3),
+            "cutoff": keep,
+            "next_level": above[0][0] if above else None,
+            "next_cutoff": above[0][1] if above else None,
+        }
+
+    def against(self, level: Level) -> str:
+        """'62% (evident from 50%, strongly evident from 67%)': the figure and the cut-offs near it."""
+        m = self.margin(level)
+        parts = []
+        if m["cutoff"] is not None:
+            parts.append(f"{LEVEL_WORDS[level]} from {_pct(m['cutoff'])}")
+        if m["next_cutoff"] is not None:
+            parts.append(f"{LEVEL_WORDS[m['next_level']]} from {_pct(m['next_cutoff'])}")
+        return f"{_pct(self.value)}" + (f" ({'; '.join(parts)})" if parts else "")
+
+
+def _pct(share: float) -> str:
+    return f"{share:.0%}"
+
+
+def level(
+    value: Level, evidence: str, *, basis: Basis = Basis.declared, figure: Figure | None = None
+) -> dict[str, Any]:
+    """One profile entry: its level, evidence in words, basis and (when a figure decides it) margin."""
+    return {
+        "level": value,
+        "evidence": evidence,
+        "basis": basis.value,
+        "margin": figure.margin(value) if figure is not None else None,
+    }
 
 
 def _share_level(share: float, *, strong: float, evident: float, strong_also: bool = True) -> float:
@@ -60,181 +147,259 @@ def _share_level(share: float, *, strong: float, evident: float, strong_also: bo
     return 0.5 if share > 0 else 0
 
 
-def clear_bounded_locality(ctx: AuditContext) -> dict:
-    """Boundary as recorded, lowered by groups that cross it (2.1, 2.2)."""
+def clear_bounded_locality(ctx: AuditContext) -> dict[str, Any]:
+    """The boundary as recorded, lowered only by hot-spot or externally managed groups (2.1, 2.2, rec. i)."""
     boundary = ctx.graphs.document.locality.boundary
     slug = ctx.graphs.slug
-    crossing = [
+    # A group that also welcomes neighbours widens the locality; one serving only
+    # part of it, or run from outside, is the "hot spot" managed separately.
+    splitting = [
         g.id
         for g in ctx.graphs.groups.values()
-        if not ctx.graphs.is_centre(g.id) and (g.external or any(a != slug for a in g.area))
+        if not ctx.graphs.is_centre(g.id) and (g.external or (g.area and slug not in g.area))
     ]
-    base = {Boundary.clear: 2, Boundary.partial: 0.5, Boundary.unclear: 0}[boundary]
-    if boundary == Boundary.clear and crossing:
+    base: float = {Boundary.clear: 2, Boundary.partial: 0.5, Boundary.unclear: 0}[boundary]
+    if boundary == Boundary.clear and splitting:
         base = 1
     text = f"Boundary recorded as {boundary.value}"
     text += (
-        f"; {len(crossing)} group(s) serve areas across it or are managed outside it ({ctx.names(crossing)})."
-        if crossing
-        else "; no group crosses it."
+        f"; {len(splitting)} group(s) serve only part of it or are managed outside it ({ctx.names(splitting)})."
+        if splitting
+        else "; no hot-spot or externally managed group splits it."
     )
     return level(base, text)
 
 
-def links_to_centre(ctx: AuditContext) -> dict:
-    """2: the principal group reaches the centre by link and by a shared member; 1: by one of them;
-    0.5: only another group does; 0: none."""
+def links_to_centre(ctx: AuditContext) -> dict[str, Any]:
+    """A formal upward route and a member who regularly attends both; a link carried only by a
+    rarely attending member is weak (3.1, Appendix ONE, recommendation ii)."""
     link = ctx.centre
     if link.from_group is None:
-        return level(None, "No strategic group in the locality from which to reach the centre.")
+        return level(None, "Cannot tell: no strategic group in the locality; record which group steers it.")
     if not link.centres:
-        return level(0, "No local-authority-wide strategic group is recorded.")
-    name = ctx.name(link.from_group)
+        return level(0, "No local-authority-wide strategic group is recorded (add it as an external group).")
+    name, centres = ctx.name(link.from_group), ctx.names(link.centres)
+    figure = _carrier_figure(ctx, top=2 if link.by_link else 1)
     if link.by_link and link.by_member:
-        return level(
-            2,
-            f"'{name}' links to {ctx.names(link.centres)} and shares {len(link.by_member)} regularly attending member(s) with it.",
-        )
-    if link.by_link:
-        weak = (
-            f"; the {len(link.weak_members)} member(s) on both attend under half the meetings"
-            if link.weak_members
-            else ", but no member sits on both"
-        )
-        return level(1, f"'{name}' links to {ctx.names(link.centres)}{weak}.")
+        return level(2, f"'{name}' links to {centres}; a member on both attends {figure.against(2)}.", figure=figure)
+    if link.by_link and not link.weak_members:
+        return level(1, f"'{name}' links to {centres}, but who carries the link is not recorded (no member on both).")
     if link.by_member:
         return level(
-            1, f"'{name}' shares {len(link.by_member)} member(s) with {ctx.names(link.centres)} but has no formal link."
+            1,
+            f"'{name}' shares a member attending {figure.against(1)} with {centres} but has no formal link.",
+            figure=figure,
         )
     if link.via_groups:
         return level(
             1,
-            f"'{name}' reaches {ctx.names(link.centres)} through {ctx.names(link.via_groups)}, on which someone from the centre sits.",
+            f"'{name}' reaches {centres} through {ctx.names(link.via_groups)}, on which someone from the centre sits.",
         )
     if link.weak_members:
+        route = "links to" if link.by_link else "meets"
         return level(
-            0.5, f"'{name}' meets {ctx.names(link.centres)} only through member(s) attending under half the meetings."
+            0.5,
+            f"'{name}' {route} {centres}, carried only by member(s) attending {figure.against(0.5)}: a weak link.",
+            figure=figure,
         )
     if link.others:
         return level(0.5, f"'{name}' has no route to the centre; only {ctx.names(link.others)} do.")
-    return level(0, f"Neither '{name}' nor any other local group has a route to {ctx.names(link.centres)}.")
+    return level(0, f"Neither '{name}' nor any other local group has a route to {centres}.")
 
 
-def local_ownership(ctx: AuditContext) -> dict:
-    """Share of seats on local groups held by people who work on the patch, and whether the
-    principal group's chair and co-ordinators are local (3.1, 4.7)."""
-    graphs = ctx.graphs
-    seats = [(p, g) for g in graphs.local_groups for p in graphs.members_of[g]]
-    if not seats:
-        return level(None, "No one sits on the locality's groups.")
-    local_share = sum(graphs.people[p].local for p, _ in seats) / len(seats)
-    leaders = []
-    if ctx.principal_group:
-        for p in graphs.members_of[ctx.principal_group]:
-            role = graphs.seat(p, ctx.principal_group).role
-            if role in (MemberRole.chair, MemberRole.coordinator):
-                leaders.append(p)
-    local_leaders = [p for p in leaders if graphs.people[p].local]
-    if local_share >= 0.85 and local_leaders:
-        value = 2
-    elif local_share >= 0.7 and local_leaders:
+def _carrier_figure(ctx: AuditContext, top: float) -> Figure:
+    """The attendance of the best-attending member on both the principal group and a centre group."""
+    link, graphs = ctx.centre, ctx.graphs
+    principal = link.from_group
+    best = 0.0
+    for person in (*link.by_member, *link.weak_members):
+        seats = [principal] + [c for c in link.centres if person in graphs.members_of[c]]
+        best = max(best, min(graphs.weight(person, g) for g in seats if g is not None))
+    return Figure("attendance of the member carrying the link (lesser of both seats)", best, {0.5: 0.0, top: REGULAR})
+
+
+def local_ownership(ctx: AuditContext) -> dict[str, Any]:
+    """Decisions owned by people of the patch: the share of the principal group's attended seats
+    held by local people, and a local chair or co-ordinator (3.1, 3.8, 4.7)."""
+    graphs, principal = ctx.graphs, ctx.principal_group
+    if principal is None:
+        return level(
+            None,
+            "Cannot tell: no strategic group whose ownership could be judged; record which group steers the locality.",
+        )
+    seats = [(p, graphs.weight(p, principal)) for p in graphs.members_of[principal]]
+    total = sum(w for _, w in seats)
+    if not total:
+        return level(None, f"Cannot tell: nobody attends '{ctx.name(principal)}'; record its members.")
+    share = sum(w for p, w in seats if graphs.people[p].local) / total
+    leaders = [p for p, _ in seats if _leads(ctx, p, principal) and graphs.people[p].local]
+    if leaders and share >= OWNED_STRONGLY:
+        value: float = 2
+    elif leaders and share >= OWNED:
         value = 1
-    elif local_share >= 0.5:
+    elif leaders or share >= OWNED:
         value = 0.5
     else:
         value = 0
+    cutoffs: dict[float, float] = {2: OWNED_STRONGLY, 1: OWNED} if leaders else {0.5: OWNED}
+    figure = Figure("share of the principal group's attended seats held by local people", share, cutoffs)
     lead = (
-        f"{len(local_leaders)} of {len(leaders)} chair/co-ordinator seat(s) on '{ctx.name(ctx.principal_group)}' are local"
-        if ctx.principal_group
-        else "no strategic group"
+        f"led by {ctx.people_names(leaders)}, who work on the patch"
+        if leaders
+        else "no local person chairs or co-ordinates it"
     )
-    return level(value, f"{local_share:.0%} of seats on local groups are held by people working on the patch; {lead}.")
+    return level(
+        value,
+        f"People working on the patch hold {figure.against(value)} of the attended seats on '{ctx.name(principal)}'; {lead}.",
+        figure=figure,
+    )
 
 
-def strong_project_management(ctx: AuditContext) -> dict:
-    """A chair and a co-ordinator on the principal group, and groups it oversees or commissions (3.1, 3.8)."""
+def _leads(ctx: AuditContext, person: str, group_id: str, role: MemberRole | None = None) -> bool:
+    """Whether a person holds the chair or co-ordinator seat (or ``role``) and attends it regularly."""
+    seat = ctx.graphs.seat(person, group_id)
+    roles = {role} if role else {MemberRole.chair, MemberRole.coordinator}
+    return seat.role in roles and is_regular(ctx.graphs.weight(person, group_id))
+
+
+def strong_project_management(ctx: AuditContext) -> dict[str, Any]:
+    """A regularly attending chair and co-ordinator on the principal group, and steering: the group
+    oversees or commissions others, or a local core or steering group oversees it (3.1, 3.8)."""
     graphs, principal = ctx.graphs, ctx.principal_group
     if principal is None:
         return level(0, "No strategic group to manage the project.")
-    # A leader who attends under half the meetings (changing chairs) does not count.
-    seats = graphs.groups[principal].members
-    has_chair = any(seat.role == MemberRole.chair and _attendance(seat) >= 0.5 for seat in seats)
-    has_coordinator = any(seat.role == MemberRole.coordinator and _attendance(seat) >= 0.5 for seat in seats)
-    steered = {t for _, t, k in graphs.links.out_edges(principal, keys=True) if k.value in ("oversees", "commissions")}
-    parts = [
-        "a regularly attending chair" if has_chair else "no regularly attending chair",
-        "a co-ordinator" if has_coordinator else "no co-ordinator",
-        f"{len(steered)} group(s) it oversees or commissions",
-    ]
-    if has_chair and has_coordinator and steered:
-        value = 2
-    elif has_coordinator and (has_chair or steered):
+    members = graphs.members_of[principal]
+    has_chair = any(_leads(ctx, p, principal, MemberRole.chair) for p in members)
+    has_coordinator = any(_leads(ctx, p, principal, MemberRole.coordinator) for p in members)
+    steering = {LinkKind.oversees, LinkKind.commissions}
+    steers = {t for _, t, k in graphs.links.out_edges(principal, keys=True) if k in steering}
+    steered_by = {
+        s for s, _, k in graphs.links.in_edges(principal, keys=True) if k in steering and s in ctx.local_group_set
+    }
+    managed = bool(steers or steered_by)
+    if has_chair and has_coordinator and managed:
+        value: float = 2
+    elif has_coordinator and (has_chair or managed):
         value = 1
     elif has_chair or has_coordinator:
         value = 0.5
     else:
         value = 0
-    return level(value, f"'{ctx.name(principal)}' has {', '.join(parts)}.")
+    parts = [
+        "a regularly attending chair" if has_chair else "no regularly attending chair",
+        "a regularly attending co-ordinator" if has_coordinator else "no regularly attending co-ordinator",
+        f"{len(steers)} group(s) it oversees or commissions",
+    ]
+    if steered_by:
+        parts.append(f"oversight by {ctx.names(steered_by)}")
+    return level(value, f"'{ctx.name(principal)}' has {', '.join(parts)} (regular: attending at least {REGULAR:.0%}).")
 
 
-def systems_minding(ctx: AuditContext) -> dict:
-    """Minders recorded and the share of groups they reach (3.8, recommendation iv)."""
-    reach = ctx.minder_reach
+def systems_minding(ctx: AuditContext) -> dict[str, Any]:
+    """Declared minders and the share of groups they reach; otherwise a de facto minder inferred
+    from structure, capped at evident and lowered if a single point of failure (3.8, rec. iv)."""
     if not ctx.graphs.local_groups:
-        return level(None, "No local groups.")
-    if not reach.minders:
-        return level(0, "Nobody is recorded as minding the communication system.")
-    names = ", ".join(f"'{ctx.graphs.people[p].name}'" for p in reach.minders)
-    minders_cut = [c.person for c in ctx.cut_people if c.person in reach.minders]
-    if reach.share >= ctx.settings.minder_reach_strong and (len(reach.minders) > 1 or not minders_cut):
-        value = 2
-    elif reach.share >= ctx.settings.minder_reach_medium:
-        value = 1
-    else:
-        value = 0.5
+        return level(None, "Cannot tell: no local groups are recorded.")
+    s = ctx.settings
+    declared, inferred = ctx.minder_reach, ctx.inferred_minders
+    reach = declared if declared.minders else inferred
+    if reach is None:
+        return level(
+            0,
+            "Nobody is recorded as minding the system, and nobody local leads the principal group and another group while reaching most groups.",
+        )
+    names = ctx.people_names(reach.minders)
+    cut = [c.person for c in ctx.cut_people if c.person in reach.minders]
+    alone_and_cut = len(reach.minders) == 1 and bool(cut)
+    if declared.minders:
+        strong = reach.share >= s.minder_reach_strong and not alone_and_cut
+        value = 2 if strong else 1 if reach.share >= s.minder_reach_medium else 0.5
+        figure = Figure(
+            "share of groups the minders reach (attendance-weighted)",
+            reach.share,
+            {2: s.minder_reach_strong, 1: s.minder_reach_medium, 0.5: 0.0},
+        )
+        tail = "; but the one minder is a single point of failure" if alone_and_cut else ""
+        return level(
+            value, f"{names} mind the system, reaching {figure.against(value)} of groups{tail}.", figure=figure
+        )
+    value = 0.5 if alone_and_cut else 1
+    figure = Figure(
+        "share of groups the inferred minder reaches (attendance-weighted)", reach.share, {1: s.minder_reach_medium}
+    )
+    tail = ", and is a single point of failure" if alone_and_cut else ""
     return level(
-        value, f"{names} mind the system, reaching {reach.share:.0%} of groups (attending or through one link)."
+        value,
+        f"No minder is declared; {names} lead(s) the principal group and another, reaching {figure.against(value)} of groups "
+        f"(inferred: at most evident{tail}; record systems_minder to confirm).",
+        basis=Basis.inferred,
+        figure=figure,
     )
 
 
-def inclusive_access(ctx: AuditContext) -> dict:
-    """An inclusive key group, open membership, few isolated agencies and no fragments (3.2)."""
+def _access(ctx: AuditContext, principal: str) -> tuple[set[str], set[str]]:
+    """(agencies on local groups, agencies with access to the principal group): on it, or on a
+    school-facing group that feeds it directly (the SCTs "held each term in all the schools", Appendix 2d)."""
     graphs = ctx.graphs
-    principal = ctx.principal_group
+    agency = graphs.agency_of
+
+    def agencies_on(group_id: str) -> set[str]:
+        return {a for p in graphs.members_of[group_id] if (a := agency.get(p)) and graphs.weight(p, group_id) > 0}
+
+    seated = set().union(*(agencies_on(g) for g in graphs.local_groups))
+    feeding = {
+        s
+        for s, _, k in graphs.links.in_edges(principal, keys=True)
+        if k in FEEDBACK_KINDS and graphs.is_school_facing(s) and s in ctx.local_group_set
+    }
+    present = agencies_on(principal).union(*(agencies_on(g) for g in feeding))
+    present |= {school for g in feeding if (school := graphs.groups[g].school)}
+    return seated, present & seated
+
+
+def inclusive_access(ctx: AuditContext) -> dict[str, Any]:
+    """An inclusive principal group, open membership, agencies with access and no fragments (3.2, 5.1)."""
+    graphs, principal = ctx.graphs, ctx.principal_group
     if principal is None:
         return level(0, "No strategic group that agencies could join.")
     standing = next(s for s in ctx.standings if s.group == principal)
-    seated = {graphs.agency_of[p] for g in graphs.local_groups for p in graphs.members_of[g] if graphs.agency_of.get(p)}
-    present = {graphs.agency_of[p] for p in graphs.members_of[principal] if graphs.agency_of.get(p)}
+    seated, present = _access(ctx, principal)
     share = len(present) / len(seated) if seated else 0.0
     g = graphs.groups[principal]
     open_ = g.membership == MembershipRule.open
-    if standing.inclusive and open_ and share >= 0.6 and len(ctx.parts) <= 1:
-        value = 2
-    elif standing.inclusive and share >= 0.4:
+    whole = len(ctx.parts) <= 1
+    if standing.inclusive and open_ and whole and share >= ACCESS_STRONG:
+        value: float = 2
+    elif standing.inclusive and share >= ACCESS_EVIDENT:
         value = 1
-    elif share >= 0.25 or standing.inclusive:
+    elif share >= ACCESS_EMERGENT or standing.inclusive:
         value = 0.5
     else:
         value = 0
+    cutoffs: dict[float, float] = {0.5: ACCESS_EMERGENT}
+    if standing.inclusive:
+        cutoffs = {0.5: 0.0, 1: ACCESS_EVIDENT} | ({2: ACCESS_STRONG} if open_ and whole else {})
+    figure = Figure("share of the locality's agencies with access to the principal group", share, cutoffs)
     membership = g.membership.value if g.membership else "unstated"
     return level(
         value,
-        f"'{g.name}' ({membership} membership) seats {len(present)} of {len(seated)} agencies present in the "
-        f"locality's groups ({share:.0%}); the system is in {len(ctx.parts)} part(s).",
+        f"'{g.name}' ({membership} membership{', inclusive' if standing.inclusive else ''}) is reached by {len(present)} of "
+        f"{len(seated)} agencies on the locality's groups, directly or through school-facing groups feeding it: "
+        f"{figure.against(value)}; the system is in {len(ctx.parts)} part(s).",
+        figure=figure,
     )
 
 
-def upstream_downstream(ctx: AuditContext) -> dict:
+def upstream_downstream(ctx: AuditContext) -> dict[str, Any]:
     """Upstream and downstream conversations in the same place (3.3, recommendation ii)."""
     keys = [ctx.graphs.groups[s.group] for s in ctx.standings if s.is_key]
     if keys:
         wide = [g for g in keys if g.membership == MembershipRule.open or g.effective_focus == Focus.both]
-        g = wide[0] if wide else ctx.graphs.groups[ctx.key_group]
-        value = 2 if wide else 1
+        g = wide[0] if wide else keys[0]
+        focus = g.effective_focus.value if g.effective_focus else "unstated"
         return level(
-            value,
-            f"'{g.name}' hosts both conversations ({g.membership.value if g.membership else 'unstated'} membership, {g.effective_focus.value} focus).",
+            2 if wide else 1,
+            f"'{g.name}' hosts both conversations ({g.membership.value if g.membership else 'unstated'} membership, {focus} focus).",
         )
     ups = [s.group for s in ctx.standings if s.hosts_upstream]
     downs = [s.group for s in ctx.standings if s.hosts_downstream]
@@ -248,105 +413,168 @@ def upstream_downstream(ctx: AuditContext) -> dict:
     return level(0, "Neither upstream nor downstream conversations are recorded.")
 
 
-def appreciative_system(ctx: AuditContext) -> dict:
-    """Feedback from casework and consultation reaching the principal group, with a minder (3.8, 3.10)."""
-    graphs = ctx.graphs
+def appreciative_system(ctx: AuditContext) -> dict[str, Any]:
+    """Feedback from casework and consultation reaching the principal group, with a declared minder (3.8, 3.10)."""
+    graphs, principal = ctx.graphs, ctx.principal_group
+    if principal is None:
+        return level(0, "No strategic group to receive feedback.")
+    declared = bool(ctx.minder_reach.minders)
+    basis = Basis.inferred if not declared and ctx.inferred_minders else Basis.declared
+    minder = (
+        "a systems minder is declared"
+        if declared
+        else "an inferred minder, not declared"
+        if ctx.inferred_minders
+        else "no systems minder"
+    )
     sources = [
         g
         for g in graphs.local_groups
-        if g != ctx.principal_group
-        and (graphs.is_casework(g) or graphs.groups[g].type.value == "school_consultation_team")
+        if g != principal and (graphs.is_casework(g) or graphs.groups[g].type.value == "school_consultation_team")
     ]
-    feeding = [
-        s
-        for s in ctx.standings
-        if s.group != ctx.principal_group and graphs.focus(s.group) in (Focus.upstream, Focus.both)
-    ]
-    if ctx.principal_group is None:
-        return level(0, "No strategic group to receive feedback.")
     if not sources:
         # Networks are themselves the feedback mechanism (3.8): judge by the key group.
         if ctx.key_group and graphs.groups[ctx.key_group].membership == MembershipRule.open:
-            value = 2 if ctx.minder_reach.minders else 1
             return level(
-                value,
-                f"No separate casework groups; the open group '{ctx.name(ctx.key_group)}' draws feedback from a wide constituency{', and someone minds it' if ctx.minder_reach.minders else ''}.",
+                2 if declared else 1,
+                f"No separate casework groups; the open group '{ctx.name(ctx.key_group)}' draws feedback from a wide "
+                f"constituency; {minder} (strongly evident needs a declared minder).",
+                basis=basis,
             )
-        return level(None, "No casework or consultation groups whose feedback could be traced.")
+        return level(
+            None,
+            "Cannot tell: no casework or consultation groups whose feedback could be traced; record the panels, MASTs or SCTs and their links.",
+        )
     # Isolated groups are reported as such, not as feedback gaps, but they feed nothing back.
     gaps = {gap.group for gap in ctx.feedback_gaps} | (set(sources) & ctx.isolated)
     share = 1 - len(gaps) / len(sources)
-    minded = bool(ctx.minder_reach.minders)
-    value = _share_level(share, strong=0.9, evident=0.6, strong_also=minded)
+    value = _share_level(share, strong=FEEDBACK_STRONG, evident=FEEDBACK_EVIDENT, strong_also=declared)
+    cutoffs = {0.5: 0.0, 1: FEEDBACK_EVIDENT} | ({2: FEEDBACK_STRONG} if declared else {})
+    figure = Figure("share of casework and consultation groups feeding back to the principal group", share, cutoffs)
     return level(
         value,
         f"{len(sources) - len(gaps)} of {len(sources)} casework and consultation groups feed back to "
-        f"'{ctx.name(ctx.principal_group)}'; {'a systems minder is recorded' if minded else 'no systems minder'}"
-        f"{f'; {len(feeding)} upstream group(s) also feed it' if feeding else ''}.",
+        f"'{ctx.name(principal)}', {figure.against(value)}; {minder} (strongly evident needs a declared minder).",
+        basis=basis,
+        figure=figure,
     )
 
 
-def user_involvement(ctx: AuditContext) -> dict:
-    """Service-user representatives, and whether they sit where decisions are shaped (3.6, 3.7)."""
+def user_involvement(ctx: AuditContext) -> dict[str, Any]:
+    """Service users where services are shaped; at lower levels, a standing children's or parents'
+    group running alongside, or voluntary and community agencies on the principal group (3.6, 3.7)."""
     graphs = ctx.graphs
     reps = [p.id for p in graphs.document.people if p.service_user_rep and graphs.groups_of[p.id]]
-    if not reps:
-        return level(0, "No parent, young person or community representative sits on any group.")
-    groups = {g for p in reps for g in graphs.groups_of[p] if g in graphs.groups and not graphs.groups[g].external}
-    groups = sorted(groups, key=graphs.group_index.__getitem__)  # file order, so the evidence is repeatable
+    groups = sorted(
+        {g for p in reps for g in graphs.groups_of[p] if g in ctx.local_group_set}, key=graphs.group_index.__getitem__
+    )
     strategic_standing = {s.group for s in ctx.standings if s.strategic}
-    strategic = [g for g in groups if graphs.focus(g) in (Focus.strategic, Focus.both) or g in strategic_standing]
+    shaping = [
+        g
+        for g in groups
+        if (graphs.focus(g) in (Focus.strategic, Focus.both) or g in strategic_standing) and g in ctx.main_part
+    ]
     connected = [g for g in groups if g in ctx.main_part]
-    if strategic and any(g in ctx.main_part for g in strategic):
-        value, where = 2, f"including groups that shape services ({ctx.names(strategic)})"
-    elif connected:
-        value, where = 1, f"in groups connected to the rest of the system ({ctx.names(connected)})"
-    else:
-        value, where = 0.5, f"but only in groups cut off from the rest of the system ({ctx.names(groups)})"
-    return level(value, f"{len(reps)} service-user representative(s) sit on groups, {where}.")
+    widening = _community_agencies(ctx)
+    if shaping:
+        return level(
+            2, f"{len(reps)} service-user representative(s) sit on groups that shape services ({ctx.names(shaping)})."
+        )
+    if connected:
+        return level(
+            1,
+            f"{len(reps)} service-user representative(s) sit on groups connected to the rest of the system ({ctx.names(connected)}).",
+        )
+    if groups:
+        return level(
+            0.5, f"Service users sit only on groups that run alongside the rest of the system ({ctx.names(groups)})."
+        )
+    if widening:
+        return level(
+            0.5,
+            f"No service users sit on any group, but {ctx.principal_group and ctx.name(ctx.principal_group)!s} seats voluntary or "
+            f"community agencies ({', '.join(graphs.agencies[a].name for a in widening)}), widening the forum.",
+        )
+    return level(
+        0,
+        "No parent, young person or community representative sits on any group, and no voluntary or community agency sits on the principal group.",
+    )
 
 
-def support_inclusive_schools(ctx: AuditContext) -> dict:
-    """Schools meeting tier-3 agencies (social care, mental health, health) in consultation (3.5, rec. vii)."""
+def _community_agencies(ctx: AuditContext) -> list[str]:
+    """Voluntary and community agencies attending the principal group, in file order."""
+    principal = ctx.principal_group
+    if principal is None:
+        return []
+    wanted = {Sector.voluntary, Sector.community}
+    found = {
+        a
+        for p in ctx.graphs.members_of[principal]
+        if (a := ctx.graphs.agency_of.get(p))
+        and ctx.graphs.agencies[a].sector in wanted
+        and ctx.graphs.weight(p, principal) > 0
+    }
+    return [a for a in ctx.graphs.agencies if a in found]
+
+
+def support_inclusive_schools(ctx: AuditContext) -> dict[str, Any]:
+    """Schools meeting tier-3 agencies (social care, mental health, health), at their own groups or
+    through them, and a consultation group (3.5, 5.3 vii)."""
     graphs = ctx.graphs
-    tier3 = {"social_care", "mental_health", "health"}
-    schools = [a.id for a in graphs.document.agencies if a.school]
-    seated_schools = [s for s in schools if any(graphs.groups_of[p] for p in graphs.people_by_agency[s])]
+    basis = Basis.inferred if graphs.schools_inferred else Basis.declared
+    seated_schools = [a for a in graphs.agencies if a in graphs.schools and _school_groups(ctx, a)]
     if not seated_schools:
-        return level(None, "No school is recorded among the agencies on the locality's groups.")
-    supported = []
-    for school in seated_schools:
-        groups = {g for p in graphs.people_by_agency[school] for g in graphs.groups_of[p]}
-        groups |= set(graphs.school_groups.get(school, ()))
-        if any(graphs.sectors_in(g) & tier3 for g in groups if g in graphs.groups and not graphs.groups[g].external):
-            supported.append(school)
+        return level(
+            None, "Cannot tell: no school is recorded on the locality's groups; mark school agencies 'school: true'."
+        )
+    tier3 = {g for g in graphs.local_groups if graphs.tier3_attends(g)}
+    route = routes_to(graphs, tier3)
+    supported = [s for s in seated_schools if any(route.get(g, False) for g in _school_groups(ctx, s))]
     consultation = [
         g
         for g in graphs.local_groups
-        if graphs.is_school_facing(g) or any(k.value == "consults" for _, _, k in graphs.links.in_edges(g, keys=True))
+        if graphs.is_school_facing(g) or any(k == LinkKind.consults for _, _, k in graphs.links.in_edges(g, keys=True))
     ]
     share = len(supported) / len(seated_schools)
-    value = _share_level(share, strong=0.8, evident=0.5, strong_also=bool(consultation))
+    value = _share_level(share, strong=SCHOOLS_STRONG, evident=SCHOOLS_EVIDENT, strong_also=bool(consultation))
+    cutoffs = {0.5: 0.0, 1: SCHOOLS_EVIDENT} | ({2: SCHOOLS_STRONG} if consultation else {})
+    figure = Figure("share of schools meeting tier-3 services", share, cutoffs)
+    inferred = " (schools read from agency names: none is marked 'school: true')" if graphs.schools_inferred else ""
     return level(
         value,
-        f"{len(supported)} of {len(seated_schools)} schools on the locality's groups meet tier-3 services "
-        f"(social care, mental health, health) there; {len(consultation)} school-facing or consultation group(s).",
+        f"{len(supported)} of {len(seated_schools)} schools on the locality's groups{inferred} meet "
+        f"{'/'.join(sorted(TIER3_SECTORS)).replace('_', ' ')} services there or through a group they sit on, "
+        f"{figure.against(value)}; {len(consultation)} school-facing or consultation group(s).",
+        basis=basis,
+        figure=figure,
     )
 
 
-def locally_devolved_resources(ctx: AuditContext) -> dict:
-    """Flexible funding held at locality level (3.11, 5.1)."""
+def _school_groups(ctx: AuditContext, school: str) -> list[str]:
+    """The local groups a school's people attend, and the local groups sitting in it."""
+    graphs = ctx.graphs
+    groups = {
+        g for p in graphs.people_by_agency.get(school, []) for g in graphs.groups_of[p] if graphs.weight(p, g) > 0
+    }
+    groups |= set(graphs.school_groups.get(school, ()))
+    return [g for g in graphs.local_groups if g in groups]
+
+
+def locally_devolved_resources(ctx: AuditContext) -> dict[str, Any]:
+    """Flexible funding held at locality level (3.11, 5.1): short-term project money is emergent,
+    a small flexible budget evident, substantial funding with a key group to direct it strong."""
     funding = ctx.graphs.document.locality.devolved_funding
     if funding == DevolvedFunding.substantial:
-        value = 2 if ctx.key_group else 1
         held = "held with a key communication group" if ctx.key_group else "but no key communication group to direct it"
-        return level(value, f"Substantial devolved funding, {held}.")
+        return level(2 if ctx.key_group else 1, f"Substantial devolved flexible funding, {held}.")
     if funding == DevolvedFunding.small:
-        return level(0.5, "A small amount of devolved or project funding.")
+        return level(1, "A small devolved flexible budget held at locality level.")
+    if funding == DevolvedFunding.project:
+        return level(0.5, "Only short-term project funding, not flexible money held by the locality.")
     return level(0, "No devolved flexible funding recorded.")
 
 
-RULES = {
+RULES: dict[str, Callable[[AuditContext], dict[str, Any]]] = {
     "clear_bounded_locality": clear_bounded_locality,
     "links_to_centre": links_to_centre,
     "local_ownership": local_ownership,
@@ -361,6 +589,63 @@ RULES = {
 }
 
 
-def collaborative_advantage_profile(ctx: AuditContext) -> dict[str, dict]:
-    """One level per dimension, with its evidence."""
+def collaborative_advantage_profile(ctx: AuditContext) -> dict[str, dict[str, Any]]:
+    """One entry per dimension: ``level``, ``evidence``, ``basis`` and ``margin`` (None when no figure decides it)."""
     return {name: RULES[name](ctx) for name in DIMENSIONS}
+
+
+@dataclass(frozen=True)
+class Margin:
+    """How near one profile level is to changing: its figure against the cut-offs either side."""
+
+    dimension: str
+    level: Level
+    figure: str
+    value: float
+    #: Below this the level drops a step (None: the figure cannot lower it).
+    cutoff: float | None
+    #: At or above this the level rises to ``next_level`` (None: the figure cannot raise it).
+    next_cutoff: float | None
+    next_level: Level
+
+    @property
+    def text(self) -> str:
+        """One line for ``locmap audit``: the figure and the distance to each cut-off."""
+        out = f"{DIMENSION_LABELS[self.dimension]} ({LEVEL_WORDS[self.level]}): {self.figure} {_pct(self.value)}"
+        if self.cutoff is not None and self.cutoff > 0:
+            out += f"; falls below {_pct(self.cutoff)} ({(self.cutoff - self.value) * 100:+.0f} points)"
+        if self.next_cutoff is not None:
+            out += f"; {LEVEL_WORDS[self.next_level]} from {_pct(self.next_cutoff)} ({(self.next_cutoff - self.value) * 100:+.0f} points)"
+        return out
+
+
+def margins(profile: Mapping[str, Mapping[str, Any]]) -> list[Margin]:
+    """Every profile level that a figure decides, with the cut-offs one step either side.
+
+    Parameters
+    ----------
+    profile : mapping
+        ``Audit.profile`` (or its JSON form).
+
+    Returns
+    -------
+    list of Margin
+        In the order of :data:`DIMENSIONS`; levels set by categories alone
+        (the recorded boundary, the kind of funding) have no margin.
+    """
+    out = []
+    for name in DIMENSIONS:
+        m = profile[name].get("margin")
+        if m:
+            out.append(
+                Margin(
+                    name,
+                    profile[name]["level"],
+                    m["figure"],
+                    m["value"],
+                    m["cutoff"],
+                    m["next_cutoff"],
+                    m["next_level"],
+                )
+            )
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,11 @@ class AuditSettings:
     #: Fewest shared members for an overlap to count: two one-person groups
     #: sharing their one member are not "a plethora of meetings".
     overlap_min_shared: int = 2
+    #: Largest share of the larger group's attended membership that may sit on
+    #: both groups for an overlap by design (oversight, different purposes)
+    #: to be low: a core drawn from a bigger group (Appendix ONE: "Networks may
+    #: have associated 'core groups'"), not the same meeting twice.
+    overlap_core_share: float = 0.5
 
     #: Share of working time in meetings above which a person is flagged.
     meeting_load_share: float = 0.25
@@ -38,11 +44,12 @@ class AuditSettings:
     #: ... and never fewer sectors than this.
     inclusive_min_sectors: int = 3
 
-    #: Fewest meetings a year for a group to serve as the key communication
-    #: group: a group that meets once or twice a year cannot be the place
-    #: where the locality's conversations happen.  Groups of unknown
-    #: frequency are given the benefit of the doubt.
-    key_group_min_meetings: float = 3.0
+    #: Most meetings a year at which a group is too rare to be the key
+    #: communication group: "a group that meets once or twice a year cannot be
+    #: the place where the locality's conversations happen", so it must meet
+    #: more often than this (a termly group, three a year, passes with room).
+    #: Groups of unknown frequency are given the benefit of the doubt.
+    key_group_rare_meetings: float = 2.0
 
     #: Share of groups a systems minder must reach for "strongly evident".
     minder_reach_strong: float = 0.8
@@ -58,7 +65,8 @@ class AuditSettings:
     #: Seed for every sampled computation, so audits are repeatable.
     seed: int = 20051101
 
-    def with_values(self, **values: object) -> AuditSettings:
+    def with_values(self, **values: Any) -> AuditSettings:
+        """A copy with some thresholds changed (values as :meth:`parse_assignment` returns them)."""
         return replace(self, **values)
 
     def as_dict(self) -> dict[str, object]:

@@ -73,6 +73,8 @@ def isolated_groups(graphs: LocalityGraphs) -> list[str]:
     each seat is looked at once.
     """
     local = set(graphs.local_groups)
+    if len(local) < 2:
+        return []  # a locality of one group has nothing to be cut off from
     local_seats = {p: sum(1 for g in groups if g in local) for p, groups in graphs.groups_of.items()}
     out = []
     for group_id in graphs.local_groups:

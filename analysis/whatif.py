@@ -6,6 +6,7 @@ fix this?"; the answer is the findings that appear and those resolved.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -118,7 +119,7 @@ def compare_audits(before: Audit, after: Audit) -> WhatIf:
 def what_if(
     document: LocalityDocument,
     *,
-    without: list[str] = (),
+    without: Sequence[str] = (),
     patch: LocalityDocument | None = None,
     settings: AuditSettings = DEFAULT_SETTINGS,
 ) -> WhatIf:

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from .vocab import (
     DEFAULT_FOCUS,
     MEETINGS_PER_YEAR,
+    SCHOOL_NAME_WORDS,
     Boundary,
     DevolvedFunding,
     Focus,
@@ -123,6 +124,26 @@ class Agency(_Entry):
     sector: Sector
     school: bool = Field(False, description="The agency is a school.")
     note: Text | None = None
+
+
+def looks_like_school(agency: Agency) -> bool:
+    """Whether an agency reads as a school: sector education and a school word in its name.
+
+    Parameters
+    ----------
+    agency : Agency
+
+    Returns
+    -------
+    bool
+        True for an education agency whose name holds one of
+        :data:`models.vocab.SCHOOL_NAME_WORDS` as a whole word ("Bretch Hill
+        primary school", "Cherwell Academy"); False for services such as an
+        "Educational Psychology Service", whatever ``school`` says.
+    """
+    if agency.sector != Sector.education:
+        return False
+    return not SCHOOL_NAME_WORDS.isdisjoint(re.findall(r"[a-z]+", agency.name.lower()))
 
 
 class Person(_Entry):

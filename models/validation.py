@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .document import LocalityDocument, default_link_id
+from .document import LocalityDocument, default_link_id, looks_like_school
 from .vocab import FORMAT_VERSION
 
 #: Largest locality file accepted, in bytes (a national synthetic set is ~60 MB).
@@ -277,20 +277,20 @@ def _reference_problems(data: dict) -> list[Problem]:
         for j, member in enumerate(members):
             if not isinstance(member, dict):
                 continue
-            person = member.get("person")
-            if not isinstance(person, str):
+            member_id = member.get("person")
+            if not isinstance(member_id, str):
                 continue
-            if person not in people:
-                problems.append(Problem(f"groups[{i}].members[{j}].person", f"unknown person {person!r}"))
-            elif person in seen_members:
+            if member_id not in people:
+                problems.append(Problem(f"groups[{i}].members[{j}].person", f"unknown person {member_id!r}"))
+            elif member_id in seen_members:
                 problems.append(
                     Problem(
                         f"groups[{i}].members[{j}].person",
-                        f"person {person!r} is already a member (members[{seen_members[person]}])",
+                        f"person {member_id!r} is already a member (members[{seen_members[member_id]}])",
                     )
                 )
             else:
-                seen_members[person] = j
+                seen_members[member_id] = j
 
     seen_links: dict[tuple, int] = {}
     seen_link_ids: dict[str, int] = {}
@@ -367,6 +367,43 @@ def validate_data(data: Any, lines: dict[tuple, int] | None = None) -> LocalityD
         raise DocumentError(located)
     assert document is not None
     return document
+
+
+def school_warnings(document: LocalityDocument, lines: dict[tuple, int] | None = None) -> list[Problem]:
+    """Warnings, not errors: education agencies that look like schools but are not marked ``school: true``.
+
+    Parameters
+    ----------
+    document : LocalityDocument
+        A valid document.
+    lines : dict, optional
+        Line numbers by path, as :func:`parse_text` returns them, to locate
+        each warning.
+
+    Returns
+    -------
+    list of Problem
+        One per unmarked agency whose name reads as a school (see
+        :func:`models.document.looks_like_school`), at ``agencies[i].school``.
+        The audit's school checks use only marked schools when any agency is
+        marked, so such a school is left out of them; when none is marked the
+        audit infers schools by the same test and says so.
+    """
+    lines = lines or {}
+    out = []
+    for i, agency in enumerate(document.agencies):
+        if agency.school or not looks_like_school(agency):
+            continue
+        loc = f"agencies[{i}].school"
+        out.append(
+            Problem(
+                loc,
+                f"'{agency.name}' is an education agency whose name reads as a school, but it is not marked "
+                "'school: true': the audit's school checks leave it out unless no agency is marked",
+                _line_for(loc, lines),
+            )
+        )
+    return out
 
 
 def _line_for(loc: str, lines: dict[tuple, int]) -> int | None:

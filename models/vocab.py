@@ -22,9 +22,17 @@ class Boundary(StrEnum):
 
 
 class DevolvedFunding(StrEnum):
-    """Flexible funding held at locality level (report sections 3.11, 5.1)."""
+    """Flexible funding held at locality level (report sections 3.11, 5.1).
+
+    ``project``: only short-term project funding, bid for or granted for one
+    initiative ("a small amount of project funding to support local
+    initiatives", 5.1); ``small``: a small flexible budget held by the
+    locality; ``substantial``: flexible funding drawn down from several
+    streams, as the City's (5.1).
+    """
 
     none = "none"
+    project = "project"
     small = "small"
     substantial = "substantial"
 
@@ -168,6 +176,10 @@ MEETINGS_PER_YEAR: dict[Meets, float | None] = {
     Meets.annually: 1,
     Meets.ad_hoc: None,
 }
+
+#: Words in an education agency's name that mark it as a school when the file
+#: marks no agency ``school: true`` (whole words, any case).
+SCHOOL_NAME_WORDS = frozenset({"school", "academy", "primary", "secondary", "infant", "junior", "college", "high"})
 
 #: Working weeks a year, used to turn ``hours_per_week`` into hours a year.
 WORKING_WEEKS_PER_YEAR = 46

@@ -13,6 +13,8 @@ import pytest
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatch, live_server, require_browser
 from tests.conftest import MINIMAL, SAMPLES_DIR
 
+pytestmark = pytest.mark.browser
+
 EVIL = copy.deepcopy(MINIMAL)
 EVIL["locality"].update(id="evil", name="<script>alert(1)</script>")
 EVIL["agencies"][0]["name"] = '"><img src=x onerror=alert(1)>'
@@ -98,15 +100,15 @@ def test_from_home_to_a_locality_its_map_filters_and_a_group(server, page):
     page.get_by_role("link", name="Thame", exact=True).click()
     page.wait_for_url(base + "/localities/thame")
     container = wait_for_map(page)
-    # Thame: 6 groups and 13 people who sit on them.
-    assert container.get_attribute("data-total-nodes") == "19"
-    assert visible_nodes(page) == 19
+    # Thame: 6 groups and 18 people who sit on them.
+    assert container.get_attribute("data-total-nodes") == "24"
+    assert visible_nodes(page) == 24
     drawn = page.evaluate("window.locmapMaps[0].network.body.nodeIndices.length")
-    assert drawn == 19
+    assert drawn == 24
     page.locator("input[type=checkbox][data-filter=sector][value=education]").uncheck()
-    assert visible_nodes(page) < 19
+    assert visible_nodes(page) < 24
     page.locator("[data-action=show-all]").click()
-    assert visible_nodes(page) == 19
+    assert visible_nodes(page) == 24
 
     node_id = click_node(page, "thame-network-steering-group")
     details = page.locator(".locmap-details")
@@ -223,8 +225,8 @@ def test_standalone_map_works_offline_from_a_file(browser, tmp_path):
     watch = PageWatch(page, allowed_host=None)
     page.goto(target.as_uri())
     container = wait_for_map(page)
-    assert container.get_attribute("data-total-nodes") == "19"
-    assert visible_nodes(page) == 19
+    assert container.get_attribute("data-total-nodes") == "24"
+    assert visible_nodes(page) == 24
     click_node(page, "thame-network")
     assert "Thame Network" in page.locator(".locmap-details-title").inner_text()
     assert watch.errors == [] and watch.foreign == []

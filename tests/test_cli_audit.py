@@ -28,16 +28,39 @@ def test_audit_json_has_exactly_the_documented_shape(capsys):
     assert set(data) == {"locality", "metrics", "findings", "profile"}
     assert data["locality"] == "thame"
     for finding in data["findings"]:
-        assert set(finding) == {"code", "severity", "subjects", "message", "principle", "suggestion"}
+        assert set(finding) == {"code", "severity", "subjects", "message", "principle", "suggestion", "basis"}
+        assert finding["basis"] in {"declared", "inferred"}
         assert finding["severity"] in {"high", "medium", "low", "info"}
     assert {f["code"] for f in data["findings"]} >= {"NO_LINK_TO_CENTRE", "CROSS_BOUNDARY_GROUP"}
-    assert all(set(v) == {"level", "evidence"} for v in data["profile"].values())
+    assert all(set(v) == {"level", "evidence", "basis", "margin"} for v in data["profile"].values())
+    assert all(v["margin"] is None or v["margin"]["cutoff"] is not None for v in data["profile"].values())
 
 
 def test_audit_human_report(capsys):
     code, out, _ = run(capsys, "audit", ABINGDON)
     assert code == 0
     assert "Audit of Abingdon" in out and "SINGLE_POINT_OF_FAILURE" in out and "Collaborative-advantage profile" in out
+
+
+def test_audit_prints_the_margin_of_levels_rated_on_a_figure(capsys):
+    code, out, _ = run(capsys, "audit", str(SAMPLES_DIR / "kidlington.yaml"))
+    assert code == 0
+    margins = out.split("Margins")[1]
+    # Kidlington's network: 95% of attended seats held by local people against the 67% cut-off
+    assert "Local ownership (strongly evident)" in margins and "falls below 67%" in margins
+    assert "local_ownership" not in margins  # words, not dimension keys
+    assert "inferred" in out  # the de facto minder is labelled as inferred
+
+
+def test_validate_warns_of_schools_not_marked_as_schools(capsys, tmp_path):
+    text = (SAMPLES_DIR / "thame.yaml").read_text().replace("school: true", "school: false")
+    path = tmp_path / "unmarked.yaml"
+    path.write_text(text)
+    code, out, err = run(capsys, "validate", str(path))
+    assert code == 0 and "valid" in out
+    assert "warning" in err and "Lord Williams" in err and "not marked" in err
+    code, _, err = run(capsys, "validate", str(SAMPLES_DIR / "thame.yaml"))
+    assert code == 0 and "warning" not in err
 
 
 def test_audit_of_a_stored_locality_matches_the_file(capsys, db_url):
@@ -124,7 +147,8 @@ def test_compare_json_csv_and_png(capsys, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 50_000
     rows = list(csv.reader(table.open()))
     assert rows[0] == ["section", "measure", *data["localities"]]
-    assert ["profile", "systems_minding", "0", "2", "0", "0", "0", "2"] in rows
+    # Bicester, City and Kidlington's minders are inferred (report 3.8, 5.2), so at most evident
+    assert ["profile", "systems_minding", "0", "2", "1", "1", "1", "2"] in rows
 
 
 def test_compare_refuses_the_same_locality_twice(capsys):
