@@ -96,8 +96,9 @@ def wrk(url: str, connections: int, seconds: int, script: Path) -> dict:
 def run(seconds: int = 10, clients: tuple[int, ...] = (50, 200)) -> dict:
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
-    locmap = ROOT / ".venv" / "bin" / "locmap"
-    python = ROOT / ".venv" / "bin" / "python"
+    # The environment running the benchmark, wherever it lives.
+    python = Path(sys.executable)
+    locmap = python.parent / "locmap"
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         (folder / "bare.py").write_text(BARE_APP)

@@ -171,13 +171,13 @@ def step_compare(data: Path, repeat: int) -> dict:
 
 
 def step_map(data: Path, repeat: int) -> dict:
-    from app.maps.mapview import standalone_map_html
+    from app.maps import standalone_map_html
 
     document = merged(load_scale(data))
     median, times, html = timed(lambda: standalone_map_html(document, "people"), repeat)
     out = {"median": median, "times": times, "bytes": len(html)}
     try:
-        from app.maps.mapview import aggregate_document
+        from app.maps import aggregate_document
 
         agg_median, agg_times, agg_html = timed(
             lambda: standalone_map_html(aggregate_document(document, "agency"), "groups"), repeat

@@ -26,9 +26,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from platformdirs import user_cache_dir
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DATA = HERE / ".data"
+#: Generated data is kept between runs outside the checkout (LOCMAP_BENCH_DATA overrides).
+DATA = Path(os.environ.get("LOCMAP_BENCH_DATA") or Path(user_cache_dir("locmap", appauthor=False)) / "bench")
 
 TARGETS = {
     "county_audit_s": 1.5,

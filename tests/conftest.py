@@ -1,12 +1,23 @@
-"""Shared fixtures: an in-memory database per test and small hand-built localities."""
+"""Shared fixtures: a database per test copied from templates built once, and small hand-built localities.
+
+Set-up used to dominate the run (every service test migrated a database,
+loaded the samples and hashed passwords), so the migrated schema and the
+service's database (samples and a user of each role) are built once per
+session in memory and copied into each test's own database with SQLite's
+backup API: tests still never see each other's writes.
+"""
 
 from __future__ import annotations
 
 import copy
 import os
+import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
+from platformdirs import user_cache_dir
+from sqlalchemy import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel
 
@@ -16,6 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = ROOT / "sample_localities"
 SAMPLE_SLUGS = ["abingdon", "banbury", "bicester", "city", "kidlington", "thame"]
 SAMPLE_PATHS = [SAMPLES_DIR / f"{slug}.yaml" for slug in SAMPLE_SLUGS]
+#: The console script of the environment running the tests (never a checkout's own .venv).
+LOCMAP_SCRIPT = Path(sys.executable).with_name("locmap")
+
+# Hypothesis keeps its example database and caches outside the checkout.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(user_cache_dir("locmap")) / "hypothesis"))
 
 #: A small, valid locality used as the starting point of many tests.
 MINIMAL = {
@@ -61,16 +77,106 @@ def postgres_url() -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# ---------------------------------------------------------------- passwords and database templates
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Argon2 at its smallest cost in tests only (the app's parameters are untouched).
+
+    Hashing at the production cost took most of the set-up of the service
+    tests.  Both the hasher and the hash checked for unknown users are
+    replaced, so known and unknown names still cost one check each.
+    """
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    from app.storage import accounts
+
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "_hasher", cheap)
+        patch.setattr(accounts, "_DUMMY_HASH", cheap.hash("locmap-timing-equaliser"))
+        yield cheap
+
+
+def _snapshot(engine: Engine) -> sqlite3.Connection:
+    """An in-memory copy of a SQLite engine's database, kept as a template."""
+    template = sqlite3.connect(":memory:", check_same_thread=False)
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.backup(template)
+    finally:
+        raw.close()
+    return template
+
+
+def copy_template(template: sqlite3.Connection, engine: Engine) -> None:
+    """Replace the database of a SQLite engine (one connection, StaticPool) with a template's."""
+    raw = engine.raw_connection()
+    try:
+        template.backup(raw.driver_connection)
+    finally:
+        raw.close()
+
+
+@pytest.fixture(scope="session")
+def schema_template():
+    """An empty database migrated to the newest revision, built once."""
+    from app.storage.db import create_schema
+
+    engine = make_engine("sqlite://")
+    create_schema(engine)
+    template = _snapshot(engine)
+    engine.dispose()
+    yield template
+    template.close()
+
+
+def add_role_users(engine: Engine) -> dict[str, str]:
+    """A user of each role (editors of Thame and of Banbury); returns their API tokens by role."""
+    from app.storage.accounts import create_user
+    from app.storage.db import session_scope
+
+    tokens = {}
+    with session_scope(engine) as session:
+        tokens["viewer"] = create_user(session, "vera", "viewer")[1]
+        tokens["editor"] = create_user(session, "ed", "editor", ["thame"], password="correct horse battery")[1]
+        tokens["other_editor"] = create_user(session, "olive", "editor", ["banbury"])[1]
+        tokens["admin"] = create_user(session, "ada", "admin", password="admin password 1")[1]
+    return tokens
+
+
+@pytest.fixture(scope="session")
+def service_template(schema_template, cheap_password_hashing):
+    """The service's starting database, built once: the six samples and a user of each role.
+
+    Yields ``(template, tokens)``; tokens are stored as digests, so they are
+    valid in every copy.
+    """
+    from app.web.main import load_samples_if_empty
+
+    engine = make_engine("sqlite://")
+    copy_template(schema_template, engine)
+    load_samples_if_empty(engine)
+    tokens = add_role_users(engine)
+    template = _snapshot(engine)
+    engine.dispose()
+    yield template, tokens
+    template.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request):
     """An empty database with the schema: in-memory SQLite (foreign keys on), and PostgreSQL."""
     if request.param == "sqlite":
         engine = make_engine("sqlite://")
         assert isinstance(engine.pool, StaticPool)
+        copy_template(request.getfixturevalue("schema_template"), engine)
     else:
         engine = make_engine(postgres_url())
         SQLModel.metadata.drop_all(engine)
-    SQLModel.metadata.create_all(engine)
+        SQLModel.metadata.create_all(engine)
     yield engine
     engine.dispose()
 
@@ -93,19 +199,22 @@ ROLES = ("anonymous", "viewer", "editor", "other_editor", "admin")
 
 
 @pytest.fixture
-def service(engine):
-    """The app on an in-memory database holding the samples, with a user of each role.
+def service(request, engine):
+    """The app on a database of its own holding the samples, with a user of each role.
 
-    Yields ``(client, tokens)``; ``headers(role)`` gives the Authorization header.
+    Yields ``(client, tokens)``; ``auth(tokens, role)`` gives the Authorization header.
     """
     from fastapi.testclient import TestClient
 
     from app.config import Settings
-    from app.storage.accounts import create_user
-    from app.storage.db import session_scope
     from app.web.deps import get_session
     from app.web.main import create_app
 
+    if engine.dialect.name == "sqlite":
+        template, tokens = request.getfixturevalue("service_template")
+        copy_template(template, engine)
+    else:
+        tokens = None
     settings = Settings(database_url="sqlite://", load_samples=True, demo=False)
     app = create_app(settings, engine=engine)
 
@@ -115,12 +224,8 @@ def service(engine):
 
     app.dependency_overrides[get_session] = session_override
     with TestClient(app, raise_server_exceptions=False) as client:
-        tokens = {}
-        with session_scope(engine) as session:
-            tokens["viewer"] = create_user(session, "vera", "viewer")[1]
-            tokens["editor"] = create_user(session, "ed", "editor", ["thame"], password="correct horse battery")[1]
-            tokens["other_editor"] = create_user(session, "olive", "editor", ["banbury"])[1]
-            tokens["admin"] = create_user(session, "ada", "admin", password="admin password 1")[1]
+        if tokens is None:  # PostgreSQL: the samples were loaded on start; add the users
+            tokens = add_role_users(engine)
         client.app_settings = settings
         yield client, tokens
 

@@ -11,7 +11,7 @@ import yaml
 
 from app.cli import main
 from models.validation import canonical, load_path
-from tests.conftest import ROOT, SAMPLE_PATHS
+from tests.conftest import LOCMAP_SCRIPT, SAMPLE_PATHS
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -127,7 +127,7 @@ def test_clear_errors_without_tracebacks(capsys, tmp_path, db_url):
 
 
 def test_console_script_help_and_exit_status(tmp_path):
-    exe = ROOT / ".venv" / "bin" / "locmap"
+    exe = LOCMAP_SCRIPT
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "app.cli"]
     for sub in ("validate", "import", "export", "list", "schema"):
         done = subprocess.run([*command, sub, "--help"], capture_output=True, text=True, check=False)

@@ -12,7 +12,7 @@ import time
 import urllib.request
 
 from app.cli import main
-from tests.conftest import ROOT
+from tests.conftest import LOCMAP_SCRIPT
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -69,8 +69,7 @@ def _free_port() -> int:
 
 def test_serve_demo_serves_the_samples(tmp_path):
     port = _free_port()
-    exe = ROOT / ".venv" / "bin" / "locmap"
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "app.cli"]
+    command = [str(LOCMAP_SCRIPT)] if LOCMAP_SCRIPT.exists() else [sys.executable, "-m", "app.cli"]
     env = {**os.environ, "LOCMAP_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
     process = subprocess.Popen(
         [*command, "serve", "--demo", "--port", str(port)],

@@ -27,7 +27,17 @@ ALLOWED = {
     "app.formats": {"app.formats", "app.errors", "app.samples", "analysis", "models"},
     "app.maps": {"app.maps", "app.errors", "app.formats", "analysis", "models"},
     "app.synth": {"app.synth", "app.errors", "models"},
-    "app.web": {"app.web", "app.errors", "app.config", "app.samples", "app.storage", "app.formats", "app.maps", "analysis", "models"},
+    "app.web": {
+        "app.web",
+        "app.errors",
+        "app.config",
+        "app.samples",
+        "app.storage",
+        "app.formats",
+        "app.maps",
+        "analysis",
+        "models",
+    },
     "app.cli": {"app"} | {"analysis", "models"},
 }
 
