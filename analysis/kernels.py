@@ -25,6 +25,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+#: Nodes above which betweenness is worth igraph.  Below it NetworkX takes
+#: milliseconds, while importing igraph (which loads matplotlib.pyplot) costs
+#: most of a second of a command's start-up.
+IGRAPH_FROM_NODES = 2000
+
 
 def _igraph():
     """igraph (GPL-2.0-or-later, C) if installed, else None.
@@ -165,7 +170,8 @@ def betweenness(
         (exact when None or ``k == n``).
     seed : int, optional
     backend : {"igraph", "networkx"}, optional
-        Default: igraph when installed.
+        Default: igraph when installed and the graph has more than
+        :data:`IGRAPH_FROM_NODES` nodes; NetworkX below that.
 
     Returns
     -------
@@ -188,7 +194,7 @@ def betweenness(
     if k is not None and k >= n:
         k = None
     sources = None if k is None else random.Random(seed).sample(range(n), k)
-    backend = backend or ("igraph" if _igraph() is not None else "networkx")
+    backend = backend or ("igraph" if n > IGRAPH_FROM_NODES and _igraph() is not None else "networkx")
     if backend == "networkx":
         graph = nx.Graph()
         graph.add_nodes_from(range(n))

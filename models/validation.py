@@ -430,13 +430,13 @@ def load_text(text: str | bytes, *, suffix: str | None = None, source: str | Non
         raise
 
 
-def load_path(path: str | Path) -> LocalityDocument:
-    """Read, parse and check a ``locmap/1`` file (``.yaml``, ``.yml`` or ``.json``)."""
+def read_document_bytes(path: str | Path) -> bytes:
+    """The bytes of a locality file, or :class:`DocumentError` saying plainly why it cannot be read."""
     path = Path(path)
     try:
         if path.stat().st_size > MAX_DOCUMENT_BYTES:
             raise DocumentError([Problem("", f"file is larger than {MAX_DOCUMENT_BYTES // 2**20} MB")], str(path))
-        raw = path.read_bytes()
+        return path.read_bytes()
     except IsADirectoryError:
         raise DocumentError([Problem("", "is a directory, not a locality file")], str(path)) from None
     except FileNotFoundError:
@@ -445,7 +445,12 @@ def load_path(path: str | Path) -> LocalityDocument:
         raise DocumentError([Problem("", "permission denied")], str(path)) from None
     except OSError as exc:
         raise DocumentError([Problem("", f"cannot read: {exc.strerror}")], str(path)) from None
-    return load_text(raw, suffix=path.suffix.lower(), source=str(path))
+
+
+def load_path(path: str | Path) -> LocalityDocument:
+    """Read, parse and check a ``locmap/1`` file (``.yaml``, ``.yml`` or ``.json``)."""
+    path = Path(path)
+    return load_text(read_document_bytes(path), suffix=path.suffix.lower(), source=str(path))
 
 
 def dump_document(document: LocalityDocument, suffix: str) -> str:

@@ -9,31 +9,33 @@ typer application of :mod:`app.cli.app`: :mod:`~app.cli.files` (validate,
 import, export, list, schema), :mod:`~app.cli.audit` (audit, compare, report,
 snapshot, diff, map), :mod:`~app.cli.service` (serve, db, backup, restore,
 user, keygen) and :mod:`~app.cli.synth`.
+
+This module imports nothing heavy at start: typer, rich and the command
+families load in :func:`main`, and ``locmap --version`` is answered before
+any of them (``tests/test_startup.py`` holds every command to its imports).
 """
 
 from __future__ import annotations
 
 import sys
 
-import typer
-from typer.exceptions import TyperException
-
-from app.cli import audit, files, service, synth  # noqa: F401  (importing a family registers its commands)
-from app.cli.app import cli, err, report_document_error
-from app.errors import UserError
-from models.validation import DocumentError
+from app import __version__
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning every error into a message and an exit status."""
+    import typer
+    from typer.exceptions import TyperException
+
+    from app.cli import audit, files, service, synth  # noqa: F401  (importing a family registers its commands)
+    from app.cli.app import cli, err
+    from app.errors import UserError
+
     try:
         result = cli(args=argv, prog_name="locmap", standalone_mode=False)
     except UserError as exc:
         err.print(f"locmap: {exc}", markup=False)
         return exc.exit_code
-    except DocumentError as exc:
-        report_document_error(exc)
-        return 1
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -55,17 +57,35 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _unexpected(exc: Exception) -> int:
-    """A database error is the user's to fix; anything else is a bug: say so plainly."""
+    """A bad file or database is the user's to fix; anything else is a bug: say so plainly."""
+    if _report_document_error(exc):
+        return 1
     problem = _database_problem(exc)
     if problem is not None:
+        from app.cli.app import err
+
         err.print(f"locmap: database error: {problem}", markup=False)
         return 1
+    from app.cli.app import err
     from app.config import get_settings
 
     if get_settings().debug:
         raise exc
     err.print(f"locmap: internal error: {exc.__class__.__name__}: {exc} (set LOCMAP_DEBUG=1 for details)", markup=False)
     return 70
+
+
+def _report_document_error(exc: Exception) -> bool:
+    # Only a command that read a document can raise DocumentError, so start-up need not load pydantic.
+    if "models.validation" not in sys.modules:
+        return False
+    from app.cli.app import report_document_error
+    from models.validation import DocumentError
+
+    if not isinstance(exc, DocumentError):
+        return False
+    report_document_error(exc)
+    return True
 
 
 def _database_problem(exc: Exception) -> str | None:
@@ -82,4 +102,8 @@ def _database_problem(exc: Exception) -> str | None:
 
 
 def run() -> None:  # console script
+    """The ``locmap`` console script; ``locmap --version`` answers without loading typer or rich."""
+    if sys.argv[1:] == ["--version"]:
+        sys.stdout.write(f"locmap {__version__}\n")
+        sys.exit(0)
     sys.exit(main())

@@ -1,8 +1,8 @@
 """The one typer application every command registers on, and what the commands share.
 
-This module stays light: ``locmap --version`` and ``locmap validate`` load
-nothing of the database, the web service or the charts, so everything heavy is
-imported inside the function that needs it.
+This module stays light: commands that read files load nothing of the
+database, the web service or the charts, so everything heavy is imported
+inside the function that needs it (``tests/test_startup.py`` checks).
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ from rich.console import Console
 
 from app import __version__
 from app.errors import UserError
-from models.validation import DocumentError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from sqlalchemy.engine import Engine
 
     from analysis.settings import AuditSettings
+    from models.validation import DocumentError
 
 cli = typer.Typer(
     name="locmap",
@@ -107,6 +109,11 @@ def settings_from(assignments: list[str] | None) -> AuditSettings:
     return AuditSettings(**values)
 
 
+def say_skipped(skip) -> None:
+    """One line on standard error for a file in a folder that is not a locality document."""
+    err.print(f"locmap: {skip}", markup=False)
+
+
 def report_document_error(exc: DocumentError) -> None:
     """Print every problem of a file, one a line."""
     for line in exc.lines():
@@ -125,3 +132,16 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise UserError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def progress(items: Iterable, description: str, total: int | None = None) -> Iterator:
+    """Yield ``items``, with a progress bar on standard error when it is a terminal.
+
+    Scripts, pipes and tests see nothing: their standard error stays clean.
+    """
+    if not err.is_terminal:
+        yield from items
+        return
+    from rich.progress import track
+
+    yield from track(items, description=description, total=total, console=err, transient=True)

@@ -10,14 +10,26 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from app.cli.app import DbOption, SettingsOption, cli, engine_factory, open_engine, out, settings_from, write_atomically
+from app.cli.app import (
+    DbOption,
+    SettingsOption,
+    cli,
+    engine_factory,
+    open_engine,
+    out,
+    progress,
+    say_skipped,
+    settings_from,
+    write_atomically,
+)
 from app.errors import UserError
 
 LocalityArgument = Annotated[
     str, typer.Argument(help="A locality file, or the id of a stored locality.", metavar="PATH_OR_SLUG")
 ]
 LocalitiesArgument = Annotated[
-    list[str], typer.Argument(help="Locality files or ids of stored localities.", metavar="PATH_OR_SLUG...")
+    list[str],
+    typer.Argument(help="Locality files, folders of them, or ids of stored localities.", metavar="PATH_OR_SLUG..."),
 ]
 
 SEVERITY_STYLE = {
@@ -30,7 +42,13 @@ SEVERITY_STYLE = {
 
 @cli.command()
 def audit(
-    locality: LocalityArgument,
+    locality: Annotated[
+        str,
+        typer.Argument(
+            help="A locality file, a folder of locality files, or the id of a stored locality.",
+            metavar="PATH_OR_SLUG",
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the audit as JSON.")] = False,
     without: Annotated[
         list[str] | None,
@@ -56,11 +74,22 @@ def audit(
 
     With --without or --with, audits the locality as changed and prints which
     findings appear and which are resolved.
+
+    A folder audits every locality file in it (sorted by name; files without
+    'format: locmap/1' are skipped with a word on standard error), then
+    compares them.  With --json it prints {"localities": [AUDIT, ...],
+    "comparison": COMPARISON}: each AUDIT as for one file, the COMPARISON as
+    'locmap compare --json' prints it.
     """
     from analysis.audit import audit as run_audit
     from app.storage.sources import load_locality
 
     thresholds = settings_from(settings)
+    if Path(locality).is_dir():
+        if without or with_patch is not None:
+            raise UserError(f"{locality}: --without and --with take one locality, not a folder")
+        _audit_folder(locality, thresholds, as_json, db)
+        return
     document = load_locality(locality, engine_factory(db))
     if without or with_patch is not None:
         _what_if(document, without or [], with_patch, thresholds, as_json)
@@ -70,6 +99,35 @@ def audit(
         out.print_json(json.dumps(result.as_dict()))
     else:
         _print_audit(document, result)
+
+
+def _read_localities(refs: list[str], db: str | None) -> list:
+    """The localities referred to, folders expanded, with a progress bar on a terminal."""
+    from app.storage.sources import load_localities
+
+    return load_localities(refs, engine_factory(db), on_skip=say_skipped, each=lambda items: progress(items, "reading"))
+
+
+def _audit_all(documents: list, thresholds) -> list:
+    from analysis.audit import audit as run_audit
+
+    return [run_audit(d, thresholds) for d in progress(documents, "auditing")]
+
+
+def _audit_folder(folder: str, thresholds, as_json: bool, db: str | None) -> None:
+    """Every locality of a folder audited, then compared."""
+    from analysis.compare import comparison
+
+    documents = _read_localities([folder], db)
+    audits = _audit_all(documents, thresholds)
+    if as_json:
+        data = {"localities": [a.as_dict() for a in audits], "comparison": comparison(audits)}
+        out.print_json(json.dumps(data))
+        return
+    for document, result in zip(documents, audits, strict=True):
+        _print_audit(document, result)
+        out.print()
+    _print_comparison(comparison(audits))
 
 
 def _what_if(document, without: list[str], with_patch: Path | None, thresholds, as_json: bool) -> None:
@@ -169,14 +227,15 @@ def compare(
     settings: SettingsOption = None,
     db: DbOption = None,
 ) -> None:
-    """Compare localities side by side: metrics, profiles and findings."""
-    from analysis.audit import audit as run_audit
+    """Compare localities side by side: metrics, profiles and findings.
+
+    A folder stands for every locality file in it, sorted by name.
+    """
     from analysis.compare import comparison, comparison_csv
-    from app.storage.sources import load_localities
 
     thresholds = settings_from(settings)
-    documents = load_localities(localities, engine_factory(db))
-    audits = [run_audit(d, thresholds) for d in documents]
+    documents = _read_localities(localities, db)
+    audits = _audit_all(documents, thresholds)
     data = comparison(audits)
     if csv_file is not None:
         write_atomically(csv_file, comparison_csv(audits))
@@ -242,18 +301,17 @@ def report(
     """Write the audit as a readable document (Markdown or self-contained HTML).
 
     With several localities the report starts with a comparison chart (for
-    Markdown, written beside the report as FILE.png).
+    Markdown, written beside the report as FILE.png).  A folder stands for
+    every locality file in it, sorted by name.
     """
-    from analysis.audit import audit as run_audit
     from app.formats.report import html_report, markdown_report
-    from app.storage.sources import load_localities
 
     suffix = output.suffix.lower()
     if suffix not in (".md", ".html", ".htm"):
         raise UserError(f"{output}: unsupported extension {output.suffix or '(none)'!r}; use .md or .html")
     thresholds = settings_from(settings)
-    documents = load_localities(localities, engine_factory(db))
-    pairs = [(d, run_audit(d, thresholds)) for d in documents]
+    documents = _read_localities(localities, db)
+    pairs = list(zip(documents, _audit_all(documents, thresholds), strict=True))
     if suffix == ".md":
         chart = None
         if len(pairs) > 1:

@@ -18,11 +18,12 @@ from app.cli.app import (
     err,
     open_engine,
     out,
+    progress,
     report_document_error,
+    say_skipped,
     write_atomically,
 )
 from app.errors import UserError
-from models.validation import DocumentError, Problem, load_path, school_warnings
 
 #: Columns of ``locmap list``, the counts right-aligned.
 _LIST_COLUMNS = ("id", "name", "boundary", "groups", "people", "agencies", "links", "memberships")
@@ -32,18 +33,34 @@ _COUNT_COLUMNS = _LIST_COLUMNS[3:]
 @cli.command()
 def validate(
     paths: Annotated[
-        list[Path], typer.Argument(help="locmap/1 files (.yaml, .yml or .json).", show_default=False, metavar="PATH...")
+        list[Path],
+        typer.Argument(
+            help="locmap/1 files (.yaml, .yml or .json), or folders of them.", show_default=False, metavar="PATH..."
+        ),
     ],
 ) -> None:
-    """Check locality files; exit 0 only when every file is valid."""
-    failed = 0
-    for path in paths:
+    """Check locality files; exit 0 only when every file is valid.
+
+    A folder stands for every .yaml, .yml and .json file in it, sorted by name;
+    those without 'format: locmap/1' are skipped with a word on standard error.
+    """
+    from app.storage.sources import NotALocality, expand_folders, read_file
+    from models.validation import DocumentError, school_warnings
+
+    refs = expand_folders(paths)
+    failed = checked = 0
+    for ref in progress(refs, "validating"):
+        path = Path(ref.text)
         try:
-            document = load_path(path)
+            document = read_file(path, in_folder=ref.in_folder)
+        except NotALocality as skip:
+            say_skipped(skip)
+            continue
         except DocumentError as exc:
-            failed += 1
+            failed, checked = failed + 1, checked + 1
             report_document_error(exc)
             continue
+        checked += 1
         out.print(
             f"{path}: valid ({len(document.groups)} groups, {len(document.people)} people, "
             f"{len(document.agencies)} agencies, {len(document.links)} links)",
@@ -52,8 +69,10 @@ def validate(
         for warning in school_warnings(document):
             err.print(f"{path}: warning: {warning}", markup=False)
     if failed:
-        err.print(f"{failed} of {len(paths)} file(s) invalid", markup=False)
+        err.print(f"{failed} of {checked} file(s) invalid", markup=False)
         raise typer.Exit(1)
+    if not checked:
+        raise UserError("no locality documents to check")
 
 
 @cli.command("import")
@@ -61,7 +80,7 @@ def import_(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="locmap/1 files (.yaml, .json) or spreadsheets (.xlsx, .zip of CSVs).",
+            help="locmap/1 files (.yaml, .json), folders of them, or spreadsheets (.xlsx, .zip of CSVs).",
             show_default=False,
             metavar="[PATH...]",
         ),
@@ -74,7 +93,9 @@ def import_(
     """Validate locality files, then store them all in one transaction.
 
     Nothing is written unless every file is valid.  Re-importing a locality
-    replaces the stored one.
+    replaces the stored one.  A folder stands for every .yaml, .yml and .json
+    file in it, sorted by name; those without 'format: locmap/1' are skipped
+    with a word on standard error.
     """
     from app.samples import sample_paths
     from app.storage import store
@@ -88,7 +109,7 @@ def import_(
     documents = _read_all(paths)
     engine = open_engine(db)
     with session_scope(engine) as session:
-        for _, document in documents:
+        for _, document in progress(documents, "importing"):
             store.import_document(session, document)
     for path, document in documents:
         out.print(
@@ -100,22 +121,21 @@ def import_(
 
 def _read_all(paths: list[Path]) -> list:
     """Every file read and checked, with each problem reported; exits before storing anything if there is one."""
-    from app.formats.exchange import read
+    from app.storage.sources import NotALocality, expand_folders
+    from models.validation import DocumentError
 
     documents, problems = [], 0
-    for path in paths:
+    for ref in progress(expand_folders(paths), "reading"):
+        path = Path(ref.text)
         try:
-            if path.suffix.lower() in (".xlsx", ".zip"):
-                try:
-                    content = path.read_bytes()
-                except OSError as exc:
-                    raise DocumentError([Problem("", f"cannot read: {exc.strerror}")], str(path)) from None
-                documents.append((path, read(content, path.suffix, str(path))))
-            else:
-                documents.append((path, load_path(path)))
+            documents.append((path, _read_one(path, ref.in_folder)))
+        except NotALocality as skip:
+            say_skipped(skip)
         except DocumentError as exc:
             problems += 1
             report_document_error(exc)
+    if not documents and not problems:
+        raise UserError("nothing to import: no locality documents found")
     seen: dict[str, Path] = {}
     for path, document in documents:
         slug = document.locality.id
@@ -127,6 +147,22 @@ def _read_all(paths: list[Path]) -> list:
         err.print("nothing imported", markup=False)
         raise typer.Exit(1)
     return documents
+
+
+def _read_one(path: Path, in_folder: bool):
+    """One locality file or spreadsheet, read and checked."""
+    from app.storage.sources import read_file
+    from models.validation import DocumentError, Problem
+
+    if path.suffix.lower() not in (".xlsx", ".zip"):
+        return read_file(path, in_folder=in_folder)
+    from app.formats.exchange import read
+
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError([Problem("", f"cannot read: {exc.strerror}")], str(path)) from None
+    return read(content, path.suffix, str(path))
 
 
 @cli.command()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from app.cli.app import cli, out
+from app.cli.app import cli, err, out
 from app.errors import UserError
 
 
@@ -33,5 +34,8 @@ def synth(
         raise UserError(f"{output}: a locality is one file; use a .yaml or .json name")
     if scale != "locality" and output.exists() and not output.is_dir():
         raise UserError(f"{output} exists and is not a folder")
-    paths = write(scale, seed, output)
+    # A national set takes minutes: show that work goes on (on a terminal only).
+    working = err.status(f"writing synthetic {scale} data") if err.is_terminal else nullcontext()
+    with working:
+        paths = write(scale, seed, output)
     out.print(f"wrote {len(paths)} file(s) of synthetic {scale} data (seed {seed}) to {output}", markup=False)

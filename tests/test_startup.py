@@ -1,0 +1,96 @@
+"""Start-up loads only what a command needs: ``python -X importtime`` lists every module a command imported.
+
+Each case runs the command in a fresh interpreter, as a user does, and fails
+if a module that command has no use for was loaded (issue 14: start-up in
+milliseconds).  No timing is asserted: what is loaded is.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT, SAMPLES_DIR
+
+#: Never needed by a command that reads files: the database, the web service, spreadsheets, charts, notebooks.
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "fastapi", "starlette", "uvicorn", "jinja2", "openpyxl", "IPython")
+CHARTS = ("matplotlib", "matplotlib.pyplot", "PIL")
+ANALYSIS = ("networkx", "scipy", "numpy", "igraph")
+THAME = str(SAMPLES_DIR / "thame.yaml")
+
+
+def imported_modules(*args: str) -> tuple[set[str], subprocess.CompletedProcess]:
+    """The modules ``python -m app.cli ARGS`` imports, read from ``-X importtime`` on standard error."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "app.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    modules = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "imported package":
+                modules.add(name)
+    return modules, result
+
+
+def loaded_of(modules: set[str], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(name for name in modules if name in forbidden or name.split(".")[0] in forbidden)
+
+
+def test_the_import_listing_is_read():
+    # The parser must see imports at all, or every check below would pass vacuously.
+    modules, result = imported_modules("--version")
+    assert result.returncode == 0
+    assert "app.cli" in modules and "encodings" in modules
+
+
+def test_version_loads_neither_typer_nor_rich_nor_the_models():
+    modules, result = imported_modules("--version")
+    assert result.stdout.strip().startswith("locmap ")
+    assert loaded_of(modules, ("typer", "rich", "click", "pydantic", "yaml", *HEAVY, *CHARTS, *ANALYSIS)) == []
+
+
+def test_help_loads_no_models_database_or_analysis():
+    modules, result = imported_modules("--help")
+    assert result.returncode == 0 and "audit" in result.stdout
+    assert loaded_of(modules, ("pydantic", *HEAVY, *CHARTS, *ANALYSIS)) == []
+
+
+def test_validate_loads_no_database_analysis_or_charts():
+    modules, result = imported_modules("validate", THAME)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "pydantic" in modules
+    assert loaded_of(modules, (*HEAVY, *CHARTS, *ANALYSIS)) == []
+
+
+def test_audit_json_loads_the_analysis_but_no_database_web_or_spreadsheets():
+    modules, result = imported_modules("audit", THAME, "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert {"networkx", "scipy"} <= {name.split(".")[0] for name in modules}
+    assert loaded_of(modules, HEAVY) == []
+
+
+def test_audit_json_of_a_sample_loads_neither_igraph_nor_charts():
+    modules, result = imported_modules("audit", THAME, "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert loaded_of(modules, ("igraph", *CHARTS)) == []
+
+
+def test_compare_of_files_loads_no_database_or_web():
+    modules, result = imported_modules("compare", THAME, str(SAMPLES_DIR / "city.yaml"), "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert loaded_of(modules, HEAVY) == []
+
+
+def test_no_command_pulls_pyplot_or_ipython_through_the_cli_modules():
+    # Importing every command family (what `locmap --help` does) loads no charts and no notebook machinery.
+    modules, _ = imported_modules("synth", "--help")
+    assert loaded_of(modules, ("IPython", *CHARTS)) == []
