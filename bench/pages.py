@@ -7,7 +7,8 @@ Reproduce (2 cores; say if the machine is shared)::
     python -m bench.pages --db /tmp/county.db --slug loc-013 --seconds 20
 
 It copies the database, adds a viewer with an API token, starts
-``locmap serve --demo`` on 127.0.0.1 and a free port, times the first and
+``locmap serve --demo`` on 127.0.0.1 and a free port (from ``--source``: a
+``git archive`` copy of an older tree gives the "before"), times the first and
 second request of each cached thing (page, map data, chart, downloads), then
 drives wrk at 50 connections: the locality page, the cached audit anonymously
 and with ``Authorization: Bearer``.  Peak RSS is the server's VmHWM.
@@ -29,6 +30,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # wrk's summary lacks p95 and counts: a Lua hook prints them as JSON.
 LUA = """
@@ -120,40 +123,55 @@ def first_and_second(base: str, slug: str, bearer: dict[str, str]) -> dict:
     return {name: [timed_get(base + path, gzip) for _ in range(2)] for name, path in paths.items()}
 
 
-def run(db: Path, slug: str, seconds: int, connections: int) -> dict:
-    locmap = Path(sys.executable).parent / "locmap"
+class Server:
+    """``locmap serve --demo`` from a source tree (``python -m app.cli``), on a free port."""
+
+    def __init__(self, source: Path, db_url: str):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "app.cli", "serve", "--demo", "--no-samples"]
+        self.process = subprocess.Popen(
+            command + ["--port", str(self.port), "--db", db_url],
+            cwd=source,
+            env={**os.environ, "PYTHONPATH": str(source)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def __enter__(self) -> Server:
+        wait_for(self.base + "/health")
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def run(db: Path, slug: str, seconds: int, connections: int, source: Path) -> dict:
+    """Each load in a fresh server (warmed by one request), so no backlog leaks into the next."""
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "bench.db"
         shutil.copyfile(db, copy)
         db_url = f"sqlite:///{copy}"
-        bearer = {"Authorization": f"Bearer {add_viewer(locmap, db_url)}"}
+        bearer = {"Authorization": f"Bearer {add_viewer(Path(sys.executable).parent / 'locmap', db_url)}"}
         script = Path(folder) / "report.lua"
         script.write_text(LUA)
-        port = free_port()
-        server = subprocess.Popen(
-            [str(locmap), "serve", "--demo", "--no-samples", "--port", str(port), "--db", db_url],
-            env={**os.environ},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for(base + "/health")
-            cold = first_and_second(base, slug, bearer)
-            audit = f"{base}/api/localities/{slug}/audit"
-            timed_get(audit, {})
-            load = {
-                "locality page": wrk(f"{base}/localities/{slug}", seconds, connections, script, {}),
-                "audit anonymous": wrk(audit, seconds, connections, script, {}),
-                "audit signed in": wrk(audit, seconds, connections, script, bearer),
-            }
-            rss = peak_rss_mb(server.pid)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        with Server(source, db_url) as server:
+            cold = first_and_second(server.base, slug, bearer)
+        loads = {
+            "locality page": (f"/localities/{slug}", {}),
+            "audit anonymous": (f"/api/localities/{slug}/audit", {}),
+            "audit signed in": (f"/api/localities/{slug}/audit", bearer),
+        }
+        load, rss = {}, []
+        for name, (path, headers) in loads.items():
+            with Server(source, db_url) as server:
+                timed_get(server.base + path, headers)
+                load[name] = wrk(server.base + path, seconds, connections, script, headers)
+                rss.append(peak_rss_mb(server.process.pid))
     ratio = load["audit signed in"]["rps"] / max(load["audit anonymous"]["rps"], 1e-9)
     return {
         "slug": slug,
@@ -162,7 +180,7 @@ def run(db: Path, slug: str, seconds: int, connections: int) -> dict:
         "first_and_second": cold,
         "load": load,
         "signed_in_share": round(ratio, 3),
-        "peak_rss_mb": rss,
+        "peak_rss_mb": max(rss),
     }
 
 
@@ -172,10 +190,11 @@ def main() -> None:
     parser.add_argument("--slug", default="loc-013", help="the locality to load (the largest)")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--source", type=Path, default=ROOT, help="the source tree to serve (a 'before' copy)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
-    print(json.dumps(run(args.db, args.slug, args.seconds, args.connections), indent=2))
+    print(json.dumps(run(args.db, args.slug, args.seconds, args.connections, args.source), indent=2))
 
 
 if __name__ == "__main__":

@@ -168,6 +168,7 @@ CASES = [
     # Pages: anonymous visitors are sent to sign in.
     Case("GET", "/", "/", PAGE),
     Case("GET", "/localities/{slug}", "/localities/thame", PAGE),
+    Case("GET", "/localities/{slug}/map.json", "/localities/thame/map.json", PAGE),
     Case("GET", "/localities/{slug}/groups/{group_id}", "/localities/thame/groups/thame-network", PAGE),
     Case("GET", "/localities/{slug}/people/{person_id}", "/localities/thame/people/senco-lws", PAGE),
     Case("GET", "/localities/{slug}/agencies/{agency_id}", "/localities/thame/agencies/lord-williams", PAGE),

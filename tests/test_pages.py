@@ -66,7 +66,8 @@ def test_click_through_from_home_to_group_to_person(site):
     client, _ = site
     locality = client.get(links(client.get("/").text)["Thame"]).text
     assert "What the audit finds" in locality and "NO_LINK_TO_CENTRE" in locality
-    assert 'type="application/json" id="map-data"' in locality
+    assert 'type="application/json" id="map-data">null<' in locality  # the map's data is fetched, not inline
+    assert 'data-locmap-map-url="/localities/thame/map.json?view=people"' in locality
     group = client.get(links(locality)["Thame Network"]).text
     assert "<strong>feeds issues to</strong>" in group and "Members (15)" in group
     person = client.get(links(group)["SENCO, Lord Williams&#39;s School"]).text

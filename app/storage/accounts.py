@@ -10,15 +10,18 @@ ones, so a sign-in does not reveal which names exist.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlalchemy import delete, event, select
+from sqlmodel import Session, col
 
 from app.errors import Conflict, NotFound, UserError
 from models.tables import ApiToken, User, UserGrant
@@ -63,15 +66,31 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
 
 def user_for_token(session: Session, token: str, kind: str | None = None) -> User | None:
     """The active user a live token belongs to, or None."""
+    return token_holder(session, token, kind)[0]
+
+
+def token_holder(session: Session, token: str, kind: str | None = None) -> tuple[User | None, datetime | None]:
+    """The active user a live token belongs to (or None) and when the token expires (None if never).
+
+    One indexed equality on the token's digest finds the row and its user;
+    the digests are then compared in constant time as well, so nothing
+    about a stored digest leaks through timing.  Nothing is written.
+    """
     if not token or len(token) > 200:
-        return None
-    row = session.execute(select(ApiToken).where(ApiToken.digest == digest(token))).scalars().first()
-    if row is None or row.revoked or (kind is not None and row.kind != kind):
-        return None
-    if row.expires_at is not None and _aware(row.expires_at) < datetime.now(UTC):
-        return None
-    user = session.get(User, row.user_pk)
-    return user if user is not None and user.active else None
+        return None, None
+    wanted = digest(token)
+    found = session.execute(
+        select(ApiToken, User).join(User, col(ApiToken.user_pk) == col(User.pk)).where(col(ApiToken.digest) == wanted)
+    ).first()
+    if found is None:
+        return None, None
+    row, user = found
+    if not hmac.compare_digest(row.digest, wanted) or row.revoked or (kind is not None and row.kind != kind):
+        return None, None
+    expires = _aware(row.expires_at) if row.expires_at is not None else None
+    if expires is not None and expires < datetime.now(UTC):
+        return None, None
+    return (user, expires) if user.active else (None, None)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -90,6 +109,7 @@ def revoke_token(session: Session, token: str) -> None:
     if row is not None:
         row.revoked = True
         session.add(row)
+        forget_recent_tokens_on_commit(session)
 
 
 def create_user(
@@ -122,6 +142,7 @@ def revoke_user(session: Session, name: str) -> User:
     for row in session.execute(select(ApiToken).where(ApiToken.user_pk == user.pk)).scalars():
         row.revoked = True
         session.add(row)
+    forget_recent_tokens_on_commit(session)
     return user
 
 
@@ -131,6 +152,65 @@ def grants_of(session: Session, user: User) -> list[str]:
 
 def purge_expired(session: Session) -> None:
     session.execute(delete(ApiToken).where(ApiToken.expires_at < datetime.now(UTC)))
+
+
+# ---------------------------------------------------------------- recently checked tokens
+
+#: Bumped after every commit that revokes a token or a user: entries made before it are void.
+_revocations = 0
+_revocations_lock = threading.Lock()
+
+
+def _bump_revocations(_session=None) -> None:
+    global _revocations
+    with _revocations_lock:
+        _revocations += 1
+
+
+def forget_recent_tokens_on_commit(session: Session) -> None:
+    """Void every :class:`RecentTokens` entry once ``session`` commits (a revocation is in it)."""
+    if not event.contains(session, "after_commit", _bump_revocations):
+        event.listen(session, "after_commit", _bump_revocations)
+
+
+class RecentTokens:
+    """Who a token signed in as, remembered for ``ttl`` seconds so a signed-in request reads no database.
+
+    Only tokens that were valid are remembered (a spray of forged tokens
+    fills nothing).  A revocation committed in this process voids every
+    entry at once (:func:`forget_recent_tokens_on_commit`); one committed
+    by another process (``locmap user revoke``, another worker) is seen
+    within ``ttl`` seconds.  No entry outlives its token's expiry.
+    """
+
+    def __init__(self, ttl: float = 5.0, size: int = 10_000):
+        self.ttl, self.size = ttl, size
+        self._entries: dict[tuple[str, str], tuple[float, int, datetime | None, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str, kind: str) -> object | None:
+        """The remembered answer for a token, or None if it must be checked again."""
+        with self._lock:
+            entry = self._entries.get((digest(token), kind))
+        if entry is None:
+            return None
+        until, epoch, expires, value = entry
+        if time.monotonic() >= until or epoch != _revocations:
+            return None
+        if expires is not None and expires < datetime.now(UTC):
+            return None
+        return value
+
+    def check(self, token: str, kind: str, load: Callable[[], tuple[object | None, datetime | None]]) -> object | None:
+        """Look a token up with ``load()`` (its answer and expiry), remembering a valid answer."""
+        epoch = _revocations
+        value, expires = load()
+        if value is not None:
+            with self._lock:
+                if len(self._entries) >= self.size:
+                    self._entries.clear()
+                self._entries[(digest(token), kind)] = (time.monotonic() + self.ttl, epoch, expires, value)
+        return value
 
 
 class SignInLimiter:

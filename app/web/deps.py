@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -18,7 +19,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
-from app.storage.accounts import Role, grants_of, user_for_token
+from app.storage.accounts import Role, grants_of, token_holder
 from models.tables import User
 
 SESSION_COOKIE = "locmap_session"
@@ -75,7 +76,9 @@ async def current_principal(request: Request, engine: Annotated[Engine, Depends(
 
     A bearer token that is present but not valid is refused outright (401),
     even where anonymous reading is allowed, so a revoked token never
-    silently becomes anonymous access.  Anonymous requests touch no database.
+    silently becomes anonymous access.  Anonymous requests touch no database,
+    and nor does a token checked in the last few seconds
+    (:class:`app.storage.accounts.RecentTokens`).
     """
     header = request.headers.get("authorization")
     cookie = request.cookies.get(SESSION_COOKIE)
@@ -88,7 +91,10 @@ async def current_principal(request: Request, engine: Annotated[Engine, Depends(
         token, kind = token.strip(), "api"
     else:
         token, kind = cookie, "session"
-    principal = await run_in_threadpool(_principal_for, engine, token, kind)
+    recent = request.app.state.recent_tokens
+    principal = recent.get(token, kind)
+    if principal is None:
+        principal = await run_in_threadpool(recent.check, token, kind, lambda: _principal_for(engine, token, kind))
     if principal is None:
         if header is not None:
             raise _unauthorised("invalid or revoked token")
@@ -96,14 +102,15 @@ async def current_principal(request: Request, engine: Annotated[Engine, Depends(
     return principal
 
 
-def _principal_for(engine: Engine, token: str, kind: str) -> Principal | None:
+def _principal_for(engine: Engine, token: str, kind: str) -> tuple[Principal | None, datetime | None]:
+    """Who a token signs in as, and until when; reads only (no "last used" write per request)."""
     with Session(engine) as session:
-        user = user_for_token(session, token, kind=kind)
+        user, expires = token_holder(session, token, kind=kind)
         if user is None:
-            return None
+            return None, None
         localities = set(grants_of(session, user)) if user.role == Role.editor else set()
         session.expunge(user)
-        return Principal(user, localities)
+        return Principal(user, localities), expires
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

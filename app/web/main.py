@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, select
@@ -24,12 +25,12 @@ from app import __version__
 from app.config import Settings, get_settings
 from app.samples import sample_paths, template_workbook
 from app.storage import store
-from app.storage.accounts import SignInLimiter
+from app.storage.accounts import RecentTokens, SignInLimiter
 from app.storage.db import create_schema, make_engine, session_scope
 from app.web.api import analysis, auditlog, auth, entities, health, history, localities, users
 from app.web.cache import AuditCache
 from app.web.errors import ERROR_RESPONSES, install_error_handlers
-from app.web.middleware import BodySizeLimit, SecurityHeaders
+from app.web.middleware import GZIP_EXCLUDED, BodySizeLimit, SecurityHeaders
 from app.web.pages import browse, editing
 from app.web.sessions import purge_expired_tokens
 from models.tables import Locality
@@ -93,7 +94,13 @@ def spreadsheet_template() -> FileResponse:
 
 
 def add_middleware(app: FastAPI, settings: Settings) -> None:
-    """CORS (off unless origins are configured), security headers, and the body-size limit outermost."""
+    """GZip, CORS (off unless origins are configured), security headers, and the body-size limit outermost.
+
+    GZip compresses HTML, JSON, JavaScript and CSS over 1 KB; already
+    compressed files (PNG, XLSX, zip) and bodies sent gzipped (the cached
+    map data) pass through.
+    """
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=GZIP_EXCLUDED)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(
@@ -126,6 +133,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.given_engine = engine
     app.state.audit_cache = AuditCache()
     app.state.signin_limiter = SignInLimiter(settings.signin_attempts, settings.signin_window)
+    app.state.recent_tokens = RecentTokens()
     if engine is not None:
         app.state.engine = engine
     install_error_handlers(app)

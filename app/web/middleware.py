@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: Never gzipped: already compressed (XLSX is a zip) besides starlette's own list (PNG, zip, ...).
+GZIP_EXCLUDED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -1,11 +1,11 @@
 """The audit over HTTP: audits, what-if, comparison and charts.
 
 Plain ``def`` routes: NetworkX and matplotlib work runs in the thread pool,
-not on the event loop.  Audits are cached per locality revision.
+not on the event loop.  Audits and charts are cached per locality version
+(:mod:`app.web.cache`) and sent with ETags.
 """
 
 import json
-import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -22,6 +22,7 @@ from analysis.settings import DEFAULT_SETTINGS
 from analysis.whatif import parse_removal, what_if
 from app.errors import UserError
 from app.storage import store
+from app.web.cache import cached_answer, current_version, etag, locality_version, not_modified
 from app.web.deps import Reader, SessionDep
 
 router = APIRouter(tags=["analysis"])
@@ -48,21 +49,26 @@ class CompareOut(BaseModel):
     codes: dict[str, list[str]]
 
 
-def _revision(session, slug: str) -> int:
-    return store.get_locality(session, slug).revision
+def cached_document(request: Request, session, slug: str, version: tuple | None = None):
+    """A stored locality's ``locmap/1`` document, rebuilt once per version (the pages' and downloads' source)."""
+    cache = request.app.state.audit_cache
+    version = version or cache.version(slug, lambda: locality_version(session, slug))
+    return cache.get_or_compute((slug, version, "document"), lambda: store.export_document(session, slug))
 
 
-def cached_audit(request: Request, session, slug: str, without: tuple[str, ...] = ()):
-    """The audit of a stored locality (and, with ``without``, of the locality as changed)."""
+def cached_audit(request: Request, session, slug: str, without: tuple[str, ...] = (), version: tuple | None = None):
+    """The document and audit of a stored locality (and, with ``without``, of the locality as changed)."""
     for item in without:
         try:
             parse_removal(item)
         except ValueError as exc:
             raise UserError(str(exc)) from None
-    key = (slug, _revision(session, slug), tuple(sorted(without)))
+    cache = request.app.state.audit_cache
+    version = version or cache.version(slug, lambda: locality_version(session, slug))
+    key = (slug, version, tuple(sorted(without)))
 
     def compute():
-        document = store.export_document(session, slug)
+        document = cached_document(request, session, slug, version)
         if not without:
             return document, audit(document, DEFAULT_SETTINGS)
         try:
@@ -70,7 +76,7 @@ def cached_audit(request: Request, session, slug: str, without: tuple[str, ...] 
         except KeyError as exc:
             raise UserError(str(exc).strip('"')) from None
 
-    return request.app.state.audit_cache.get_or_compute(key, compute)
+    return cache.get_or_compute(key, compute)
 
 
 @router.get("/api/localities/{slug}/audit", response_model=AuditOut)
@@ -78,35 +84,26 @@ async def locality_audit(slug: str, _: Reader, request: Request, without: Withou
     """The audit, as ``locmap audit --json``; repeat ``without=person:ID`` for what-if.
 
     A cached audit is answered without leaving the event loop: the
-    locality's revision is re-read at most once a second
+    locality's version is re-read at most once a second
     (:class:`app.web.cache.VersionStamps`), and the audit is cached as
-    the bytes sent.  Computing one runs in the thread pool.
+    the bytes sent, with an ETag (``If-None-Match`` gives 304).
+    Computing one runs in the thread pool.
     """
-    cache = request.app.state.audit_cache
-    now = time.monotonic()
-    revision = cache.stamps.get(slug, now)
-    if revision is None:
-        revision = await run_in_threadpool(_read_revision, request.app.state.engine, slug)
-        cache.stamps.put(slug, now, revision)
-    key = (slug, revision, tuple(sorted(without)), "json")
-    body = cache.peek(key)
+    version = await current_version(request, slug)
+    variant = tuple(sorted(without))
+    key = (slug, version, variant, "json")
+    body = request.app.state.audit_cache.peek(key)
     if body is None:
-        body = await run_in_threadpool(_serialised_audit, request, slug, tuple(without), key)
-    return Response(body, media_type="application/json")
+        body = await run_in_threadpool(_serialised_audit, request, slug, variant, version, key)
+    return cached_answer(request, etag(slug, version, "audit", *variant), body, "application/json")
 
 
-def _read_revision(engine, slug: str) -> int:
-    with Session(engine) as session:
-        return _revision(session, slug)
-
-
-def _serialised_audit(request: Request, slug: str, without: tuple[str, ...], key: tuple) -> bytes:
+def _serialised_audit(request: Request, slug: str, without: tuple[str, ...], version: tuple, key: tuple) -> bytes:
     with Session(request.app.state.engine) as session:
 
         def serialise() -> bytes:
-            return json.dumps(
-                cached_audit(request, session, slug, without)[1].as_dict(), separators=(",", ":")
-            ).encode()
+            result = cached_audit(request, session, slug, without, version)[1]
+            return json.dumps(result.as_dict(), separators=(",", ":")).encode()
 
         return request.app.state.audit_cache.get_or_compute(key, serialise)
 
@@ -130,10 +127,21 @@ def compare_chart(
     request: Request,
     locality: Annotated[list[str], Query(min_length=1, max_length=50)],
 ) -> Response:
-    """The profile matrix and key metrics of several localities."""
-    pairs = [cached_audit(request, session, slug) for slug in dict.fromkeys(locality)]
-    names = {d.locality.id: d.locality.name for d, _ in pairs}
-    return _png(comparison_figure([a for _, a in pairs], names))
+    """The profile matrix and key metrics of several localities (drawn once per set of versions)."""
+    cache = request.app.state.audit_cache
+    versions = tuple(
+        (slug, cache.version(slug, lambda s=slug: locality_version(session, s))) for slug in dict.fromkeys(locality)
+    )
+    tag = etag("*compare*", versions, "png")
+    if not_modified(request.headers.get("if-none-match"), tag):
+        return cached_answer(request, tag, b"", "image/png")
+
+    def draw() -> bytes:
+        pairs = [cached_audit(request, session, slug, version=version) for slug, version in versions]
+        names = {d.locality.id: d.locality.name for d, _ in pairs}
+        return png_bytes(comparison_figure([a for _, a in pairs], names))
+
+    return cached_answer(request, tag, cache.get_or_compute(("*compare*", versions), draw), "image/png")
 
 
 @router.get("/api/localities/{slug}/charts/{chart}.png", responses=PNG, response_class=Response)
@@ -141,21 +149,28 @@ def locality_chart(
     slug: str, chart: Literal["profile", "findings", "load"], _: Reader, session: SessionDep, request: Request
 ) -> Response:
     """A chart of the audit: the profile, findings by principle, or meeting hours per person."""
-    document, result = cached_audit(request, session, slug)
+    cache = request.app.state.audit_cache
+    version = cache.version(slug, lambda: locality_version(session, slug))
+    tag = etag(slug, version, "chart", chart)
+    if not_modified(request.headers.get("if-none-match"), tag):
+        return cached_answer(request, tag, b"", "image/png")
+
+    def draw() -> bytes:
+        document, result = cached_audit(request, session, slug, version=version)
+        return png_bytes(_chart_figure(chart, document, result))
+
+    return cached_answer(request, tag, cache.get_or_compute((slug, version, "chart", chart), draw), "image/png")
+
+
+def _chart_figure(chart: str, document, result):
     name = document.locality.name
     if chart == "profile":
-        figure = profile_bars(result, name)
-    elif chart == "findings":
-        figure = findings_chart(result, name)
-    else:
-        graphs = build_graphs(document)
-        names = {p.id: p.name for p in document.people}
-        loads = [
-            (names[x.person], x.hours_per_year) for x in meeting_loads(graphs, DEFAULT_SETTINGS) if x.hours_per_year > 0
-        ]
-        figure = meeting_load_chart(result, loads, name)
-    return _png(figure)
-
-
-def _png(figure) -> Response:
-    return Response(png_bytes(figure), media_type="image/png", headers={"Cache-Control": "no-store"})
+        return profile_bars(result, name)
+    if chart == "findings":
+        return findings_chart(result, name)
+    graphs = build_graphs(document)
+    names = {p.id: p.name for p in document.people}
+    loads = [
+        (names[x.person], x.hours_per_year) for x in meeting_loads(graphs, DEFAULT_SETTINGS) if x.hours_per_year > 0
+    ]
+    return meeting_load_chart(result, loads, name)

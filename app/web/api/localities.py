@@ -13,6 +13,8 @@ from app.errors import UserError
 from app.formats.exchange import OUTPUTS, read, render
 from app.storage import store
 from app.storage.edits import Change, log
+from app.web.api.analysis import cached_document
+from app.web.cache import cached_answer, etag, locality_version, not_modified
 from app.web.changes import commit_change
 from app.web.deps import Admin, LocalityEditor, Reader, SessionDep
 from models.document import LocalityDocument
@@ -157,14 +159,23 @@ UPLOADS = Literal["yaml", "json", "xlsx", "zip"]
 @router.get(
     "/{slug}/download/{fmt}", response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}}
 )
-def download(slug: str, fmt: DOWNLOADS, _: Reader, session: SessionDep) -> Response:
-    """The locality as a file: locmap/1 YAML or JSON, XLSX, a zip of CSVs, GEXF, GraphML or Kumu JSON."""
-    document = store.export_document(session, slug)
+def download(slug: str, fmt: DOWNLOADS, _: Reader, session: SessionDep, request: Request) -> Response:
+    """The locality as a file: locmap/1 YAML or JSON, XLSX, a zip of CSVs, GEXF, GraphML or Kumu JSON.
+
+    Each format is rendered once per version of the locality and sent with an ETag.
+    """
+    cache = request.app.state.audit_cache
+    version = cache.version(slug, lambda: locality_version(session, slug))
     suffix, media = OUTPUTS[fmt]
     name = f"{slug}-kumu{suffix}" if fmt == "kumu" else f"{slug}{suffix}"
-    return Response(
-        render(document, fmt), media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    tag = etag(slug, version, "download", fmt)
+    if not not_modified(request.headers.get("if-none-match"), tag):
+        body = cache.get_or_compute(
+            (slug, version, "download", fmt), lambda: render(cached_document(request, session, slug, version), fmt)
+        )
+    else:
+        body = b""
+    return cached_answer(request, tag, body, media, {"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def store_upload(request: Request, session, principal, document: LocalityDocument) -> tuple[LocalityPublic, bool]:

@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from analysis.audit import audit
 from analysis.compare import KEY_METRICS, comparison
@@ -20,11 +22,12 @@ from analysis.profile import DIMENSIONS
 from analysis.settings import DEFAULT_SETTINGS
 from app.errors import NotFound
 from app.formats.report import METRIC_LABELS
-from app.maps import map_payload
+from app.maps import map_json, map_payload
 from app.storage import store
 from app.storage.accounts import revoke_token
 from app.storage.edits import entry
-from app.web.api.analysis import cached_audit
+from app.web.api.analysis import cached_audit, cached_document
+from app.web.cache import Compressed, all_versions, cached_answer, current_version, etag, not_modified
 from app.web.deps import SESSION_COOKIE, PageReader, PrincipalDep, SessionDep, SettingsDep
 from app.web.pages.rendering import render, words
 from app.web.security import csrf_token
@@ -43,6 +46,11 @@ LINK_WORDS = {
     "oversees": "oversees",
     "consults": "consults",
 }
+
+
+#: A big locality's page lists this many people (those on most groups), so it stays small;
+#: ``?people=all`` lists everyone, and search finds anyone.
+PEOPLE_ON_PAGE = 100
 
 
 def frequency(group) -> str:
@@ -64,20 +72,29 @@ def locality_context(request: Request, session, slug: str):
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, principal: PageReader, session: SessionDep):
-    rows = []
-    for summary in store.list_localities(session):
-        document, result = cached_audit(request, session, summary.id)
-        key = result.metrics["key_group"]
-        rows.append(
-            {
-                "summary": summary,
-                "high": sum(f.severity.value == "high" for f in result.findings),
-                "medium": sum(f.severity.value == "medium" for f in result.findings),
-                "key_group": next((g for g in document.groups if g.id == key), None),
-                "hours": result.metrics["meeting_hours_per_year"],
-            }
-        )
+    versions = all_versions(session)
+    rows = [
+        {"summary": summary, **headline(request, session, summary.id, versions[summary.id])}
+        for summary in store.list_localities(session)
+        if summary.id in versions
+    ]
     return render(request, principal, "home.html", rows=rows)
+
+
+def headline(request: Request, session, slug: str, version: tuple) -> dict:
+    """The home page's figures of a locality, computed once per version."""
+
+    def compute() -> dict:
+        document, result = cached_audit(request, session, slug, version=version)
+        key = result.metrics["key_group"]
+        return {
+            "high": sum(f.severity.value == "high" for f in result.findings),
+            "medium": sum(f.severity.value == "medium" for f in result.findings),
+            "key_group": next((g for g in document.groups if g.id == key), None),
+            "hours": result.metrics["meeting_hours_per_year"],
+        }
+
+    return request.app.state.audit_cache.get_or_compute((slug, version, "headline"), compute)
 
 
 @router.get("/signin", response_class=HTMLResponse)
@@ -131,41 +148,102 @@ def _safe_next(target: str) -> str:
 
 
 @router.get("/localities/{slug}", response_class=HTMLResponse)
-def locality_page(
+async def locality_page(
     slug: str,
     request: Request,
     principal: PageReader,
-    session: SessionDep,
     view: Annotated[str, Query(pattern="^(people|groups)$")] = "people",
+    people: Annotated[str, Query(pattern="^all$", description="List every person, not only the busiest.")] = "",
 ):
-    document, result = locality_context(request, session, slug)
-    people_groups = defaultdict(int)
+    """The locality's page, rendered once per version, view and reader; its map data loads separately."""
+    version = await current_version(request, slug)
+    reader = (principal.name, principal.role, principal.may_edit(slug), request.app.state.settings.demo)
+    key = (slug, version, "page", view, people, reader)
+    tag = etag(slug, version, "page", view, people, *reader)
+    if not_modified(request.headers.get("if-none-match"), tag):
+        return cached_answer(request, tag, b"", "text/html; charset=utf-8")
+    body = request.app.state.audit_cache.peek(key)
+    if body is None:
+        page = (slug, view, people == "all", version)
+        body = await run_in_threadpool(_rendered_locality_page, request, principal, page, key)
+    return cached_answer(request, tag, body, "text/html; charset=utf-8")
+
+
+def _rendered_locality_page(request: Request, principal, page: tuple, key: tuple) -> bytes:
+    with Session(request.app.state.engine) as session:
+        return request.app.state.audit_cache.get_or_compute(
+            key, lambda: _locality_page_html(request, principal, session, *page)
+        )
+
+
+def _listed_people(document, people_groups: dict[str, int], every: bool) -> list:
+    """The people the page lists: everyone, or in a big locality the :data:`PEOPLE_ON_PAGE` on most groups."""
+    if every or len(document.people) <= PEOPLE_ON_PAGE:
+        return list(document.people)
+    busiest = sorted(document.people, key=lambda p: (-people_groups[p.id], p.name.lower()))
+    return busiest[:PEOPLE_ON_PAGE]
+
+
+def _locality_page_html(
+    request: Request, principal, session, slug: str, view: str, every: bool, version: tuple
+) -> bytes:
+    document, result = cached_audit(request, session, slug, version=version)
+    people_groups: dict[str, int] = defaultdict(int)
     for g in document.groups:
         for m in g.members:
             people_groups[m.person] += 1
-    agencies = {a.id: a for a in document.agencies}
-    payload = map_payload(document, view, link_base=f"/localities/{slug}")
     by_principle = defaultdict(list)
     for f in result.findings:
         by_principle[f.principle.value].append(f)
-    return render(
+    page = render(
         request,
         principal,
         "locality.html",
         document=document,
         audit=result,
         names=_names(document),
-        agencies=agencies,
+        agencies={a.id: a for a in document.agencies},
         people_groups=people_groups,
+        listed_people=_listed_people(document, people_groups, every),
+        all_people_url=f"/localities/{slug}?{urlencode({'view': view, 'people': 'all'})}#people",
         by_principle=dict(by_principle),
         metric_labels=METRIC_LABELS,
-        map_payload=payload,
+        map_payload=None,  # map.js fetches map_url: the page stays small and the data cacheable
+        map_url=f"/localities/{slug}/map.json?{urlencode({'view': view})}",
         map_view=view,
         map_views_urls={v: f"/localities/{slug}?view={v}#map" for v in ("people", "groups")},
         frequency=frequency,
         dimensions=DIMENSIONS,
         may_edit=principal.may_edit(slug),
     )
+    return bytes(page.body)
+
+
+@router.get("/localities/{slug}/map.json")
+async def locality_map_data(
+    slug: str,
+    request: Request,
+    _: PageReader,
+    view: Annotated[str, Query(pattern="^(people|groups)$")] = "people",
+):
+    """The data of one view of the locality's map (as ``app.maps.map_payload``), laid out once per version."""
+    version = await current_version(request, slug)
+    key = (slug, version, "map", view)
+    data = request.app.state.audit_cache.peek(key)
+    if data is None:
+        data = await run_in_threadpool(_map_data, request, slug, view, version, key)
+    return data.answer(request, etag(slug, version, "map", view), "application/json")
+
+
+def _map_data(request: Request, slug: str, view: str, version: tuple, key: tuple) -> Compressed:
+    with Session(request.app.state.engine) as session:
+
+        def compute() -> Compressed:
+            document = cached_document(request, session, slug, version)
+            payload = map_payload(document, view, link_base=f"/localities/{slug}")
+            return Compressed(map_json(payload).encode("utf-8"))
+
+        return request.app.state.audit_cache.get_or_compute(key, compute)
 
 
 def _names(document) -> dict[str, str]:
@@ -302,10 +380,11 @@ def search(
     needle = q.strip().lower()
     results = {"groups": [], "people": [], "agencies": []}
     if needle:
+        versions = all_versions(session)
         for summary in store.list_localities(session):
-            if locality and summary.id != locality:
+            if (locality and summary.id != locality) or summary.id not in versions:
                 continue
-            document, _ = cached_audit(request, session, summary.id)
+            document = cached_document(request, session, summary.id, versions[summary.id])
             for g in document.groups:
                 if needle in g.name.lower() or (g.purpose and needle in g.purpose.lower()):
                     results["groups"].append((document.locality, g))

@@ -2,7 +2,8 @@
  *
  * Finds every element with a data-locmap-map attribute, reads the payload
  * (built by app/maps) from the <script type="application/json"> whose
- * id is in the element's data-payload attribute, and builds inside it a
+ * id is in the element's data-payload attribute (or, when that holds null,
+ * fetches it from the data-locmap-map-url of an enclosing element), and builds inside it a
  * search box, filters, the vis-network canvas, a details panel and a key.
  *
  * All text from the data goes into the page with textContent or as vis
@@ -112,15 +113,41 @@
 
   /* ------------------------------------------------------------ the map */
 
+  function failed(container) {
+    container.appendChild(el('p', 'locmap-error', 'The map could not be loaded.'));
+  }
+
+  /* The payload is inline (standalone files), or null with its URL in a
+   * data-locmap-map-url attribute on an enclosing element (the service's
+   * pages: the data is cached and revalidated apart from the page). */
   function init(container) {
     if (container.dataset.locmapInitialised) return;
     container.dataset.locmapInitialised = 'true';
     var source = document.getElementById(container.dataset.payload || '');
-    if (!source || typeof vis === 'undefined') {
-      container.appendChild(el('p', 'locmap-error', 'The map could not be loaded.'));
-      return;
-    }
-    var payload = JSON.parse(source.textContent);
+    if (!source || typeof vis === 'undefined') return failed(container);
+    var inline = JSON.parse(source.textContent);
+    if (inline) return build(container, inline);
+    var holder = container.closest('[data-locmap-map-url]');
+    var url = holder ? holder.getAttribute('data-locmap-map-url') : null;
+    if (!safeUrl(url) || typeof fetch === 'undefined') return failed(container);
+    var waiting = el('p', 'locmap-loading', 'Loading the map');
+    container.appendChild(waiting);
+    fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (answer) {
+        if (!answer.ok) throw new Error('map data: HTTP ' + answer.status);
+        return answer.json();
+      })
+      .then(function (payload) {
+        container.removeChild(waiting);
+        build(container, payload);
+      })
+      .catch(function () {
+        if (waiting.parentNode) container.removeChild(waiting);
+        failed(container);
+      });
+  }
+
+  function build(container, payload) {
     var prefix = 'locmap-' + (mapCount += 1);
     var physicsOn = !!(payload.options && payload.options.physics && payload.options.physics.enabled);
     if (!payload.nodes.length) physicsOn = false;
