@@ -104,7 +104,7 @@ class Group(SQLModel, table=True):
     hours: float | None = None
     external: bool = False
     area: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    school_pk: int | None = Field(default=None, foreign_key="agency.pk", ondelete="SET NULL")
+    school_pk: int | None = Field(default=None, foreign_key="agency.pk", ondelete="SET NULL", index=True)
     purpose: str | None = Field(default=None, max_length=TEXT_MAX)
     venue: str | None = Field(default=None, max_length=NAME_MAX)
     note: str | None = Field(default=None, max_length=TEXT_MAX)

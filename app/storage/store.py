@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.errors import Conflict, NotFound
@@ -24,6 +25,9 @@ from models.vocab import Boundary
 
 #: The tables holding a locality's contents, each row keyed by ``locality_pk``.
 ContentTable = type[Agency] | type[Person] | type[Group] | type[GroupLink]
+
+#: The table of each kind of entry.
+TABLES: dict[str, ContentTable] = {"agency": Agency, "person": Person, "group": Group, "link": GroupLink}
 
 
 def get_locality(session: Session, slug: str) -> Locality:
@@ -49,9 +53,9 @@ def import_document(session: Session, document: LocalityDocument, *, replace: bo
     """
     locality = _write_locality_row(session, document.locality, replace)
     lpk = cast(int, locality.pk)
-    agency_pk = _insert_keyed(session, Agency, lpk, [_agency_row(a) for a in document.agencies])
-    person_pk = _insert_keyed(session, Person, lpk, [_person_row(p, agency_pk) for p in document.people])
-    group_pk = _insert_keyed(session, Group, lpk, [_group_row(g, agency_pk) for g in document.groups])
+    agency_pk = _insert_keyed(session, Agency, lpk, [agency_row(a) for a in document.agencies])
+    person_pk = _insert_keyed(session, Person, lpk, [person_row(p, agency_pk) for p in document.people])
+    group_pk = _insert_keyed(session, Group, lpk, [group_row(g, agency_pk) for g in document.groups])
     seats = [
         {
             "group_pk": group_pk[g.id],
@@ -66,7 +70,7 @@ def import_document(session: Session, document: LocalityDocument, *, replace: bo
     ]
     if seats:
         session.execute(insert(Membership), seats)
-    links = [_link_row(link, group_pk) for link in document.links]
+    links = [link_row(link, group_pk) for link in document.links]
     if links:
         session.execute(insert(GroupLink), [{"locality_pk": lpk, **row} for row in links])
     session.flush()
@@ -118,11 +122,11 @@ def _insert_keyed(session: Session, table: ContentTable, lpk: int, rows: list[di
     return {row.id: row.pk for row in found}
 
 
-def _agency_row(a: doc.Agency) -> dict[str, Any]:
+def agency_row(a: doc.Agency) -> dict[str, Any]:
     return {"id": a.id, "name": a.name, "sector": a.sector.value, "school": a.school, "note": a.note}
 
 
-def _person_row(p: doc.Person, agency_pk: dict[str, int]) -> dict[str, Any]:
+def person_row(p: doc.Person, agency_pk: dict[str, int]) -> dict[str, Any]:
     return {
         "id": p.id,
         "name": p.name,
@@ -136,7 +140,7 @@ def _person_row(p: doc.Person, agency_pk: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def _group_row(g: doc.Group, agency_pk: dict[str, int]) -> dict[str, Any]:
+def group_row(g: doc.Group, agency_pk: dict[str, int]) -> dict[str, Any]:
     return {
         "id": g.id,
         "name": g.name,
@@ -155,7 +159,7 @@ def _group_row(g: doc.Group, agency_pk: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def _link_row(link: doc.Link, group_pk: dict[str, int]) -> dict[str, Any]:
+def link_row(link: doc.Link, group_pk: dict[str, int]) -> dict[str, Any]:
     return {
         "id": link.id,
         "from_group_pk": group_pk[link.from_],
@@ -188,24 +192,10 @@ def export_document(session: Session, slug: str) -> LocalityDocument:
     data = {
         "format": "locmap/1",
         "locality": _locality_entry(locality),
-        "agencies": [
-            _clean({"id": a.id, "name": a.name, "sector": a.sector, "school": a.school, "note": a.note})
-            for a in agencies
-        ],
-        "people": [_person_entry(p, agency_id) for p in people],
-        "groups": [_group_entry(g, agency_id, members[g.pk]) for g in groups],
-        "links": [
-            _clean(
-                {
-                    "id": link.id,
-                    "from": group_id[link.from_group_pk],
-                    "to": group_id[link.to_group_pk],
-                    "kind": link.kind,
-                    "note": link.note,
-                }
-            )
-            for link in links
-        ],
+        "agencies": [agency_entry(a) for a in agencies],
+        "people": [person_entry(p, agency_id) for p in people],
+        "groups": [group_entry(g, agency_id, members[g.pk]) for g in groups],
+        "links": [link_entry(link, group_id[link.from_group_pk], group_id[link.to_group_pk]) for link in links],
     }
     return LocalityDocument.model_validate(data)
 
@@ -228,10 +218,20 @@ def _members_by_group(
         .order_by(col(Membership.group_pk), col(Membership.position))
     ).scalars()
     for m in seats:
-        members[m.group_pk].append(
-            _clean({"person": person_id[m.person_pk], "role": m.role, "attendance": m.attendance, "note": m.note})
-        )
+        members[m.group_pk].append(member_entry(m, person_id[m.person_pk]))
     return members
+
+
+def agency_entry(a: Agency) -> dict:
+    return _clean({"id": a.id, "name": a.name, "sector": a.sector, "school": a.school, "note": a.note})
+
+
+def link_entry(link: GroupLink, from_id: str, to_id: str) -> dict:
+    return _clean({"id": link.id, "from": from_id, "to": to_id, "kind": link.kind, "note": link.note})
+
+
+def member_entry(m: Membership, person_id: str) -> dict:
+    return _clean({"person": person_id, "role": m.role, "attendance": m.attendance, "note": m.note})
 
 
 def _locality_entry(locality: Locality) -> dict:
@@ -249,7 +249,7 @@ def _locality_entry(locality: Locality) -> dict:
     )
 
 
-def _person_entry(p: Person, agency_id: dict[int | None, str]) -> dict:
+def person_entry(p: Person, agency_id: dict[int | None, str]) -> dict:
     return _clean(
         {
             "id": p.id,
@@ -265,7 +265,7 @@ def _person_entry(p: Person, agency_id: dict[int | None, str]) -> dict:
     )
 
 
-def _group_entry(g: Group, agency_id: dict[int | None, str], members: list[dict]) -> dict:
+def group_entry(g: Group, agency_id: dict[int | None, str], members: list[dict]) -> dict:
     return _clean(
         {
             "id": g.id,
@@ -348,6 +348,31 @@ def lock_locality(session: Session, slug: str) -> Locality:
     return get_locality(session, slug)
 
 
+def begin_edit(session: Session, slug: str) -> int:
+    """Start a change to one entry: lock the locality and bump its revision in one UPDATE.
+
+    Like :func:`lock_locality`, the UPDATE is the transaction's first
+    statement, so concurrent edits apply one after another; the bump is
+    rolled back with the edit if it fails.
+
+    Returns
+    -------
+    int
+        The locality's database key.
+    """
+    query = (
+        update(Locality)
+        .where(col(Locality.id) == slug)
+        .values(updated_at=utcnow(), revision=col(Locality.revision) + 1)
+        .returning(col(Locality.pk))
+        .execution_options(synchronize_session=False)
+    )
+    pk = session.execute(query).scalar()
+    if pk is None:
+        raise NotFound(f"no locality {slug!r} is stored")
+    return pk
+
+
 def delete_locality(session: Session, slug: str) -> None:
     """Delete a locality and, through the foreign keys, everything in it."""
     locality = get_locality(session, slug)
@@ -382,3 +407,109 @@ def get_snapshot(session: Session, slug: str, ref: str) -> Snapshot:
     if snapshot is None:
         raise NotFound(f"locality {slug!r} has no snapshot {ref!r}")
     return snapshot
+
+
+# ---------------------------------------------------------------- one entry, or one page, at a time
+
+
+def entry_key(session: Session, lpk: int, kind: str, ident: str) -> int | None:
+    """The database key of a locality's entry by its id, or None."""
+    table = TABLES[kind]
+    query = select(col(table.pk)).where(col(table.locality_pk) == lpk, col(table.id) == ident)
+    return session.execute(query).scalar()
+
+
+def _entry_query(kind: str, lpk: int):
+    """A locality's rows of one kind, with the ids of the entries they refer to, in file order."""
+    table = TABLES[kind]
+    if kind == "person":
+        query = select(Person, Agency.id).outerjoin(Agency, col(Agency.pk) == Person.agency_pk)
+    elif kind == "group":
+        query = select(Group, Agency.id).outerjoin(Agency, col(Agency.pk) == Group.school_pk)
+    elif kind == "link":
+        source, target = aliased(Group), aliased(Group)
+        query = (
+            select(GroupLink, source.id, target.id)
+            .join(source, source.pk == GroupLink.from_group_pk)
+            .join(target, target.pk == GroupLink.to_group_pk)
+        )
+    else:
+        query = select(Agency)
+    return query.where(col(table.locality_pk) == lpk).order_by(col(table.pk))
+
+
+def _as_entries(session: Session, kind: str, rows: Sequence[Any], members: bool) -> list[dict]:
+    if kind == "agency":
+        return [agency_entry(row[0]) for row in rows]
+    if kind == "person":
+        return [person_entry(p, {p.agency_pk: agency}) for p, agency in rows]
+    if kind == "link":
+        return [link_entry(link, source, target) for link, source, target in rows]
+    seats = seats_of(session, [g.pk for g, _ in rows]) if members else {}
+    return [group_entry(g, {g.school_pk: school}, seats.get(g.pk, [])) for g, school in rows]
+
+
+def seats_of(session: Session, group_pks: list, *, names: bool = False) -> dict[int, list[dict]]:
+    """The seats of some groups, by group key, in their stored order (with the person's name if asked)."""
+    out: dict[int, list[dict]] = {pk: [] for pk in group_pks}
+    if not group_pks:
+        return out
+    query = (
+        select(Membership, Person.id, Person.name)
+        .join(Person, col(Person.pk) == Membership.person_pk)
+        .where(col(Membership.group_pk).in_(group_pks))
+        .order_by(col(Membership.group_pk), col(Membership.position))
+    )
+    for seat, person_id, name in session.execute(query):
+        out[seat.group_pk].append({**member_entry(seat, person_id), **({"name": name} if names else {})})
+    return out
+
+
+def read_entry(session: Session, slug: str, kind: str, ident: str, *, members: bool = True) -> tuple[int, dict]:
+    """One entry of a stored locality, read from its own rows: its key and its document entry.
+
+    Parameters
+    ----------
+    session : Session
+    slug : str
+        The locality's id.
+    kind : str
+        ``agency``, ``person``, ``group`` or ``link``.
+    ident : str
+        The entry's id.
+    members : bool
+        For a group, read its seats too.
+
+    Returns
+    -------
+    tuple of (int, dict)
+        The entry's database key and the entry as :func:`export_document` writes it.
+    """
+    lpk = cast(int, get_locality(session, slug).pk)
+    return read_entry_in(session, lpk, slug, kind, ident, members=members)
+
+
+def read_entry_in(session: Session, lpk: int, slug: str, kind: str, ident: str, *, members: bool = True):
+    """:func:`read_entry` in a locality whose key is known (raises NotFound)."""
+    rows = session.execute(_entry_query(kind, lpk).where(col(TABLES[kind].id) == ident)).all()
+    if not rows:
+        raise NotFound(f"no {kind} {ident!r} in locality {slug!r}")
+    return rows[0][0].pk, _as_entries(session, kind, rows, members)[0]
+
+
+def read_page(session: Session, slug: str, kind: str, offset: int, limit: int) -> tuple[list[dict], int]:
+    """A page of a locality's entries of one kind (SQL LIMIT/OFFSET) and how many there are in all."""
+    lpk = cast(int, get_locality(session, slug).pk)
+    table = TABLES[kind]
+    total = session.execute(select(func.count()).where(col(table.locality_pk) == lpk)).scalar_one()
+    rows = session.execute(_entry_query(kind, lpk).offset(offset).limit(limit)).all()
+    return _as_entries(session, kind, rows, members=True), total
+
+
+def read_members(session: Session, slug: str, group_id: str) -> list[dict]:
+    """A group's seats, each with the person's name, in their stored order."""
+    lpk = cast(int, get_locality(session, slug).pk)
+    pk = entry_key(session, lpk, "group", group_id)
+    if pk is None:
+        raise NotFound(f"no group {group_id!r} in locality {slug!r}")
+    return seats_of(session, [pk], names=True)[pk]

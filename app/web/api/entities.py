@@ -2,7 +2,9 @@
 
 The four kinds of entry share one set of routes, made by :func:`add_routes`:
 list (paginated), create, get, update (PATCH) and delete.  Every write goes
-through :mod:`app.storage.edits`: validated as a whole locality, logged, atomic.
+through :mod:`app.storage.edits` row by row: the entry validated by its model,
+the references it can break checked in SQL, logged, atomic.  Reads fetch only
+the rows asked for (SQL LIMIT/OFFSET for lists).
 """
 
 from typing import Annotated
@@ -25,10 +27,13 @@ def _row(model: BaseModel) -> dict:
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def _write(request: Request, session, slug: str, principal, mutate) -> edits.Change:
-    _, change = edits.edit(session, slug, principal.name, mutate)
+def _committed(request: Request, session, slug: str, change: edits.Change) -> edits.Change:
     commit_change(request, session, slug)
     return change
+
+
+def _entry(session, slug: str, kind: str, ident: str) -> dict:
+    return store.read_entry(session, slug, kind, ident)[1]
 
 
 def add_routes(kind: str, section: str, create: type, update: type, public: type) -> None:
@@ -43,14 +48,9 @@ def add_routes(kind: str, section: str, create: type, update: type, public: type
     def list_entries(
         slug: str, _: Reader, session: SessionDep, settings: SettingsDep, offset: Offset = 0, limit: Limit = 50
     ):
-        items = getattr(store.export_document(session, slug), section)
         limit = min(limit, settings.max_page_size)
-        return {
-            "items": [_row(i) for i in items[offset : offset + limit]],
-            "total": len(items),
-            "offset": offset,
-            "limit": limit,
-        }
+        items, total = store.read_page(session, slug, kind, offset, limit)
+        return {"items": items, "total": total, "offset": offset, "limit": limit}
 
     @router.post(
         f"/{section}",
@@ -61,12 +61,13 @@ def add_routes(kind: str, section: str, create: type, update: type, public: type
         summary=f"Add a {kind}",
     )
     def create_entry(slug: str, body: create, principal: LocalityEditor, session: SessionDep, request: Request):  # type: ignore[valid-type]
-        change = _write(request, session, slug, principal, edits.create_entry(kind, _row(body)))
-        return edits.entry(store.export_document(session, slug), kind, change.entity_id)
+        change = edits.create(session, slug, principal.name, kind, _row(body))
+        _committed(request, session, slug, change)
+        return _entry(session, slug, kind, change.entity_id)
 
     @router.get(f"/{section}/{path_id}", response_model=public, tags=tags, name=f"get_{kind}", summary=f"Get a {kind}")
     def get_entry(slug: str, item_id: str, _: Reader, session: SessionDep):
-        return edits.entry(store.export_document(session, slug), kind, item_id)
+        return _entry(session, slug, kind, item_id)
 
     @router.patch(
         f"/{section}/{path_id}", response_model=public, tags=tags, name=f"update_{kind}", summary=f"Change a {kind}"
@@ -75,8 +76,8 @@ def add_routes(kind: str, section: str, create: type, update: type, public: type
         slug: str, item_id: str, body: update, principal: LocalityEditor, session: SessionDep, request: Request
     ):  # type: ignore[valid-type]
         changes = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        _write(request, session, slug, principal, edits.update_entry(kind, item_id, changes))
-        return edits.entry(store.export_document(session, slug), kind, item_id)
+        _committed(request, session, slug, edits.update(session, slug, principal.name, kind, item_id, changes))
+        return _entry(session, slug, kind, item_id)
 
     @router.delete(
         f"/{section}/{path_id}",
@@ -90,7 +91,7 @@ def add_routes(kind: str, section: str, create: type, update: type, public: type
             edits.erase_person(session, slug, principal.name, item_id)
             commit_change(request, session, slug)
         else:
-            _write(request, session, slug, principal, edits.delete_entry(kind, item_id))
+            _committed(request, session, slug, edits.delete(session, slug, principal.name, kind, item_id))
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     for function in (list_entries, create_entry, get_entry, update_entry, delete_entry):
@@ -106,11 +107,8 @@ add_routes("link", "links", schemas.LinkCreate, schemas.LinkUpdate, schemas.Link
 # ---------------------------------------------------------------- members
 
 
-def _members(session, slug: str, group_id: str) -> list[schemas.MemberPublic]:
-    document = store.export_document(session, slug)
-    group = edits.entry(document, "group", group_id)
-    names = {p.id: p.name for p in document.people}
-    return [schemas.MemberPublic(**m.model_dump(), name=names.get(m.person)) for m in group.members]
+def _members(session, slug: str, group_id: str) -> list[dict]:
+    return store.read_members(session, slug, group_id)
 
 
 @router.get("/groups/{group_id}/members", response_model=list[schemas.MemberPublic], tags=["groups"])
@@ -134,7 +132,7 @@ def add_member(
     request: Request,
 ):
     """Seat a person on a group (409 if already a member); returns the members."""
-    _write(request, session, slug, principal, edits.add_member(group_id, _row(body)))
+    _committed(request, session, slug, edits.add_seat(session, slug, principal.name, group_id, _row(body)))
     return _members(session, slug, group_id)
 
 
@@ -150,7 +148,8 @@ def update_member(
 ):
     """Change a member's role, attendance or note; returns the members."""
     changes = body.model_dump(mode="json", exclude_unset=True)
-    _write(request, session, slug, principal, edits.update_member(group_id, person_id, changes))
+    change = edits.update_seat(session, slug, principal.name, group_id, person_id, changes)
+    _committed(request, session, slug, change)
     return _members(session, slug, group_id)
 
 
@@ -159,7 +158,7 @@ def remove_member(
     slug: str, group_id: str, person_id: str, principal: LocalityEditor, session: SessionDep, request: Request
 ):
     """Take a person off a group."""
-    _write(request, session, slug, principal, edits.remove_member(group_id, person_id))
+    _committed(request, session, slug, edits.remove_seat(session, slug, principal.name, group_id, person_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

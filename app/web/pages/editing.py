@@ -2,8 +2,8 @@
 members; the change history with revert; snapshots.
 
 Every form carries a CSRF token bound to the browser session; every change goes
-through :mod:`app.storage.edits` (validated as a whole locality, logged, atomic), and
-problems are shown next to the field they concern.
+through :mod:`app.storage.edits` row by row (the entry validated by its model and its
+references checked, logged, atomic), and problems are shown next to the field they concern.
 """
 
 from dataclasses import dataclass
@@ -57,9 +57,10 @@ def _choices(enum) -> tuple:
 
 
 def field_specs(kind: str, document, creating: bool) -> list[FieldSpec]:
-    agencies = tuple((a.id, a.name) for a in document.agencies)
-    schools = tuple((a.id, a.name) for a in document.agencies if a.school)
-    groups = tuple((g.id, g.name) for g in document.groups)
+    """The fields of a form; with ``document`` None, without choices (enough to read a posted form)."""
+    agencies = tuple((a.id, a.name) for a in document.agencies) if document else ()
+    schools = tuple((a.id, a.name) for a in document.agencies if a.school) if document else ()
+    groups = tuple((g.id, g.name) for g in document.groups) if document else ()
     ident = (
         [
             FieldSpec(
@@ -233,15 +234,11 @@ def _save(request, principal, session, slug, kind, ident, form) -> HTMLResponse 
     section, model = KINDS.get(kind, (None, None))
     if model is None:
         raise NotFound(f"no kind of entry {kind!r}")
-    document = store.export_document(session, slug)
     creating = ident is None
-    specs = field_specs(kind, document, creating)
+    specs = field_specs(kind, None, creating)
     row, errors = parse_form(specs, form)
     if not creating:
-        row["id"] = ident
-        existing = edits.entry(document, kind, ident)
-        if kind == "link":
-            row["id"] = existing.id
+        row["id"] = store.read_entry(session, slug, kind, ident, members=False)[1]["id"]
     errors = {**model_errors(model, row), **errors}
     values = {**form, **{s.name: form.get(s.name) is not None for s in specs if s.widget == "checkbox"}}
     if errors:
@@ -250,9 +247,11 @@ def _save(request, principal, session, slug, kind, ident, form) -> HTMLResponse 
     data = entry.model_dump(mode="json", by_alias=True, exclude_none=True)
     if kind == "group" and not creating:
         data.pop("members", None)  # the form edits the group, not its seats: keep them
-    mutate = edits.create_entry(kind, data) if creating else edits.replace_entry(kind, ident, data)
     try:
-        edits.edit(session, slug, principal.name, mutate)
+        if creating:
+            edits.create(session, slug, principal.name, kind, data)
+        else:
+            edits.replace(session, slug, principal.name, kind, ident, data)
     except DocumentError as exc:
         session.rollback()
         errors = {}
@@ -292,7 +291,7 @@ async def delete_entry(slug: str, kind: str, ident: str, request: Request, princ
             if kind == "person":
                 edits.erase_person(session, slug, principal.name, ident)
             else:
-                edits.edit(session, slug, principal.name, edits.delete_entry(kind, ident))
+                edits.delete(session, slug, principal.name, kind, ident)
         except Conflict as exc:
             session.rollback()
             return _entry_form(request, principal, session, slug, kind, ident, message=str(exc), status_code=409)
@@ -310,7 +309,7 @@ async def add_member(slug: str, group_id: str, request: Request, principal: Page
         seat = {"person": str(form.get("person", "")).strip(), "role": str(form.get("role") or "member")}
         try:
             doc.Member.model_validate(seat)
-            edits.edit(session, slug, principal.name, edits.add_member(group_id, seat))
+            edits.add_seat(session, slug, principal.name, group_id, seat)
         except (ValidationError, DocumentError, Conflict) as exc:
             session.rollback()
             message = exc.problems[0].msg if isinstance(exc, DocumentError) else str(exc).splitlines()[0]
@@ -326,7 +325,7 @@ async def remove_member(slug: str, group_id: str, person_id: str, request: Reque
     await checked_form(request)
 
     def work(session):
-        edits.edit(session, slug, principal.name, edits.remove_member(group_id, person_id))
+        edits.remove_seat(session, slug, principal.name, group_id, person_id)
         commit_change(request, session, slug)
         return _redirect(f"/localities/{slug}/groups/{quote(group_id)}#members")
 
