@@ -8,7 +8,6 @@ MB, and step-specific details.  ``bench.run`` drives it.
 from __future__ import annotations
 
 import json
-import random
 import resource
 import statistics
 import sys
@@ -229,86 +228,6 @@ def step_kernels(data: Path, repeat: int) -> dict:
     }
 
 
-def step_naive(data: Path, repeat: int) -> dict:
-    """The straightforward NetworkX way a researcher would write the same checks.
-
-    Pairwise Jaccard with Python sets over all group pairs, the weighted
-    person projection with ``bipartite.weighted_projected_graph``, exact
-    betweenness on the whole two-mode graph, components and articulation
-    points.  Where a full run would take more than a few minutes, a sample is
-    timed and extrapolated (recorded in ``extrapolated``).
-    """
-    import networkx as nx
-    from networkx.algorithms import bipartite
-
-    from analysis.graphs import build_graphs
-
-    document = merged(load_scale(data))
-    graphs = build_graphs(document)
-    members = {g.id: {m.person for m in g.members} for g in document.groups}
-    group_ids = list(members)
-    n_groups = len(group_ids)
-    pairs_total = n_groups * (n_groups - 1) // 2
-    rng = random.Random(1)
-    out: dict = {"extrapolated": {}}
-
-    # Pairwise Jaccard: time a sample of pairs, extrapolate to all pairs.
-    sample_pairs = min(pairs_total, 2_000_000)
-    chosen = (
-        [(rng.randrange(n_groups), rng.randrange(n_groups)) for _ in range(sample_pairs)]
-        if sample_pairs < pairs_total
-        else None
-    )
-    start = time.perf_counter()
-    if chosen is None:
-        for i in range(n_groups):
-            a = members[group_ids[i]]
-            for j in range(i + 1, n_groups):
-                b = members[group_ids[j]]
-                union = len(a | b)
-                if union and len(a & b) / union >= 0.5:
-                    pass
-        out["jaccard"] = time.perf_counter() - start
-    else:
-        for i, j in chosen:
-            a, b = members[group_ids[i]], members[group_ids[j]]
-            union = len(a | b)
-            if union and len(a & b) / union >= 0.5:
-                pass
-        out["jaccard"] = (time.perf_counter() - start) * pairs_total / sample_pairs
-        out["extrapolated"]["jaccard"] = f"{sample_pairs:,} of {pairs_total:,} pairs timed"
-
-    # The people-people projection (who meets whom), as a NetworkX graph.
-    people_nodes = [n for n, d in graphs.membership.nodes(data=True) if d["kind"] == "person"]
-    limit = 20_000
-    if len(people_nodes) <= limit:
-        start = time.perf_counter()
-        bipartite.weighted_projected_graph(graphs.membership, people_nodes)
-        out["projection"] = time.perf_counter() - start
-    else:
-        subset = rng.sample(people_nodes, limit)
-        start = time.perf_counter()
-        bipartite.weighted_projected_graph(graphs.membership, subset)
-        out["projection"] = (time.perf_counter() - start) * len(people_nodes) / limit
-        out["extrapolated"]["projection"] = f"{limit:,} of {len(people_nodes):,} people projected"
-
-    # Exact betweenness on the two-mode graph: time a sample of sources, extrapolate.
-    system = graphs.system
-    n = system.number_of_nodes()
-    k = min(n, 20)
-    start = time.perf_counter()
-    nx.betweenness_centrality(system, k=k, seed=1)
-    out["betweenness"] = (time.perf_counter() - start) * n / k
-    out["extrapolated"]["betweenness"] = f"{k} of {n:,} sources timed"
-
-    start = time.perf_counter()
-    list(nx.connected_components(system))
-    set(nx.articulation_points(system))
-    out["components_and_cut_points"] = time.perf_counter() - start
-    out["total"] = out["jaccard"] + out["projection"] + out["betweenness"] + out["components_and_cut_points"]
-    return out
-
-
 STEPS = {
     "load": step_load,
     "import": step_import,
@@ -317,7 +236,6 @@ STEPS = {
     "compare": step_compare,
     "map": step_map,
     "kernels": step_kernels,
-    "naive": step_naive,
 }
 
 

@@ -1,27 +1,35 @@
 """The locmap benchmark: one command, every figure, written to bench/RESULTS.md.
 
-    .venv/bin/python -m bench.run                       # all scales, 3 runs each, load test
-    .venv/bin/python -m bench.run --scales locality --repeat 1 --no-load --output /tmp/r.md   # a smoke run
+    .venv/bin/python -m bench.run                                   # everything (about 25 minutes on 2 idle cores)
+    .venv/bin/python -m bench.run --quick --output /tmp/r.md        # every part, briefly: proves the harness
+    .venv/bin/python -m bench.run --only startup,commands --output /tmp/r.md
 
-For each scale it generates seeded synthetic data (``locmap synth``), then
-measures, each step in its own process (so its peak memory is its own): load
-and validate, import into SQLite, the full audit (everything as one document:
-the worst case) and each analysis in it, every locality audited separately,
-compare, and the map; the straightforward NetworkX approach (pairwise set
-Jaccard, ``bipartite.weighted_projected_graph``, exact betweenness on the
-whole two-mode graph, extrapolated from samples where a full run would take
-minutes); and the bare kernels (``B.T @ B``, scipy's connected components).
-Then a load test with wrk on loopback.  Medians of ``--repeat`` runs.
+Parts (``--only`` takes a comma-separated subset, in any order):
+
+``startup``   ``locmap --version`` and a sample audit against ``python -c pass``, whole processes.
+``scales``    each step at each scale (``bench.measure``, one process per step, merged documents).
+``exact``     in process, per county locality: locmap's audit and the NetworkX script, both exact;
+              the county as one document, both sampling the same sources.
+``commands``  whole command against whole script (largest county locality, both exact);
+              ``locmap compare`` of the county against a bare JSON parse of the same files.
+``load``      wrk against the cached audit, the locality list and a bare constant endpoint.
+``pages``     the locality page, map data and audit under load, anonymous and signed in (``bench.pages``).
+``edits``     PATCH and add-member latency at several locality sizes (``bench.edits``).
+``mixed``     95% GETs, 5% PATCHes by an editor, 2 workers, 50 connections (``bench.mixedload``).
+
+Medians of ``--repeat`` runs, from this one run; the report says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import inspect
 import json
 import os
-import platform
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,17 +40,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 #: Generated data is kept between runs outside the checkout (LOCMAP_BENCH_DATA overrides).
 DATA = Path(os.environ.get("LOCMAP_BENCH_DATA") or Path(user_cache_dir("locmap", appauthor=False)) / "bench")
-
-TARGETS = {
-    "county_audit_s": 1.5,
-    "national_audit_s": 20.0,
-    "national_peak_mb": 4096,
-    "speedup_county": 100,
-    "overlap_vs_kernel": 5.0,
-    "cached_vs_bare": 0.5,
-    "uncached_sample_ms": 200,
-    "county_map_s": 5.0,
-}
+PARTS = ("startup", "scales", "exact", "commands", "load", "pages", "edits", "mixed")
 
 
 def data_for(scale: str, seed: int) -> Path:
@@ -58,394 +56,234 @@ def data_for(scale: str, seed: int) -> Path:
     return target
 
 
-def measure(step: str, scale: str, data: Path, repeat: int, timeout: int = 3600) -> dict:
-    print(f"  {scale}: {step} ...", end="", flush=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.measure", step, scale, str(data), str(repeat)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def child_json(argv: list[str], timeout: int = 3600) -> dict:
+    """Run a benchmark module in its own process and read the JSON object it prints last."""
+    done = subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
-        print(" failed")
-        raise RuntimeError(f"{step} at {scale} failed:\n{done.stderr[-3000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    shown = result.get("median") or result.get("total") or result.get("bt_b", {}).get("median", 0)
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stderr[-3000:]}")
+    text = done.stdout.strip()
+    try:
+        return json.loads(text.splitlines()[-1])
+    except json.JSONDecodeError:  # printed indented: the whole output is the object
+        return json.loads(text)
+
+
+def measure(step: str, scale: str, data: Path, repeat: int) -> dict:
+    print(f"  {scale}: {step} ...", end="", flush=True)
+    result = child_json(["-m", "bench.measure", step, scale, str(data), str(repeat)])
+    shown = result.get("median") or result.get("bt_b", {}).get("median", 0)
     print(f" {shown:.3f} s, peak {result['peak_mb']:.0f} MB", flush=True)
     return result
 
 
 def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = "unknown"
-    try:
-        kb = int(
-            next(
-                line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
-            ).split()[1]
-        )
-        memory = f"{kb / 2**20:.0f} GiB"
-    except (OSError, StopIteration):
-        pass
+    """CPU, cores, memory and library versions of this machine."""
     import networkx
     import numpy
     import scipy
 
+    def first(path: str, prefix: str) -> str | None:
+        try:
+            return next((line for line in Path(path).read_text().splitlines() if line.startswith(prefix)), None)
+        except OSError:
+            return None
+
+    cpu = first("/proc/cpuinfo", "model name")
+    memory = first("/proc/meminfo", "MemTotal")
+    load = os.getloadavg()
     return {
-        "cpu": cpu,
+        "cpu": cpu.split(":", 1)[1].strip() if cpu else "unknown",
         "cores": os.cpu_count(),
-        "memory": memory,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
+        "memory": f"{int(memory.split()[1]) / 2**20:.0f} GiB" if memory else "unknown",
+        "load_average_at_start": [round(x, 2) for x in load],
+        "python": sys.version.split()[0],
+        "platform": sys.platform + " " + os.uname().release,
         "networkx": networkx.__version__,
         "scipy": scipy.__version__,
         "numpy": numpy.__version__,
     }
 
 
-def run(scales: list[str], repeat: int, seed: int, load: bool, load_seconds: int) -> dict:
+def county_db(county: Path, folder: Path) -> Path:
+    """A SQLite file holding every locality of the county (for the server benchmarks)."""
+    from bench.processes import LOCMAP, county_files
+
+    db = folder / "county.db"
+    if not db.exists():
+        files = [str(p) for p in county_files(county)]
+        subprocess.run([LOCMAP, "import", *files, "--db", f"sqlite:///{db}"], check=True, capture_output=True)
+    return db
+
+
+def external(name: str, **available) -> dict:
+    """Run ``bench.<name>.run`` (another engineer's module), passing the arguments it names.
+
+    Fails loudly when the module is missing: ``--only`` leaves a part out.
+    """
+    try:
+        module = importlib.import_module(f"bench.{name}")
+    except ModuleNotFoundError as exc:
+        raise SystemExit(f"bench/{name}.py is missing ({exc}); leave the part out with --only") from exc
+    wanted = inspect.signature(module.run).parameters
+    missing = [p for p, spec in wanted.items() if p not in available and spec.default is inspect.Parameter.empty]
+    if missing:
+        raise SystemExit(f"bench.{name}.run needs {missing}, which bench.run does not provide")
+    return module.run(**{p: available[p] for p in wanted if p in available})
+
+
+class Plan:
+    """What one run measures and the data it shares between parts."""
+
+    def __init__(self, args: argparse.Namespace, folder: Path):
+        self.args, self.folder = args, folder
+        self.repeat = 1 if args.quick and args.repeat is None else (args.repeat or 3)
+        self._county: Path | None = None
+        self._db: Path | None = None
+
+    @property
+    def county(self) -> Path:
+        if self._county is None:
+            self._county = data_for("county", self.args.seed)
+        return self._county
+
+    @property
+    def db(self) -> Path:
+        if self._db is None:
+            self._db = county_db(self.county, self.folder)
+        return self._db
+
+    def seconds(self, full: int) -> int:
+        return 5 if self.args.quick else full
+
+
+def part_startup(plan: Plan) -> dict:
+    from bench.processes import startup
+
+    return startup(max(plan.repeat, 3) if not plan.args.quick else 2)
+
+
+def part_scales(plan: Plan) -> dict:
+    steps = ["load", "import", "audit", "audit_each", "compare", "map", "kernels"]
+    scales = plan.args.scales or (["locality"] if plan.args.quick else ["locality", "county", "national"])
+    out = {}
+    for scale in scales:
+        print(f"  {scale}:", flush=True)
+        data = data_for(scale, plan.args.seed)
+        chosen = [s for s in steps if not (scale == "national" and s == "map")]  # drawn aggregated only
+        out[scale] = {step: measure(step, scale, data, plan.repeat) for step in chosen}
+    return out
+
+
+def part_exact(plan: Plan) -> dict:
+    # Quick: the two largest localities, and 32 sources (on both sides) for the county as one document.
+    limit = ["2", "32"] if plan.args.quick else []
+    return child_json(["-m", "bench.exact", str(plan.county), str(plan.repeat), *limit])
+
+
+def part_commands(plan: Plan) -> dict:
+    from bench.processes import commands
+
+    return commands(plan.county, plan.repeat)
+
+
+def part_load(plan: Plan) -> dict:
+    from bench.loadtest import run as load_test
+
+    return load_test(plan.seconds(10), clients=(50,) if plan.args.quick else (50, 200))
+
+
+def shared(plan: Plan, seconds: int) -> dict:
+    """What another engineer's part may ask for by name (see :func:`external`)."""
+    from bench.processes import largest_locality
+
+    return {
+        "county": plan.county,
+        "db": plan.db,
+        "slug": largest_locality(plan.county).stem,
+        "seconds": plan.seconds(seconds),
+        "connections": 50,
+        "source": ROOT,
+        "repeat": plan.repeat,
+        "quick": plan.args.quick,
+        "seed": plan.args.seed,
+    }
+
+
+def part_pages(plan: Plan) -> dict:
+    return external("pages", **shared(plan, 20))
+
+
+def part_edits(plan: Plan) -> dict:
+    # bench/edits.py runs as a process (``python -m bench.edits REPEAT``), on its own data.
+    return child_json(["-m", "bench.edits", str(3 if plan.args.quick else max(plan.repeat, 9))])
+
+
+def part_mixed(plan: Plan) -> dict:
+    from bench.processes import largest_locality
+
+    return child_json(["-m", "bench.mixedload", str(largest_locality(plan.county)), str(plan.seconds(60))], timeout=600)
+
+
+RUNNERS = {name: globals()[f"part_{name}"] for name in PARTS}
+
+
+def run(plan: Plan, parts: list[str]) -> dict:
+    """Measure each chosen part, in order; the results as one JSON-ready dict."""
     results: dict = {
         "machine": machine(),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "repeat": repeat,
-        "seed": seed,
-        "scales": {},
+        "repeat": plan.repeat,
+        "seed": plan.args.seed,
+        "quick": plan.args.quick,
+        "parts": {},
+        "seconds": {},
     }
-    for scale in scales:
-        print(f"{scale}:", flush=True)
-        data = data_for(scale, seed)
-        steps = ["load", "import", "audit", "audit_each", "compare", "map", "kernels", "naive"]
-        if scale == "national":
-            steps.remove("map")  # drawn aggregated only: see the county figures
-        results["scales"][scale] = {
-            step: measure(step, scale, data, 1 if step == "naive" else repeat) for step in steps
-        }
-    if load:
-        from bench.loadtest import run as load_test
-
-        print("load test ...", flush=True)
-        results["load"] = load_test(load_seconds)
-    results["uncached_samples_ms"] = uncached_samples(repeat)
+    for name in parts:
+        print(f"{name} ...", flush=True)
+        start = time.perf_counter()
+        results["parts"][name] = RUNNERS[name](plan)
+        results["seconds"][name] = round(time.perf_counter() - start, 1)
+        print(f"{name} done in {results['seconds'][name]:.0f} s", flush=True)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
 
-def uncached_samples(repeat: int) -> dict:
-    """Uncached audit of each sample locality, in process (median ms)."""
-    import statistics
-
-    from analysis.audit import audit
-    from models.validation import load_path
-
-    out = {}
-    for path in sorted((ROOT / "sample_localities").glob("[a-z]*.yaml")):
-        if path.stem == "template":
-            continue
-        document = load_path(path)
-        times = []
-        for _ in range(max(repeat, 3)):
-            start = time.perf_counter()
-            audit(document)
-            times.append((time.perf_counter() - start) * 1000)
-        out[path.stem] = round(statistics.median(times), 1)
-    return out
+def chosen_parts(text: str | None) -> list[str]:
+    if not text:
+        return list(PARTS)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = sorted(set(names) - set(PARTS))
+    if unknown:
+        raise SystemExit(f"unknown part(s) {', '.join(unknown)}; known: {', '.join(PARTS)}")
+    return [n for n in PARTS if n in names]
 
 
-def fmt_s(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if value >= 100:
-        return f"{value:,.0f} s"
-    if value >= 1:
-        return f"{value:.2f} s"
-    return f"{value * 1000:.1f} ms"
-
-
-def verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
-
-
-def report(results: dict) -> str:
-    m = results["machine"]
-    lines = [
-        "# locmap benchmark results",
-        "",
-        f"Measured {results['when']} with `python -m bench.run` (seed {results['seed']}, median of {results['repeat']} runs"
-        " unless noted; each step in its own process).",
-        "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']} memory; Python {m['python']} on {m['platform']};"
-        f" NetworkX {m['networkx']}, SciPy {m['scipy']}, NumPy {m['numpy']}. The machine is shared and noisy:"
-        " read ratios and orders of magnitude, not the last digit.",
-        "",
-    ]
-    scales = results["scales"]
-    lines += [
-        "## Sizes",
-        "",
-        "| scale | localities | groups | people | memberships |",
-        "| --- | ---: | ---: | ---: | ---: |",
-    ]
-    for scale, r in scales.items():
-        s = r["audit"]["sizes"]
-        lines.append(
-            f"| {scale} | {r['load'].get('localities', 1)} | {s['groups']:,} | {s['people']:,} | {s['memberships']:,} |"
-        )
-    lines += ["", "## Steps", "", "| step | " + " | ".join(scales) + " |", "| --- |" + " ---: |" * len(scales)]
-    labels = [
-        ("load", "load and validate"),
-        ("import", "import into SQLite"),
-        ("audit", "full audit, everything as one document"),
-        ("audit_each", "every locality audited separately"),
-        ("compare", "compare all localities"),
-        ("map", "map of everything (people view), written"),
-    ]
-    for step, label in labels:
-        cells = []
-        for r in scales.values():
-            if step in r:
-                cells.append(f"{fmt_s(r[step]['median'])} ({r[step]['peak_mb']:,.0f} MB)")
-            else:
-                cells.append("–")
-        lines.append(f"| {label} (peak memory) | " + " | ".join(cells) + " |")
-    agg = [scales[s]["map"].get("aggregated") for s in scales if "map" in scales[s]]
-    if any(agg):
-        cells = [
-            fmt_s(scales[s]["map"]["aggregated"]["median"])
-            if "map" in scales[s] and scales[s]["map"].get("aggregated")
-            else "–"
-            for s in scales
-        ]
-        lines.append("| aggregated map (by agency), written | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "### Each analysis in the full audit",
-        "",
-        "| analysis | " + " | ".join(scales) + " |",
-        "| --- |" + " ---: |" * len(scales),
-    ]
-    names = list(next(iter(scales.values()))["audit"]["parts"])
-    for name in names:
-        lines.append(f"| {name} | " + " | ".join(fmt_s(r["audit"]["parts"].get(name)) for r in scales.values()) + " |")
-    lines += [
-        "",
-        "## Against the straightforward NetworkX approach and the bare kernels",
-        "",
-        "| measure | " + " | ".join(scales) + " |",
-        "| --- |" + " ---: |" * len(scales),
-    ]
-    for key, label in (
-        ("jaccard", "naive: pairwise Jaccard with Python sets"),
-        ("projection", "naive: `weighted_projected_graph` (people)"),
-        ("betweenness", "naive: exact betweenness, two-mode graph"),
-        ("components_and_cut_points", "naive: components and articulation points"),
-        ("total", "naive: total"),
-    ):
-        lines.append(f"| {label} | " + " | ".join(fmt_s(r["naive"][key]) for r in scales.values()) + " |")
-    lines.append("| locmap: full audit | " + " | ".join(fmt_s(r["audit"]["median"]) for r in scales.values()) + " |")
-    lines.append(
-        "| **speed-up** (naive total / locmap audit) | "
-        + " | ".join(f"{r['naive']['total'] / r['audit']['median']:,.0f}x" for r in scales.values())
-        + " |"
-    )
-    lines.append(
-        "| kernel: `B.T @ B` | " + " | ".join(fmt_s(r["kernels"]["bt_b"]["median"]) for r in scales.values()) + " |"
-    )
-    lines.append(
-        "| locmap: overlap detection | "
-        + " | ".join(fmt_s(r["kernels"]["overlap"]["median"]) for r in scales.values())
-        + " |"
-    )
-    lines.append(
-        "| **overlap / kernel** | "
-        + " | ".join(
-            f"{r['kernels']['overlap']['median'] / r['kernels']['bt_b']['median']:.1f}x" for r in scales.values()
-        )
-        + " |"
-    )
-    lines.append(
-        "| kernel: scipy connected components | "
-        + " | ".join(fmt_s(r["kernels"]["connected_components"]["median"]) for r in scales.values())
-        + " |"
-    )
-    notes = {k: v for r in scales.values() for k, v in r["naive"].get("extrapolated", {}).items()}
-    if notes:
-        lines += [
-            "",
-            "Extrapolated (a full run would take minutes or hours): "
-            + "; ".join(f"{k}: {v} per scale, scaled up" for k, v in notes.items())
-            + ".",
-        ]
-    if "load" in results:
-        load = results["load"]
-        lines += [
-            "",
-            f"## Under load (wrk on loopback, {load['seconds']} s per run, one uvicorn worker each)",
-            "",
-            "| endpoint | clients | requests/s | p50 | p95 | p99 | errors |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        ]
-        for name, runs in load["results"].items():
-            for r in runs:
-                lines.append(
-                    f"| {name} | {r['connections']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} ms | {r['p95_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['errors']} |"
-                )
-    lines += ["", "## Targets", "", "| target | measured | |", "| --- | --- | --- |"]
-    checks = targets_table(results)
-    for label, measured, ok in checks:
-        lines.append(f"| {label} | {measured} | {verdict(ok)} |")
-    lines += ["", NOTES]
-    return "\n".join(lines) + "\n"
-
-
-def targets_table(results: dict) -> list[tuple[str, str, bool]]:
-    scales = results["scales"]
-    out = []
-    if "county" in scales:
-        c = scales["county"]
-        out.append(
-            (
-                "county full audit ≤ 1.5 s",
-                fmt_s(c["audit"]["median"]),
-                c["audit"]["median"] <= TARGETS["county_audit_s"],
-            )
-        )
-        speedup = c["naive"]["total"] / c["audit"]["median"]
-        out.append(
-            (
-                "≥ 100x faster than the straightforward NetworkX approach (county)",
-                f"{speedup:,.0f}x",
-                speedup >= TARGETS["speedup_county"],
-            )
-        )
-        ratio = c["kernels"]["overlap"]["median"] / c["kernels"]["bt_b"]["median"]
-        out.append(
-            (
-                "overlap detection within 5x of `B.T @ B` (county)",
-                f"{ratio:.1f}x",
-                ratio <= TARGETS["overlap_vs_kernel"],
-            )
-        )
-        if "map" in c:
-            out.append(
-                (
-                    "map of a county written ≤ 5 s",
-                    fmt_s(c["map"]["median"]),
-                    c["map"]["median"] <= TARGETS["county_map_s"],
-                )
-            )
-    if "national" in scales:
-        n = scales["national"]
-        out.append(
-            (
-                "national full audit ≤ 20 s",
-                fmt_s(n["audit"]["median"]),
-                n["audit"]["median"] <= TARGETS["national_audit_s"],
-            )
-        )
-        out.append(
-            (
-                "national peak memory ≤ 4 GB",
-                f"{n['audit']['peak_mb']:,.0f} MB",
-                n["audit"]["peak_mb"] <= TARGETS["national_peak_mb"],
-            )
-        )
-        ratio = n["kernels"]["overlap"]["median"] / n["kernels"]["bt_b"]["median"]
-        out.append(
-            (
-                "overlap detection within 5x of `B.T @ B` (national)",
-                f"{ratio:.1f}x",
-                ratio <= TARGETS["overlap_vs_kernel"],
-            )
-        )
-    if "load" in results:
-        runs = results["load"]["results"]
-        cached = next(r for r in runs["cached audit"] if r["connections"] == 50)
-        bare = next(r for r in runs["bare constant"] if r["connections"] == 50)
-        ratio = cached["rps"] / bare["rps"]
-        out.append(
-            (
-                "cached audit ≥ half the requests/s of a bare constant endpoint (50 clients)",
-                f"{ratio:.2f}",
-                ratio >= TARGETS["cached_vs_bare"],
-            )
-        )
-        errors = sum(r["errors"] for rs in runs.values() for r in rs)
-        out.append(("zero errors under load", str(errors), errors == 0))
-    worst = max(results["uncached_samples_ms"].values())
-    out.append(
-        (
-            "uncached audit of a sample locality ≤ 200 ms",
-            f"{worst:.0f} ms (slowest sample, in process)",
-            worst <= TARGETS["uncached_sample_ms"],
-        )
-    )
-    if "load" in results:
-        first = results["load"]["uncached_audit_http_ms"]
-        out.append(
-            (
-                "uncached audit of a sample locality over HTTP ≤ 200 ms",
-                f"{first:.0f} ms (slowest first request of five samples)",
-                first <= TARGETS["uncached_sample_ms"],
-            )
-        )
-    return out
-
-
-NOTES = """## Notes
-
-- Synthetic data: `locmap synth --scale SCALE --seed 1` (see `app/synth.py` for how it is made and which defects are planted).
-- "Full audit, everything as one document" audits a whole county or nation as if it were one locality: the worst case. The service audits one locality at a time ("every locality audited separately").
-- Betweenness (brokers) is exact up to `betweenness_exact_limit` nodes and estimated from a seeded sample of sources above it (see docs/analysis.md for its accuracy).
-- Several uvicorn workers: `locmap serve --workers 4` (file or server database). The load test uses one worker for the service and one for the bare endpoint, so their ratio compares like with like.
-- At 200 clients on one worker the cached endpoints keep their throughput but show a long tail (p95 and p99 over a second, no errors): they answer on the event loop, and with wrk competing for the same 2 cores some connections wait several rounds. More workers, or a proxy queueing connections in front, shorten the tail; the bare endpoint, answered from the thread pool, queues more evenly.
-- "Naive" figures time the straightforward NetworkX code on a sample (of pairs, people or betweenness sources) and scale up where a full run would take minutes to hours; the table's footnote says which.
-"""
-
-
-def remeasure(steps: list[str], repeat: int, output: Path) -> None:
-    """Measure some steps again into an existing results file and rewrite the report."""
-    results = json.loads(output.with_suffix(".json").read_text())
-    for scale in results["scales"]:
-        data = data_for(scale, results["seed"])
-        for step in steps:
-            if step != "load":
-                results["scales"][scale][step] = measure(step, scale, data, repeat)
-    if "load" in steps:
-        from bench.loadtest import run as load_test
-
-        results["load"] = load_test(10)
-    output.write_text(report(results))
-    output.with_suffix(".json").write_text(json.dumps(results, indent=2))
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scales", default="locality,county,national")
-    parser.add_argument("--repeat", type=int, default=3)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the locmap benchmark and write its results.")
+    parser.add_argument("--only", help=f"comma-separated parts: {', '.join(PARTS)} (default: all)")
+    parser.add_argument("--quick", action="store_true", help="one run each, short loads: proves the harness")
+    parser.add_argument("--repeat", type=int, help="runs per figure (default 3; 1 with --quick)")
+    parser.add_argument("--scales", type=lambda s: s.split(","), help="for 'scales': locality,county,national")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-load", action="store_true", help="Skip the load test.")
-    parser.add_argument("--load-seconds", type=int, default=10)
-    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
-    parser.add_argument("--only", help="Measure only these steps again (comma-separated) into the existing results.")
+    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md", help="Markdown; JSON beside it")
+    parser.add_argument("--from-json", type=Path, help="write the report of an earlier run's JSON, measuring nothing")
     args = parser.parse_args(argv)
-    if args.only:
-        remeasure([s.strip() for s in args.only.split(",")], args.repeat, args.output)
-        print(f"wrote {args.output}")
-        return 0
-    scales = [s.strip() for s in args.scales.split(",") if s.strip()]
-    results = run(scales, args.repeat, args.seed, not args.no_load, args.load_seconds)
+    parts = chosen_parts(args.only)
+    if args.quick and args.output.resolve() == (HERE / "RESULTS.md").resolve():
+        raise SystemExit("a --quick run does not write bench/RESULTS.md: give --output")
+    from bench.report import report
+
+    if args.from_json:
+        results = json.loads(args.from_json.read_text())
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            results = run(Plan(args, Path(folder)), parts)
+        args.output.with_suffix(".json").write_text(
+            json.dumps(results, indent=2) + "\n"
+        )  # first: kept if the report fails
     args.output.write_text(report(results))
-    args.output.with_suffix(".json").write_text(json.dumps(results, indent=2))
-    print(f"wrote {args.output}")
-    return 0
+    print(f"wrote {args.output}" + ("" if args.from_json else f" and {args.output.with_suffix('.json')}"))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

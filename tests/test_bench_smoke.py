@@ -1,4 +1,7 @@
-"""The benchmark runs end to end at locality scale (the full run is `python -m bench.run`)."""
+"""The benchmark's harness works and compares like with like (the full run is `python -m bench.run`).
+
+No timing is asserted: these check what the benchmark computes and writes.
+"""
 
 from __future__ import annotations
 
@@ -10,28 +13,22 @@ import sys
 import pytest
 
 # A broken benchmark or generator fails here, loudly, never as a skip.
+import bench.exact  # noqa: F401
 import bench.measure  # noqa: F401
-import bench.run  # noqa: F401
+import bench.mixedload
+import bench.naive_audit
+import bench.report
+import bench.run
+import bench.targets
 from app.synth import write  # noqa: F401  (what bench.run generates its data with)
 from tests.conftest import ROOT
 
 
 @pytest.mark.slow
-def test_benchmark_smoke_run_at_locality_scale(tmp_path):
+def test_benchmark_quick_run_writes_every_chosen_part(tmp_path):
     output = tmp_path / "RESULTS.md"
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.run",
-            "--scales",
-            "locality",
-            "--repeat",
-            "1",
-            "--no-load",
-            "--output",
-            str(output),
-        ],
+        [sys.executable, "-m", "bench.run", "--quick", "--only", "startup,scales", "--output", str(output)],
         cwd=ROOT,
         env={**os.environ, "LOCMAP_BENCH_DATA": str(tmp_path / "data")},
         capture_output=True,
@@ -40,12 +37,57 @@ def test_benchmark_smoke_run_at_locality_scale(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     text = output.read_text()
-    assert "## Steps" in text and "speed-up" in text and "uncached audit of a sample locality" in text
+    assert "**one run**" in text and "## Start-up" in text and "## Targets" in text
+    assert "`locmap --version` within 10x of `python -c pass`" in text
+    assert "scaled up" not in text and "Extrapolated (" not in text  # the old footnote on guessed figures
     results = json.loads(output.with_suffix(".json").read_text())
-    locality = results["scales"]["locality"]
+    locality = results["parts"]["scales"]["locality"]
     assert locality["audit"]["sizes"]["groups"] > 50
-    assert locality["audit"]["median"] > 0 and locality["naive"]["total"] > 0  # figures, not a timed assertion
-    assert set(locality["audit"]["parts"]) >= {"build graphs", "brokers", "check_overlapping_groups"}
+    assert results["parts"]["startup"]["version"]["median"] > 0  # a figure, not a timed assertion
+
+
+def test_a_quick_run_never_writes_the_committed_results():
+    with pytest.raises(SystemExit, match="--output"):
+        bench.run.main(["--quick"])
+
+
+def test_unknown_parts_are_refused():
+    with pytest.raises(SystemExit, match="unknown part"):
+        bench.run.chosen_parts("startup,warp")
+    assert bench.run.chosen_parts("mixed,startup") == ["startup", "mixed"]
+
+
+def test_naive_script_names_the_same_brokers_as_the_exact_audit():
+    from analysis.audit import audit
+    from models.validation import load_path
+
+    path = ROOT / "sample_localities" / "city.yaml"
+    document = load_path(path)
+    exact = audit(document, bench.exact.exact_settings())
+    naive = bench.naive_audit.naive_audit(document.to_data())
+    assert naive["brokers"] == [[b["person"], b["betweenness"]] for b in exact.metrics["brokers"]]
+    assert naive["brokers"]
+
+
+def test_mixed_load_counts_late_and_unfinished_requests_as_errors():
+    thread = {"sent": 4, "received": 3, "failed": 1, "statuses": {"200": 2, "503": 1}, "get": [5000, 12_000_000]}
+    raw = {"connect": 0, "read": 0, "write": 0, "wrk_timeout": 0, "duration_us": 1_000_000}
+    raw["threads"] = [
+        {**thread, "pending_us": 11_000_000, "patch": [7000]},  # waited past the timeout: unfinished
+        {**thread, "pending_us": 3_000_000, "patch": []},  # cut off by the end of the run: not an error
+    ]
+    result = bench.mixedload.summarise(raw, 1)
+    assert (result["non2xx"], result["late"], result["unfinished"], result["cut_off_at_end"]) == (2, 2, 1, 1)
+    assert result["errors"] == 5
+    assert result["patch_p95_ms"] == 7.0 and result["gets"] == 4
+
+
+def test_every_missed_target_is_explained():
+    version = {"median": 2.0, "cpu_median": 1.0}
+    startup = {"python_pass": {"median": 0.02, "cpu_median": 0.02}, "version": version, "audit_sample": version}
+    found = bench.targets.checks({"parts": {"startup": startup}})
+    assert [c.ok for c in found] == [False, False]
+    assert all(c.why for c in found)
 
 
 def test_aggregated_maps(tmp_path):
