@@ -74,7 +74,9 @@ def create(session: Session, slug: str, user: str | None, kind: str, row: dict) 
 
 def update(session: Session, slug: str, user: str | None, kind: str, ident: str, changes: dict[str, Any]) -> Change:
     """Change fields of an entry; a field set to None is cleared (back to its default)."""
-    return _row_edit(session, slug, user, lambda t: _update(t, kind, ident, lambda before: _apply(before, changes)))
+    return _row_edit(
+        session, slug, user, lambda t: _update(t, kind, ident, lambda before: rows.apply_changes(before, changes))
+    )
 
 
 def replace(session: Session, slug: str, user: str | None, kind: str, ident: str, row: dict) -> Change:
@@ -105,16 +107,6 @@ def update_seat(
 def remove_seat(session: Session, slug: str, user: str | None, group_id: str, person: str) -> Change:
     """Take a person off a group."""
     return _row_edit(session, slug, user, lambda t: _remove_seat(t, group_id, person))
-
-
-def _apply(before: dict, changes: dict[str, Any]) -> dict:
-    after = dict(before)
-    for name, value in changes.items():
-        if value is None:
-            after.pop(name, None)
-        else:
-            after[name] = value
-    return after
 
 
 def _create(t: rows.Target, kind: str, row: dict) -> Change:
@@ -210,12 +202,7 @@ def update_entry(kind: str, ident: str, changes: dict[str, Any]) -> Callable[[di
     def mutate(data: dict) -> Change:
         entries, i = _find(data, kind, ident)
         before = dict(entries[i])
-        after = dict(before)
-        for name, value in changes.items():
-            if value is None:
-                after.pop(name, None)
-            else:
-                after[name] = value
+        after = rows.apply_changes(before, changes)
         entries[i] = after
         return Change("update", kind, ident, before, after)
 
@@ -268,11 +255,8 @@ def update_member(group_id: str, person: str, changes: dict[str, Any]) -> Callab
         for seat in entries[i].get("members", []):
             if seat["person"] == person:
                 before = dict(seat)
-                for name, value in changes.items():
-                    if value is None:
-                        seat.pop(name, None)
-                    else:
-                        seat[name] = value
+                seat.clear()
+                seat.update(rows.apply_changes(before, changes))
                 return Change("update_member", "group", group_id, {"member": before}, {"member": dict(seat)})
         raise NotFound(f"person {person!r} is not a member of group {group_id!r}")
 

@@ -29,6 +29,18 @@ from models.document import _tidy_numbers, default_link_id
 from models.tables import Agency, Group, GroupLink, Membership, Person
 from models.validation import DocumentError, Problem, _field_problems
 
+
+def apply_changes(before: dict, changes: dict[str, Any]) -> dict:
+    """``before`` with ``changes`` applied: a field set to None is cleared (back to its default)."""
+    after = dict(before)
+    for name, value in changes.items():
+        if value is None:
+            after.pop(name, None)
+        else:
+            after[name] = value
+    return after
+
+
 SECTIONS = {"agency": "agencies", "person": "people", "group": "groups", "link": "links"}
 MODELS: dict[str, type[BaseModel]] = {"agency": doc.Agency, "person": doc.Person, "group": doc.Group, "link": doc.Link}
 
@@ -369,12 +381,7 @@ def update_seat(t: Target, group_id: str, person_id: str, changes: dict[str, Any
     """Change a seat's role, attendance or note (null clears); returns (before, after) seats."""
     group_pk, seat = _seat(t, group_id, person_id)
     before = entry_data(doc.Member.model_validate(store.member_entry(seat, person_id)))
-    after = dict(before)
-    for name, value in changes.items():
-        if value is None:
-            after.pop(name, None)
-        else:
-            after[name] = value
+    after = apply_changes(before, changes)
 
     def where() -> str:
         return f"groups[{index_of(t, 'group', group_pk)}].members[{_seat_index(t, group_pk, seat.position)}]"
