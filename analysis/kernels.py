@@ -23,7 +23,6 @@ from collections.abc import Iterable
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 #: Nodes above which betweenness is worth igraph.  Importing igraph (which
 #: loads matplotlib.pyplot) costs a few tenths of a second of a command's
@@ -45,14 +44,40 @@ def _igraph():
     return igraph
 
 
+#: Nodes up to which components are found by a breadth-first search here:
+#: importing scipy.sparse.csgraph (which loads scipy.linalg) costs more than
+#: the search on a locality of this size.
+SMALL_GRAPH_NODES = 2000
+
+
 def component_labels(adjacency: sp.csr_matrix) -> np.ndarray:
     """The connected component of each node of an undirected graph.
 
-    Equivalent to :func:`networkx.connected_components`; computed by
-    :func:`scipy.sparse.csgraph.connected_components` in O(V + E).
+    Equivalent to :func:`networkx.connected_components`, numbered in order of
+    each component's lowest node, as :func:`scipy.sparse.csgraph.connected_components`
+    numbers them; O(V + E) either way.
     """
-    _, labels = connected_components(adjacency, directed=False)
-    return labels
+    n = adjacency.shape[0]
+    if n > SMALL_GRAPH_NODES:
+        from scipy.sparse.csgraph import connected_components
+
+        return connected_components(adjacency, directed=False)[1]
+    indptr, indices = adjacency.indptr.tolist(), adjacency.indices.tolist()
+    labels = [-1] * n
+    count = 0
+    for start in range(n):
+        if labels[start] >= 0:
+            continue
+        labels[start] = count
+        queue = deque([start])
+        while queue:
+            node = queue.popleft()
+            for other in indices[indptr[node] : indptr[node + 1]]:
+                if labels[other] < 0:
+                    labels[other] = count
+                    queue.append(other)
+        count += 1
+    return np.asarray(labels, dtype=np.int32)
 
 
 def separated_subtrees(adjacency: sp.csr_matrix, root: int) -> tuple[np.ndarray, dict[int, list[tuple[int, int]]]]:

@@ -27,7 +27,7 @@ from models.vocab import Boundary, DevolvedFunding, Focus, LinkKind, MemberRole,
 from .attendance import REGULAR, is_regular
 from .context import AuditContext
 from .findings import Basis
-from .graphs import FEEDBACK_KINDS, TIER3_SECTORS
+from .graphs import FEEDBACK_KINDS, TIER3_SECTORS, LocalityGraphs
 from .pathways import routes_to
 
 DIMENSIONS = (
@@ -522,14 +522,15 @@ def support_inclusive_schools(ctx: AuditContext) -> dict[str, Any]:
     through them, and a consultation group (3.5, 5.3 vii)."""
     graphs = ctx.graphs
     basis = Basis.inferred if graphs.schools_inferred else Basis.declared
-    seated_schools = [a for a in graphs.agencies if a in graphs.schools and _school_groups(ctx, a)]
+    attended = _school_groups(graphs)
+    seated_schools = [a for a in graphs.agencies if a in graphs.schools and attended.get(a)]
     if not seated_schools:
         return level(
             None, "Cannot tell: no school is recorded on the locality's groups; mark school agencies 'school: true'."
         )
     tier3 = {g for g in graphs.local_groups if graphs.tier3_attends(g)}
     route = routes_to(graphs, tier3)
-    supported = [s for s in seated_schools if any(route.get(g, False) for g in _school_groups(ctx, s))]
+    supported = [s for s in seated_schools if any(route.get(g, False) for g in attended[s])]
     consultation = [
         g
         for g in graphs.local_groups
@@ -550,14 +551,16 @@ def support_inclusive_schools(ctx: AuditContext) -> dict[str, Any]:
     )
 
 
-def _school_groups(ctx: AuditContext, school: str) -> list[str]:
-    """The local groups a school's people attend, and the local groups sitting in it."""
-    graphs = ctx.graphs
-    groups = {
-        g for p in graphs.people_by_agency.get(school, []) for g in graphs.groups_of[p] if graphs.weight(p, g) > 0
-    }
-    groups |= set(graphs.school_groups.get(school, ()))
-    return [g for g in graphs.local_groups if g in groups]
+def _school_groups(graphs: LocalityGraphs) -> dict[str, set[str]]:
+    """For each school, the local groups its people attend and the local groups sitting in it."""
+    local = set(graphs.local_groups)
+    out: dict[str, set[str]] = {}
+    for school in graphs.schools:
+        groups = {
+            g for p in graphs.people_by_agency.get(school, []) for g in graphs.groups_of[p] if graphs.weight(p, g) > 0
+        }
+        out[school] = (groups | set(graphs.school_groups.get(school, ()))) & local
+    return out
 
 
 def locally_devolved_resources(ctx: AuditContext) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import random
 import networkx as nx
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from analysis.attendance import is_regular
 from analysis.audit import audit
@@ -34,7 +35,7 @@ from analysis.graphs import (
     ident,
     node,
 )
-from analysis.kernels import _igraph, betweenness, reach, separated_subtrees
+from analysis.kernels import SMALL_GRAPH_NODES, _igraph, betweenness, component_labels, reach, separated_subtrees
 from analysis.load import meeting_loads
 from analysis.overlap import membership_overlaps, overlap_index, shared_member_density
 from analysis.pathways import (
@@ -469,3 +470,15 @@ def test_medium_audit_is_repeatable(graphs):
     first = audit(graphs.document).as_dict()
     assert audit(build_graphs(graphs.document)).as_dict() == first
     assert first["metrics"]["groups"] == 300
+
+
+@pytest.mark.parametrize("n", [1, 7, 300, SMALL_GRAPH_NODES, SMALL_GRAPH_NODES + 1])
+def test_component_labels_number_parts_as_scipy_does(n):
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(n)
+    for density in (0.0, min(1.0, 1 / n), min(1.0, 4 / n)):
+        upper = sp.random(n, n, density=density, random_state=rng, format="csr")
+        adjacency = ((upper + upper.T) > 0).astype(np.int8).tocsr()
+        expected = connected_components(adjacency, directed=False)[1]
+        assert component_labels(adjacency).tolist() == expected.tolist()
