@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from bench.loadtest import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,23 +43,6 @@ done = function(summary, latency, requests)
     summary.errors.status, latency:percentile(50), latency:percentile(95), latency:percentile(99)))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
 
 
 def wrk(url: str, seconds: int, connections: int, script: Path, headers: dict[str, str]) -> dict:
@@ -139,7 +123,7 @@ class Server:
         )
 
     def __enter__(self) -> Server:
-        wait_for(self.base + "/health")
+        wait_for(self.base + "/health", timeout=60)
         return self
 
     def __exit__(self, *_) -> None:
