@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from collections import deque
 from collections.abc import Iterable
 
@@ -34,13 +35,23 @@ IGRAPH_FROM_NODES = 250
 def _igraph():
     """igraph (GPL-2.0-or-later, C) if installed, else None.
 
-    Imported on first use: igraph pulls in matplotlib.pyplot, which costs
-    most of a second that commands not computing betweenness should not pay.
+    Imported on first use, and without its drawing support: igraph imports
+    matplotlib.pyplot whenever matplotlib is installed (most of a second, and
+    pyplot's global state), and locmap never draws with igraph.  While igraph
+    loads, matplotlib is marked unimportable (a ``None`` entry in
+    ``sys.modules``), so igraph falls back to its stand-in; the entry is
+    removed at once, and matplotlib imports normally afterwards.
     """
+    hidden = "matplotlib" not in sys.modules
+    if hidden:
+        sys.modules["matplotlib"] = None  # type: ignore[assignment]
     try:
         import igraph
     except ImportError:  # pragma: no cover - exercised where igraph is absent
         return None
+    finally:
+        if hidden:
+            del sys.modules["matplotlib"]
     return igraph
 
 

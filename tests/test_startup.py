@@ -94,3 +94,19 @@ def test_no_command_pulls_pyplot_or_ipython_through_the_cli_modules():
     # Importing every command family (what `locmap --help` does) loads no charts and no notebook machinery.
     modules, _ = imported_modules("synth", "--help")
     assert loaded_of(modules, ("IPython", *CHARTS)) == []
+
+
+def test_igraph_is_loaded_without_pyplot_and_matplotlib_still_imports():
+    code = (
+        "import sys, numpy as np, scipy.sparse as sp\n"
+        "from analysis.kernels import IGRAPH_FROM_NODES, betweenness\n"
+        "n = IGRAPH_FROM_NODES + 50\n"
+        "upper = sp.random(n, n, density=4 / n, random_state=1, format='csr')\n"
+        "betweenness(((upper + upper.T) > 0).astype(np.int8).tocsr())\n"
+        "assert 'igraph' in sys.modules, 'igraph was not used'\n"
+        "assert 'matplotlib.pyplot' not in sys.modules, 'igraph pulled in pyplot'\n"
+        "from matplotlib.figure import Figure\n"
+        "Figure()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
