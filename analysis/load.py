@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.document import Group
+
+from .attendance import attendance
 from .graphs import LocalityGraphs
 from .settings import AuditSettings
 
@@ -24,12 +27,14 @@ def group_hours_per_year(graphs: LocalityGraphs, settings: AuditSettings) -> dic
     A group with no stated frequency counts as meeting 0 times: it adds no
     load rather than a guessed one.
     """
-    out = {}
-    for g in graphs.document.groups:
-        meetings = g.yearly_meetings or 0.0
-        hours = g.hours if g.hours is not None else settings.default_meeting_hours
-        out[g.id] = (meetings, meetings * hours, g.hours is None and meetings > 0)
-    return out
+    return {g.id: group_year(g, settings) for g in graphs.document.groups}
+
+
+def group_year(group: Group, settings: AuditSettings) -> tuple[float, float, bool]:
+    """One group's (meetings a year, hours a year, whether its meeting length was assumed)."""
+    meetings = group.yearly_meetings or 0.0
+    hours = group.hours if group.hours is not None else settings.default_meeting_hours
+    return meetings, meetings * hours, group.hours is None and meetings > 0
 
 
 def meeting_loads(graphs: LocalityGraphs, settings: AuditSettings) -> list[MeetingLoad]:
@@ -60,9 +65,9 @@ def meeting_loads(graphs: LocalityGraphs, settings: AuditSettings) -> list[Meeti
     for g in graphs.document.groups:
         count, group_hours, length_assumed = per_group[g.id]
         for m in g.members:
-            attendance = 1.0 if m.attendance is None else m.attendance
-            meetings_of[m.person] += count * attendance
-            hours_of[m.person] += group_hours * attendance
+            share = attendance(m)
+            meetings_of[m.person] += count * share
+            hours_of[m.person] += group_hours * share
             if length_assumed:
                 length_assumed_for.add(m.person)
     loads = []

@@ -14,10 +14,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from analysis.attendance import attendance
 from analysis.audit import audit
 from analysis.compare import KEY_METRICS, comparison
 from analysis.graphs import build_graphs
-from analysis.load import meeting_loads
+from analysis.load import group_year, meeting_loads
 from analysis.profile import DIMENSIONS
 from analysis.settings import DEFAULT_SETTINGS
 from app.errors import NotFound
@@ -268,7 +269,7 @@ def group_page(slug: str, group_id: str, request: Request, principal: PageReader
         (groups[link.from_], LINK_WORDS[link.kind.value], link) for link in document.links if link.to == group_id
     ]
     findings = [f for f in result.findings if group_id in f.subjects and f.subject_kind == "group"]
-    hours = (group.yearly_meetings or 0) * (group.hours or DEFAULT_SETTINGS.default_meeting_hours)
+    hours = group_year(group, DEFAULT_SETTINGS)[1]
     return render(
         request,
         principal,
@@ -305,9 +306,7 @@ def person_page(slug: str, person_id: str, request: Request, principal: PageRead
         for m in g.members:
             if m.person != person_id:
                 continue
-            meetings = g.yearly_meetings or 0
-            attendance = 1.0 if m.attendance is None else m.attendance
-            hours = meetings * (g.hours or DEFAULT_SETTINGS.default_meeting_hours) * attendance
+            hours = group_year(g, DEFAULT_SETTINGS)[1] * attendance(m)
             seats.append(
                 {
                     "group": g,
