@@ -37,6 +37,9 @@ class Locality(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     #: Bumped by every change, so cached analyses know when they are stale.
     revision: int = Field(default=1)
+    #: The oldest revision whose cached pages may still be shown while a newer one is computed:
+    #: an erasure raises it to its own revision, so no worker shows what was erased.
+    shown_from: int = Field(default=0)
 
     agencies: list["Agency"] = Relationship(
         back_populates="locality", cascade_delete=True, sa_relationship_kwargs={"order_by": "Agency.pk"}
@@ -226,3 +229,28 @@ class Snapshot(SQLModel, table=True):
     user: str | None = Field(default=None, max_length=ID_MAX)
     revision: int = 0
     document: dict = Field(sa_column=Column(JSON, nullable=False))
+
+
+class ErasureRecord(SQLModel, table=True):
+    """A person erased from a locality, kept only as a keyed digest of their id.
+
+    A restore from a backup taken before the erasure applies it again, so a
+    person once erased stays erased; the digest names no one.
+    """
+
+    __tablename__ = "erasure"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    locality: str = Field(max_length=ID_MAX, index=True)
+    person_digest: str = Field(max_length=64, index=True)
+
+
+class SignInAttempt(SQLModel, table=True):
+    """A failed sign-in, kept for a short window so every worker process counts the same attempts."""
+
+    __tablename__ = "sign_in_attempt"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=200, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)

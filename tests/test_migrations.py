@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import ast
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from app.cli import main
 from app.storage.db import make_engine
-from app.storage.migrate import MIGRATIONS, current, head, upgrade
+from app.storage.migrate import MIGRATIONS, alembic_config, current, head, upgrade
 
 
 def newest_revision() -> str:
@@ -48,7 +50,9 @@ def test_migrations_build_exactly_the_models_schema(tmp_path):
 def test_db_upgrade_command_and_databases_from_before_migrations(capsys, tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = make_engine(url)
-    SQLModel.metadata.create_all(engine)  # as locmap did before it had migrations
+    with engine.begin() as connection:  # the first schema, unstamped, as locmap made it before migrations
+        command.upgrade(alembic_config(connection), "0001")
+        connection.execute(text("DROP TABLE alembic_version"))
     assert current(engine) is None
     engine.dispose()
     assert main(["db", "upgrade", "--db", url]) == 0  # stamped as the first revision, then upgraded
