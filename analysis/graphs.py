@@ -199,9 +199,17 @@ class LocalityGraphs:
             return {a.id for a in self.document.agencies if a.school}
         return {a.id for a in self.document.agencies if looks_like_school(a)}
 
+    @cached_property
+    def seat_weights(self) -> dict[str, dict[str, float]]:
+        """Each group's seats' attendance by person, in the file's order: read once, asked for
+        tens of thousands of times in a county's audit."""
+        return {g.id: {m.person: attendance(m) for m in g.members} for g in self.document.groups}
+
     def weight(self, person: str, group_id: str) -> float:
-        """How much a person's seat on a group counts: its attendance (:mod:`analysis.attendance`)."""
-        return attendance(self.seat(person, group_id))
+        """How much a person's seat on a group counts: its attendance (:mod:`analysis.attendance`).
+
+        ``KeyError`` if they do not sit on it."""
+        return self.seat_weights[group_id][person]
 
     def sectors_in(self, group_id: str) -> set[str]:
         """Sectors of the agencies whose people sit on a group (a new set; computed once per group)."""

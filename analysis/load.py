@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from models.document import Group
 
-from .attendance import attendance
 from .graphs import LocalityGraphs
 from .settings import AuditSettings
 
@@ -64,12 +63,11 @@ def meeting_loads(graphs: LocalityGraphs, settings: AuditSettings) -> list[Meeti
     length_assumed_for: set[str] = set()
     for g in graphs.document.groups:
         count, group_hours, length_assumed = per_group[g.id]
-        for m in g.members:
-            share = attendance(m)
-            meetings_of[m.person] += count * share
-            hours_of[m.person] += group_hours * share
+        for person, share in graphs.seat_weights[g.id].items():
+            meetings_of[person] += count * share
+            hours_of[person] += group_hours * share
             if length_assumed:
-                length_assumed_for.add(m.person)
+                length_assumed_for.add(person)
     loads = []
     for p in graphs.document.people:
         meetings, hours = meetings_of[p.id], hours_of[p.id]

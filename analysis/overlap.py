@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .attendance import attendance
 from .graphs import LocalityGraphs
 
 
@@ -125,8 +124,10 @@ class AttendedOverlap:
 
 def _seat_weights(graphs: LocalityGraphs) -> np.ndarray:
     """The attendance of every seat, in the order of :attr:`LocalityGraphs._seat_arrays`."""
-    seats = [m for g in graphs.document.groups for m in g.members]
-    return np.fromiter((attendance(m) for m in seats), dtype=np.float64, count=len(seats))
+    weights = graphs.seat_weights
+    count = sum(len(g.members) for g in graphs.document.groups)
+    every = (w for g in graphs.document.groups for w in weights[g.id].values())
+    return np.fromiter(every, dtype=np.float64, count=count)
 
 
 def _seat_pairs(graphs: LocalityGraphs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
