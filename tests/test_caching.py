@@ -58,7 +58,7 @@ def _edit_thame(client, tokens):
     """A change through the API: a new revision of Thame."""
     document = client.get(f"{THAME}/export", headers=auth(tokens, "admin")).json()
     document["locality"]["description"] = "changed"
-    assert client.put(THAME, json=document, headers=auth(tokens, "admin")).status_code == 200
+    assert client.put(THAME, json=document, headers={**auth(tokens, "admin"), "If-Match": "*"}).status_code == 200
 
 
 def test_concurrent_audits_after_an_edit_compute_once(service, monkeypatch):
@@ -105,6 +105,8 @@ def test_etag_gives_304_until_the_locality_changes(service, path):
     assert again.status_code == 304 and again.content == b""
     assert client.get(path, headers=viewer).content == first.content  # served from the cache, byte for byte
     _edit_thame(client, tokens)
+    client.get(path, headers=viewer)  # may be shown the previous revision while the new one is computed
+    client.app.state.audit_cache.settle()
     changed = client.get(path, headers={**viewer, "If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["etag"] != tag
 
@@ -196,3 +198,74 @@ def test_the_largest_county_locality_page_is_small(engine):
         assert page.status_code == 200 and len(page.content) < 100_000
         data = client.get(f"/localities/{largest.locality.id}/map.json", headers={"Accept-Encoding": "gzip"})
         assert data.headers["content-encoding"] == "gzip" and data.json()["counts"]["groups"] == len(largest.groups)
+
+
+def _patch_group(client, headers, group: str, **change):
+    """A change of one group through the API, sending back the group's ETag when the service gives one."""
+    path = f"{THAME}/groups/{group}"
+    tag = client.get(path, headers=headers).headers.get("etag")
+    sent = client.patch(path, json=change, headers={**headers, **({"If-Match": tag} if tag else {})})
+    assert sent.status_code == 200, sent.text
+
+
+def test_readers_see_the_last_page_while_a_change_is_computed_and_the_writer_sees_it_at_once(service):
+    client, tokens = service
+    viewer, editor = auth(tokens, "viewer"), auth(tokens, "editor")
+    cache = client.app.state.audit_cache
+    before = client.get("/localities/thame", headers=viewer)
+    _patch_group(client, editor, "thame-network", name="Renamed network for the stale test")
+    during = client.get("/localities/thame", headers=viewer)
+    assert during.headers["etag"] == before.headers["etag"] and during.content == before.content
+    assert cache.stale_served == 1
+    own = client.get("/localities/thame", headers=editor)  # the writer is never shown their change undone
+    assert "Renamed network for the stale test" in own.text
+    cache.settle()
+    after = client.get("/localities/thame", headers=viewer)
+    assert after.headers["etag"] != before.headers["etag"] and "Renamed network for the stale test" in after.text
+
+
+def test_a_reader_who_asks_for_a_fresh_answer_waits_for_it(service):
+    client, tokens = service
+    viewer, editor = auth(tokens, "viewer"), auth(tokens, "editor")
+    before = client.get(f"{THAME}/audit", headers=viewer).headers["etag"]
+    _patch_group(client, editor, "thame-network", meets="half_termly")
+    fresh = client.get(f"{THAME}/audit", headers={**viewer, "Cache-Control": "no-cache"})
+    assert fresh.headers["etag"] != before and client.app.state.audit_cache.stale_served == 0
+
+
+def test_after_an_erasure_no_reader_is_shown_a_page_from_before(service):
+    client, tokens = service
+    viewer, editor = auth(tokens, "viewer"), auth(tokens, "editor")
+    name = client.get(f"{THAME}/people/school-nurse", headers=editor).json()["name"]
+    assert name in client.get("/localities/thame", headers=viewer).text
+    assert client.get("/localities/thame/map.json", headers=viewer).status_code == 200
+    tag = client.get(f"{THAME}/people/school-nurse", headers=editor).headers.get("etag")
+    erased = client.delete(f"{THAME}/people/school-nurse", headers={**editor, **({"If-Match": tag} if tag else {})})
+    assert erased.status_code == 200
+    for path in ("/localities/thame", "/localities/thame/map.json", f"{THAME}/audit"):
+        assert name not in client.get(path, headers=viewer).text, path
+    assert client.app.state.audit_cache.stale_served == 0
+
+
+def test_a_worker_never_serves_a_locality_deleted_and_made_again(engine, service_template):
+    """Two app instances on one database, as two worker processes: the second must see the new locality."""
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.web.main import create_app
+    from tests.conftest import copy_template
+
+    template, tokens = service_template
+    copy_template(template, engine)
+    admin = auth(tokens, "admin")
+    first, second = (TestClient(create_app(Settings(load_samples=False), engine=engine)) for _ in range(2))
+    with first, second:
+        document = first.get(f"{THAME}/export", headers=admin).json()
+        name = document["people"][0]["name"]
+        assert name in second.get("/localities/thame", headers=admin).text
+        assert first.delete(THAME, headers=admin).status_code == 204
+        document["people"][0]["name"] = "Someone Quite New"
+        assert first.post("/api/localities", json=document, headers=admin).status_code == 201
+        second.app.state.audit_cache.stamps.forget()  # as when its one-second version stamp runs out
+        page = second.get("/localities/thame", headers=admin).text
+        assert name not in page and "Someone Quite New" in page

@@ -6,18 +6,27 @@ where the version is read from the database (:func:`locality_version`).  A
 change commits a new revision and :meth:`RevisionCache.forget` drops the
 locality's entries at once; another worker process sees the new revision
 within :attr:`VersionStamps.ttl` seconds.
+
+Stale while revalidating: while a page of a new revision is being computed,
+readers other than the one who made the change may be shown the newest page
+of an older revision of the same locality (:func:`cached_or_stale`), so a
+stream of edits does not make every reader wait for a recomputation.  The
+writer, a reader who asks for a fresh answer (``Cache-Control: no-cache``,
+as a browser's reload sends) and everyone after an erasure (which raises
+:attr:`Version.shown_from`) get the current revision.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, NamedTuple
 
 from fastapi import Request, Response
 from sqlalchemy import Engine, select
@@ -25,7 +34,30 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.errors import NotFound
+from app.web.deps import SESSION_COOKIE
 from models.tables import Locality
+
+log = logging.getLogger("locmap.cache")
+
+#: A variant recomputed in the background waits this many times its last computation before the next.
+REFRESH_SPACING = 2.0
+
+#: How long after a change its writer is always shown the current revision (seconds).
+WRITER_SEES_OWN_CHANGE_S = 60.0
+
+
+class Version(NamedTuple):
+    """What a cached answer about a locality was computed from."""
+
+    revision: int
+    #: When the locality was created: tells a locality deleted and made again apart from the one before.
+    incarnation: str
+    #: The oldest revision whose answers may still be shown while a newer one is computed.
+    shown_from: int = 0
+
+    def may_stand_in_for(self, newer: Version) -> bool:
+        """Whether an answer computed at this version may be shown while ``newer``'s is computed."""
+        return self.incarnation == newer.incarnation and newer.shown_from <= self.revision < newer.revision
 
 
 class RevisionCache:
@@ -36,15 +68,23 @@ class RevisionCache:
     instead of computing it again.  Different keys compute in parallel.
     A value computed while :meth:`forget` dropped its locality is handed
     to its waiters but not kept.
+
+    For keys whose second part is a :class:`Version`, the newest value of
+    each locality and variant is also kept across changes (:meth:`stale`),
+    and :meth:`refresh` computes a key in one background thread.
     """
 
     def __init__(self, size: int = 256):
         self.size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._newest: OrderedDict[Hashable, tuple[Version, Any]] = OrderedDict()
         self._pending: dict[Hashable, Future] = {}
         self._generation: dict[Hashable, int] = {}
+        self._writers: dict[tuple[str, str], float] = {}
+        self._next_refresh: dict[Hashable, float] = {}
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
+        self._refresher: ThreadPoolExecutor | None = None
+        self.hits = self.misses = self.stale_served = 0
         self.stamps = VersionStamps()
 
     def get_or_compute(self, key: tuple, compute: Callable[[], Any]) -> Any:
@@ -75,8 +115,78 @@ class RevisionCache:
                 self._items[key] = value
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
+            self._keep_newest(key, value)  # even across a forget: it may stand in until the next is ready
         pending.set_result(value)
         return value
+
+    def _keep_newest(self, key: tuple, value: Any) -> None:
+        """Keep a value as its locality's and variant's newest, if it is (the lock held)."""
+        version = key[1] if len(key) > 1 else None
+        if not isinstance(version, Version):
+            return
+        variant = (key[0], *key[2:])
+        held = self._newest.get(variant)
+        if held is None or held[0].incarnation != version.incarnation or held[0].revision <= version.revision:
+            self._newest[variant] = (version, value)
+            self._newest.move_to_end(variant)
+            while len(self._newest) > self.size:
+                self._newest.popitem(last=False)
+
+    def stale(self, key: tuple) -> tuple[Version, Any] | None:
+        """The newest value kept for ``key``'s locality and variant at an older version that may stand in for it."""
+        with self._lock:
+            held = self._newest.get((key[0], *key[2:]))
+        if held is None or not held[0].may_stand_in_for(key[1]):
+            return None
+        return held
+
+    def refresh(self, key: tuple, compute: Callable[[], Any]) -> None:
+        """Compute ``key`` in the background, once, while readers are shown :meth:`stale` values.
+
+        Under a stream of changes, a variant is recomputed at most once per
+        :data:`REFRESH_SPACING` times its last computation, so recomputing
+        pages nobody asked to wait for takes at most about a third of the CPU.
+        """
+        variant = (key[0], *key[2:])
+        now = time.monotonic()
+        with self._lock:
+            if key in self._items or key in self._pending or now < self._next_refresh.get(variant, 0.0):
+                return
+            self._next_refresh[variant] = float("inf")  # until this one has finished
+            if self._refresher is None:
+                self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="locmap-refresh")
+            refresher = self._refresher
+        refresher.submit(self._refresh_quietly, key, compute)
+
+    def _refresh_quietly(self, key: tuple, compute: Callable[[], Any]) -> None:
+        started = time.monotonic()
+        try:
+            self.get_or_compute(key, compute)
+        except Exception:  # nobody is waiting for it: the next reader who asks afresh sees the error
+            log.exception("recomputing %r in the background failed", key[:1] + key[2:])
+        finished = time.monotonic()
+        with self._lock:
+            self._next_refresh[(key[0], *key[2:])] = finished + REFRESH_SPACING * (finished - started)
+
+    def settle(self) -> None:
+        """Wait for background recomputations to finish (at shutdown, and in tests)."""
+        with self._lock:
+            refresher, self._refresher = self._refresher, None
+        if refresher is not None:
+            refresher.shutdown(wait=True)
+
+    def wrote(self, slug: str, writer: str) -> None:
+        """Note that ``writer`` changed ``slug`` now: they are shown the current revision for a while."""
+        now = time.monotonic()
+        with self._lock:
+            if len(self._writers) > 1000:
+                self._writers = {k: t for k, t in self._writers.items() if now - t < WRITER_SEES_OWN_CHANGE_S}
+            self._writers[(slug, writer)] = now
+
+    def wrote_recently(self, slug: str, writer: str) -> bool:
+        with self._lock:
+            at = self._writers.get((slug, writer))
+        return at is not None and time.monotonic() - at < WRITER_SEES_OWN_CHANGE_S
 
     def peek(self, key: tuple) -> Any:
         """The cached value for a key, or None, without computing it."""
@@ -105,12 +215,19 @@ class RevisionCache:
                 self.stamps.put(slug, now, value)
         return value
 
-    def forget(self, slug: str) -> None:
-        """Drop everything cached about a locality (and the list of localities)."""
+    def forget(self, slug: str, *, stale_too: bool = False) -> None:
+        """Drop everything cached about a locality (and the list of localities).
+
+        The newest values are kept to stand in while the next are computed,
+        unless ``stale_too`` (a deleted locality, an erasure).
+        """
         with self._lock:
             self._generation[slug] = self._generation.get(slug, 0) + 1
             for key in [k for k in self._items if k[0] in (slug, "*list*")]:
                 del self._items[key]
+            if stale_too:
+                for variant in [v for v in self._newest if v[0] == slug]:
+                    del self._newest[variant]
         self.stamps.forget(slug)
         self.stamps.forget("*list*")
 
@@ -153,8 +270,8 @@ class VersionStamps:
                 self._stamps.pop(key, None)
 
 
-def locality_version(session, slug: str) -> tuple:
-    """What a cached answer about a locality is keyed by: its revision and when it was created.
+def locality_version(session, slug: str) -> Version:
+    """What a cached answer about a locality is keyed by: its revision, when it was created, what may be shown.
 
     The creation time tells a locality deleted and created again (whose
     revision starts again at 1) from the one cached before.
@@ -164,10 +281,11 @@ def locality_version(session, slug: str) -> tuple:
     NotFound
         When no locality has this id.
     """
-    row = session.execute(select(Locality.revision, Locality.created_at).where(Locality.id == slug)).first()
+    columns = (Locality.revision, Locality.created_at, Locality.shown_from)
+    row = session.execute(select(*columns).where(Locality.id == slug)).first()
     if row is None:
         raise NotFound(f"no locality {slug!r} is stored")
-    return (row.revision, row.created_at.isoformat())
+    return Version(row.revision, row.created_at.isoformat(), row.shown_from)
 
 
 def etag(slug: str, version: tuple, *variant: Hashable) -> str:
@@ -184,18 +302,18 @@ def not_modified(if_none_match: str | None, tag: str) -> bool:
     return tag in offered or "*" in offered
 
 
-def all_versions(session) -> dict[str, tuple]:
+def all_versions(session) -> dict[str, Version]:
     """The version (as :func:`locality_version`) of every stored locality, in one query."""
-    rows = session.execute(select(Locality.id, Locality.revision, Locality.created_at))
-    return {row.id: (row.revision, row.created_at.isoformat()) for row in rows}
+    rows = session.execute(select(Locality.id, Locality.revision, Locality.created_at, Locality.shown_from))
+    return {row.id: Version(row.revision, row.created_at.isoformat(), row.shown_from) for row in rows}
 
 
-def _read_version(engine: Engine, slug: str) -> tuple:
+def _read_version(engine: Engine, slug: str) -> Version:
     with Session(engine) as session:
         return locality_version(session, slug)
 
 
-async def current_version(request: Request, slug: str) -> tuple:
+async def current_version(request: Request, slug: str) -> Version:
     """A locality's version for an ``async`` route: from the stamp, else read in the thread pool."""
     cache: RevisionCache = request.app.state.audit_cache
     stamped = cache.stamps.get(slug, time.monotonic())
@@ -203,6 +321,58 @@ async def current_version(request: Request, slug: str) -> tuple:
         return stamped
     engine = request.app.state.engine
     return await run_in_threadpool(cache.version, slug, lambda: _read_version(engine, slug))
+
+
+def writer_of(request: Request) -> str | None:
+    """Who is asking, as the cache tells writers apart: a digest of their session cookie or bearer token."""
+    credential = request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE)
+    if not credential:
+        return None
+    return hashlib.blake2b(credential.encode(), digest_size=12).hexdigest()
+
+
+def may_be_shown_stale(request: Request, slug: str) -> bool:
+    """Whether a reader may be shown an older revision while the current one is computed.
+
+    Not the locality's recent writer (in this process), and not a reader
+    asking for a fresh answer (``Cache-Control: no-cache`` or ``max-age=0``).
+    """
+    asked = request.headers.get("cache-control", "").lower()
+    if "no-cache" in asked or "max-age=0" in asked:
+        return False
+    writer = writer_of(request)
+    return writer is None or not request.app.state.audit_cache.wrote_recently(slug, writer)
+
+
+async def cached_or_stale(
+    request: Request, slug: str, variant: tuple, compute: Callable[[Session, Version], Any]
+) -> tuple[Version, Any]:
+    """The answer ``compute(session, version)`` for a locality's current version, and the version it is of.
+
+    Cached, it is answered in the event loop.  Else, when the reader may be
+    shown an older revision (:func:`may_be_shown_stale`) and one is held,
+    that is answered and the current one is computed in the background;
+    else it is computed now in the thread pool (once, whoever else asks).
+    """
+    cache: RevisionCache = request.app.state.audit_cache
+    version = await current_version(request, slug)
+    key = (slug, version, *variant)
+    value = cache.peek(key)
+    if value is not None:
+        return version, value
+    engine = request.app.state.engine
+
+    def computed():
+        with Session(engine) as session:
+            return compute(session, version)
+
+    if may_be_shown_stale(request, slug):
+        held = cache.stale(key)
+        if held is not None:
+            cache.refresh(key, computed)
+            cache.stale_served += 1
+            return held
+    return version, await run_in_threadpool(cache.get_or_compute, key, computed)
 
 
 #: Cached answers must be revalidated (access depends on who asks) but a 304 costs nothing.
@@ -218,7 +388,7 @@ def cached_answer(request: Request, tag: str, body: bytes, media_type: str, head
 
 
 class Compressed:
-    """A large JSON body kept with its gzip form, so it is compressed once per revision, not per request."""
+    """A large body (a page, the map data, an audit) kept with its gzip form: compressed once per revision, not per request."""
 
     def __init__(self, body: bytes):
         self.body = body

@@ -10,8 +10,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
-from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from analysis.audit import audit
 from analysis.charts import comparison_figure, findings_chart, meeting_load_chart, png_bytes, profile_bars
@@ -22,7 +20,7 @@ from analysis.settings import DEFAULT_SETTINGS
 from analysis.whatif import parse_removal, what_if
 from app.errors import UserError
 from app.storage import store
-from app.web.cache import cached_answer, current_version, etag, locality_version, not_modified
+from app.web.cache import Compressed, cached_answer, cached_or_stale, etag, locality_version, not_modified
 from app.web.deps import Reader, SessionDep
 
 router = APIRouter(tags=["analysis"])
@@ -89,23 +87,14 @@ async def locality_audit(slug: str, _: Reader, request: Request, without: Withou
     the bytes sent, with an ETag (``If-None-Match`` gives 304).
     Computing one runs in the thread pool.
     """
-    version = await current_version(request, slug)
-    variant = tuple(sorted(without))
-    key = (slug, version, variant, "json")
-    body = request.app.state.audit_cache.peek(key)
-    if body is None:
-        body = await run_in_threadpool(_serialised_audit, request, slug, variant, version, key)
-    return cached_answer(request, etag(slug, version, "audit", *variant), body, "application/json")
+    removed = tuple(sorted(without))
 
+    def serialised(session, version) -> Compressed:
+        result = cached_audit(request, session, slug, removed, version)[1]
+        return Compressed(json.dumps(result.as_dict(), separators=(",", ":")).encode())
 
-def _serialised_audit(request: Request, slug: str, without: tuple[str, ...], version: tuple, key: tuple) -> bytes:
-    with Session(request.app.state.engine) as session:
-
-        def serialise() -> bytes:
-            result = cached_audit(request, session, slug, without, version)[1]
-            return json.dumps(result.as_dict(), separators=(",", ":")).encode()
-
-        return request.app.state.audit_cache.get_or_compute(key, serialise)
+    version, body = await cached_or_stale(request, slug, (removed, "json"), serialised)
+    return body.answer(request, etag(slug, version, "audit", *removed), "application/json")
 
 
 @router.get("/api/compare", response_model=CompareOut)

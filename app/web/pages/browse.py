@@ -11,8 +11,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from analysis.attendance import attendance
 from analysis.audit import audit
@@ -28,7 +26,7 @@ from app.storage import store
 from app.storage.accounts import revoke_token
 from app.storage.edits import entry
 from app.web.api.analysis import cached_audit, cached_document
-from app.web.cache import Compressed, all_versions, cached_answer, current_version, etag, not_modified
+from app.web.cache import Compressed, all_versions, cached_or_stale, etag
 from app.web.deps import SESSION_COOKIE, PageReader, PrincipalDep, SessionDep, SettingsDep
 from app.web.pages.rendering import render, words
 from app.web.security import csrf_token
@@ -156,25 +154,19 @@ async def locality_page(
     view: Annotated[str, Query(pattern="^(people|groups)$")] = "people",
     people: Annotated[str, Query(pattern="^all$", description="List every person, not only the busiest.")] = "",
 ):
-    """The locality's page, rendered once per version, view and reader; its map data loads separately."""
-    version = await current_version(request, slug)
+    """The locality's page, rendered once per version, view and reader; its map data loads separately.
+
+    While a new revision's page is rendered, other readers are shown the previous one
+    (:func:`app.web.cache.cached_or_stale`).
+    """
     reader = (principal.name, principal.role, principal.may_edit(slug), request.app.state.settings.demo)
-    key = (slug, version, "page", view, people, reader)
-    tag = etag(slug, version, "page", view, people, *reader)
-    if not_modified(request.headers.get("if-none-match"), tag):
-        return cached_answer(request, tag, b"", "text/html; charset=utf-8")
-    body = request.app.state.audit_cache.peek(key)
-    if body is None:
-        page = (slug, view, people == "all", version)
-        body = await run_in_threadpool(_rendered_locality_page, request, principal, page, key)
-    return cached_answer(request, tag, body, "text/html; charset=utf-8")
+    variant = ("page", view, people, reader)
 
+    def rendered(session, version) -> Compressed:
+        return Compressed(_locality_page_html(request, principal, session, slug, view, people == "all", version))
 
-def _rendered_locality_page(request: Request, principal, page: tuple, key: tuple) -> bytes:
-    with Session(request.app.state.engine) as session:
-        return request.app.state.audit_cache.get_or_compute(
-            key, lambda: _locality_page_html(request, principal, session, *page)
-        )
+    version, page = await cached_or_stale(request, slug, variant, rendered)
+    return page.answer(request, etag(slug, version, *variant[:3], *reader), "text/html; charset=utf-8")
 
 
 def _listed_people(document, people_groups: dict[str, int], every: bool) -> list:
@@ -228,23 +220,14 @@ async def locality_map_data(
     view: Annotated[str, Query(pattern="^(people|groups)$")] = "people",
 ):
     """The data of one view of the locality's map (as ``app.maps.map_payload``), laid out once per version."""
-    version = await current_version(request, slug)
-    key = (slug, version, "map", view)
-    data = request.app.state.audit_cache.peek(key)
-    if data is None:
-        data = await run_in_threadpool(_map_data, request, slug, view, version, key)
+
+    def laid_out(session, version) -> Compressed:
+        document = cached_document(request, session, slug, version)
+        payload = map_payload(document, view, link_base=f"/localities/{slug}")
+        return Compressed(map_json(payload).encode("utf-8"))
+
+    version, data = await cached_or_stale(request, slug, ("map", view), laid_out)
     return data.answer(request, etag(slug, version, "map", view), "application/json")
-
-
-def _map_data(request: Request, slug: str, view: str, version: tuple, key: tuple) -> Compressed:
-    with Session(request.app.state.engine) as session:
-
-        def compute() -> Compressed:
-            document = cached_document(request, session, slug, version)
-            payload = map_payload(document, view, link_base=f"/localities/{slug}")
-            return Compressed(map_json(payload).encode("utf-8"))
-
-        return request.app.state.audit_cache.get_or_compute(key, compute)
 
 
 def _names(document) -> dict[str, str]:
@@ -403,7 +386,10 @@ def compare_page(
     principal: PageReader,
     session: SessionDep,
     locality: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006
-    snapshot: Annotated[list[int], Query(max_length=20, description="Snapshots to set beside the localities.")] = [],  # noqa: B006
+    snapshot: Annotated[
+        list[Annotated[int, Query(ge=1, le=2**63 - 1)]],
+        Query(max_length=20, description="Snapshots to set beside the localities."),
+    ] = [],  # noqa: B006
 ):
     summaries = store.list_localities(session)
     known = {s.id for s in summaries}
