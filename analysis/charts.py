@@ -2,7 +2,9 @@
 
 Every function returns a :class:`matplotlib.figure.Figure`; :func:`png_bytes`
 renders one with the Agg backend, so charts are safe to draw in a web
-server's worker threads.
+server's worker threads.  Every name from a locality file goes through
+:func:`plain` first, so that ``$...$`` in it is drawn as written, never read
+as mathtext (which fails on a ``$\frac{a}$`` and would take the chart down).
 """
 
 from __future__ import annotations
@@ -26,6 +28,27 @@ LEVEL_COLOURS = ("#f1eef6", "#bdc9e1", "#74a9cf", "#0570b0")
 UNKNOWN_COLOUR = "#d9d9d9"
 SEVERITY_COLOURS = {"high": "#b2182b", "medium": "#ef8a62", "low": "#fddbc7", "info": "#d1e5f0"}
 SHORT_WORDS = {0: "not evident", 0.5: "emergent", 1: "evident", 2: "strong", None: "n/a"}
+
+
+def plain(text: str) -> str:
+    """Text drawn exactly as written: every ``$`` escaped, so matplotlib never reads mathtext.
+
+    Parameters
+    ----------
+    text : str
+        A name or label, perhaps holding dollar signs.
+
+    Returns
+    -------
+    str
+        ``text`` with each ``$`` as ``\\$``: with no unescaped dollar sign
+        left, matplotlib draws it as plain text and shows each ``\\$`` as ``$``.
+    """
+    return text.replace("$", r"\$")
+
+
+def _short(text: str, width: int) -> str:
+    return plain(textwrap.shorten(text, width, placeholder="…"))
 
 
 def _new_figure(width: float, height: float) -> Figure:
@@ -56,7 +79,7 @@ def draw_profile_matrix(ax, audits: list[Audit], names: dict[str, str] | None = 
     ax.set_xticks(range(len(DIMENSIONS)))
     ax.set_xticklabels([textwrap.fill(DIMENSION_LABELS[d], 14) for d in DIMENSIONS], fontsize=8)
     ax.set_yticks(range(len(audits)))
-    ax.set_yticklabels([names.get(a.locality, a.locality) for a in audits], fontsize=10)
+    ax.set_yticklabels([plain(names.get(a.locality, a.locality)) for a in audits], fontsize=10)
     ax.tick_params(top=True, bottom=False, labeltop=True, labelbottom=False, length=0)
     ax.set_xticks(np.arange(-0.5, len(DIMENSIONS)), minor=True)
     ax.set_yticks(np.arange(-0.5, len(audits)), minor=True)
@@ -95,7 +118,7 @@ CHART_METRICS = (
 def draw_metrics(axes, audits: list[Audit], names: dict[str, str] | None = None, label_every: int = 1) -> None:
     """Bars of the key metrics, one axes each; y labels only on every ``label_every``-th axes."""
     names = names or {}
-    labels = [textwrap.shorten(names.get(a.locality, a.locality), 24, placeholder="…") for a in audits]
+    labels = [_short(names.get(a.locality, a.locality), 24) for a in audits]
     positions = np.arange(len(audits))
     for index, (ax, (metric, title, fmt)) in enumerate(zip(axes, CHART_METRICS, strict=True)):
         values = [a.metrics.get(metric) or 0 for a in audits]
@@ -114,11 +137,7 @@ def draw_metrics(axes, audits: list[Audit], names: dict[str, str] | None = None,
 def draw_findings(ax, audits: list[Audit], names: dict[str, str] | None = None, show_labels: bool = True) -> None:
     """Stacked bars: findings per locality by severity."""
     names = names or {}
-    labels = (
-        [textwrap.shorten(names.get(a.locality, a.locality), 24, placeholder="…") for a in audits]
-        if show_labels
-        else []
-    )
+    labels = [_short(names.get(a.locality, a.locality), 24) for a in audits] if show_labels else []
     positions = np.arange(len(audits))
     left = np.zeros(len(audits))
     for severity in Severity:
@@ -183,7 +202,7 @@ def profile_bars(result: Audit, name: str | None = None) -> Figure:
     ax.set_xlim(0, 2.9)
     ax.set_xticks(LEVELS)
     ax.set_xticklabels(["0", "0.5", "1", "2"], fontsize=8)
-    ax.set_title(f"Collaborative-advantage profile: {name or result.locality}", fontsize=11, loc="left")
+    ax.set_title(plain(f"Collaborative-advantage profile: {name or result.locality}"), fontsize=11, loc="left")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return figure
@@ -218,7 +237,7 @@ def findings_chart(result: Audit, name: str | None = None) -> Figure:
         ax.legend(fontsize=8, frameon=False)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-    ax.set_title(f"Findings by principle: {name or result.locality}", fontsize=11, loc="left")
+    ax.set_title(plain(f"Findings by principle: {name or result.locality}"), fontsize=11, loc="left")
     return figure
 
 
@@ -230,14 +249,14 @@ def meeting_load_chart(result: Audit, loads: list[tuple[str, float]], name: str 
     if ranked:
         ax.barh(range(len(ranked)), [h for _, h in ranked], color="#4a7fb0")
         ax.set_yticks(range(len(ranked)))
-        ax.set_yticklabels([textwrap.shorten(label, 45) for label, _ in ranked], fontsize=8)
+        ax.set_yticklabels([_short(label, 45) for label, _ in ranked], fontsize=8)
         ax.invert_yaxis()
         ax.set_xlabel("hours a year in these meetings", fontsize=8)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     else:
         ax.axis("off")
-    ax.set_title(f"Meeting hours a year: {name or result.locality}", fontsize=11, loc="left")
+    ax.set_title(plain(f"Meeting hours a year: {name or result.locality}"), fontsize=11, loc="left")
     return figure
 
 

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints, model_validator
 
 from .vocab import (
     DEFAULT_FOCUS,
@@ -88,8 +88,15 @@ def _name_check(value: str) -> str:
     return _reject_hidden_characters(_not_blank(value))
 
 
+# Every field is strict about its kind: a file's ``true`` is not the number 1,
+# nor its ``0.0`` the boolean false, nor ``"2"`` a number.  Whole numbers
+# still fill number fields (strict floats accept integers).
+Flag = Annotated[bool, Strict()]
+Number = Annotated[float, Strict()]
+
 Id = Annotated[
     str,
+    Strict(),
     StringConstraints(pattern=ID_PATTERN),
     Field(
         description="Lower-case letters, digits, '-' and '_', 1-64 characters, "
@@ -99,20 +106,23 @@ Id = Annotated[
 ]
 LinkId = Annotated[
     str,
+    Strict(),
     StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9_-]{0,158}[a-z0-9])?$"),
     Field(description="Like other ids, but up to 160 characters, to hold the default '<from>--<kind>--<to>'."),
 ]
 Name = Annotated[
     str,
+    Strict(),
     StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX),
     AfterValidator(_name_check),
 ]
 ShortText = Annotated[
     str,
+    Strict(),
     StringConstraints(strip_whitespace=True, max_length=NAME_MAX),
     AfterValidator(_reject_hidden_characters),
 ]
-Text = Annotated[str, StringConstraints(max_length=TEXT_MAX), AfterValidator(_reject_hidden_in_text)]
+Text = Annotated[str, Strict(), StringConstraints(max_length=TEXT_MAX), AfterValidator(_reject_hidden_in_text)]
 
 
 class _Entry(BaseModel):
@@ -142,7 +152,7 @@ class Agency(_Entry):
     id: Id
     name: Name
     sector: Sector
-    school: bool = Field(False, description="The agency is a school.")
+    school: Flag = Field(False, description="The agency is a school.")
     note: Text | None = None
 
 
@@ -173,10 +183,10 @@ class Person(_Entry):
     name: Name = Field(description="A name or, better, a role description such as 'SENCO, Lord Williams's School'.")
     role: ShortText | None = Field(None, description="Job role, free text such as head_teacher, senco, hsclw.")
     agency: Id | None = Field(None, description="Id of the person's agency.")
-    systems_minder: bool = Field(False, description="Minds the communication system (report 3.8).")
-    service_user_rep: bool = Field(False, description="A parent, young person or community representative.")
-    local: bool = Field(True, description="Works on this patch.")
-    hours_per_week: float | None = Field(None, gt=0, le=100, description="Contracted working hours a week.")
+    systems_minder: Flag = Field(False, description="Minds the communication system (report 3.8).")
+    service_user_rep: Flag = Field(False, description="A parent, young person or community representative.")
+    local: Flag = Field(True, description="Works on this patch.")
+    hours_per_week: Number | None = Field(None, gt=0, le=100, description="Contracted working hours a week.")
     note: Text | None = None
 
 
@@ -185,7 +195,7 @@ class Member(_Entry):
 
     person: Id
     role: MemberRole = MemberRole.member
-    attendance: float | None = Field(None, ge=0, le=1, description="Share of meetings attended, 0 to 1.")
+    attendance: Number | None = Field(None, ge=0, le=1, description="Share of meetings attended, 0 to 1.")
     note: Text | None = None
 
 
@@ -198,9 +208,9 @@ class Group(_Entry):
     focus: Focus | None = Field(None, description="Defaults by type; see docs/format.md.")
     membership: MembershipRule | None = None
     meets: Meets | None = None
-    meetings_per_year: float | None = Field(None, ge=0, le=366, description="Overrides the count implied by 'meets'.")
-    hours: float | None = Field(None, gt=0, le=24, description="Length of one meeting in hours.")
-    external: bool = Field(
+    meetings_per_year: Number | None = Field(None, ge=0, le=366, description="Overrides the count implied by 'meets'.")
+    hours: Number | None = Field(None, gt=0, le=24, description="Length of one meeting in hours.")
+    external: Flag = Field(
         False, description="Belongs to the local authority centre or another body outside the locality."
     )
     area: list[Id] = Field(default_factory=list, description="Ids of the localities the group serves.")

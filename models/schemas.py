@@ -15,12 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .document import (
     Agency,
+    Flag,
     Group,
     Id,
     Link,
     LocalityInfo,
     Member,
     Name,
+    Number,
     Person,
     ShortText,
     Text,
@@ -45,7 +47,7 @@ class AgencyPublic(Agency):
 class AgencyUpdate(_Update):
     name: Name | None = None
     sector: Sector | None = None
-    school: bool | None = None
+    school: Flag | None = None
     note: Text | None = None
 
 
@@ -61,10 +63,10 @@ class PersonUpdate(_Update):
     name: Name | None = None
     role: ShortText | None = None
     agency: Id | None = None
-    systems_minder: bool | None = None
-    service_user_rep: bool | None = None
-    local: bool | None = None
-    hours_per_week: float | None = Field(None, gt=0, le=100)
+    systems_minder: Flag | None = None
+    service_user_rep: Flag | None = None
+    local: Flag | None = None
+    hours_per_week: Number | None = Field(None, gt=0, le=100)
     note: Text | None = None
 
 
@@ -84,9 +86,9 @@ class GroupUpdate(_Update):
     focus: Focus | None = None
     membership: MembershipRule | None = None
     meets: Meets | None = None
-    meetings_per_year: float | None = Field(None, ge=0, le=366)
-    hours: float | None = Field(None, gt=0, le=24)
-    external: bool | None = None
+    meetings_per_year: Number | None = Field(None, ge=0, le=366)
+    hours: Number | None = Field(None, gt=0, le=24)
+    external: Flag | None = None
     area: list[Id] | None = None
     school: Id | None = None
     purpose: Text | None = None
@@ -117,7 +119,7 @@ class MemberPublic(Member):
 
 class MemberUpdate(_Update):
     role: MemberRole | None = None
-    attendance: float | None = Field(None, ge=0, le=1)
+    attendance: Number | None = Field(None, ge=0, le=1)
     note: Text | None = None
 
 

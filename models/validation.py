@@ -5,7 +5,12 @@ are reported together so a co-ordinator can fix a file in one go:
 
 1. parsing: the text must be YAML or JSON holding a mapping (duplicate keys
    are errors, as are YAML's implicit conversions of ``no``/``on`` to booleans
-   and of dates to timestamps, which this reader does not perform);
+   and of dates to timestamps, which this reader does not perform).  The
+   parser is bounded before anything is built: YAML anchors, aliases, merge
+   keys and tags beyond the plain kinds are refused (the format never needs
+   them, and aliases let a few hundred bytes expand to billions of values),
+   as are integers of 2**63 or more, strings over :data:`MAX_STRING_CHARS`
+   and nesting deeper than :data:`MAX_NESTING`;
 2. fields: types, vocabularies, id syntax, lengths, hidden characters
    (through the pydantic models of :mod:`models.document`);
 3. references: duplicate ids, unknown agencies, people, groups and schools,
@@ -18,8 +23,9 @@ Each problem names its place as a path such as ``groups[3].members[1].person``
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,11 +33,19 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .document import LocalityDocument, default_link_id, looks_like_school
+from .document import TEXT_MAX, LocalityDocument, default_link_id, looks_like_school
 from .vocab import FORMAT_VERSION
 
 #: Largest locality file accepted, in bytes (a national synthetic set is ~60 MB).
 MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
+#: Deepest nesting of mappings and lists accepted (a locality file needs five levels).
+MAX_NESTING = 32
+#: Longest string accepted while parsing; the models refuse free text over TEXT_MAX with its place.
+MAX_STRING_CHARS = 10 * TEXT_MAX
+#: Integers must be smaller than this in magnitude, as a database's 64-bit integers are.
+INTEGER_LIMIT = 2**63
+#: Longest integer literal read at all: longer text is refused before ``int()`` (which stops at 4,300 digits).
+_INTEGER_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -69,8 +83,78 @@ class DocumentError(Exception):
 # ---------------------------------------------------------------- parsing
 
 
+class _Refused(Exception):
+    """Input refused while parsing, before any value is built: why, and the line (YAML) or place (JSON)."""
+
+    def __init__(self, msg: str, line: int | None = None, loc: str = ""):
+        super().__init__(msg)
+        self.msg, self.line, self.loc = msg, line, loc
+
+
+_NO_ALIASES = (
+    "YAML anchors (&name) and aliases (*name) are not allowed in a locality file: "
+    "write each value out in full (the locmap/1 format never needs them)"
+)
+_NO_MERGE = (
+    "a YAML merge key ('<<') is not allowed in a locality file: "
+    "write each field out in full (the locmap/1 format never needs them)"
+)
+#: The tags a value may carry: the plain kinds of YAML's core schema.
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null", "map", "seq"))
+
+
+def _integer(text: str, line_of: Callable[[], int | None], convert: Callable[[str], int] = int) -> int:
+    """An integer literal, read only when it is short and refused when 2**63 or more.
+
+    ``line_of`` is called only to locate a refusal.
+    """
+    if len(text) > _INTEGER_CHARS:
+        digits = sum(ch.isdigit() for ch in text)
+        raise _Refused(
+            f"a number of {digits} digits is too large: numbers in a locality file are below 2**63", line_of()
+        )
+    value = convert(text)
+    if abs(value) >= INTEGER_LIMIT:
+        raise _Refused(f"the number {value} is too large: numbers in a locality file are below 2**63", line_of())
+    return value
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML loader with YAML 1.2 booleans, no timestamps, no duplicate keys."""
+    """Safe YAML loader with YAML 1.2 booleans, no timestamps, no duplicate keys, and bounded composing.
+
+    Composing refuses anchors, aliases and unusual tags at the event that
+    carries them, so nothing shared is ever built, and stops at
+    :data:`MAX_NESTING` levels and at strings over :data:`MAX_STRING_CHARS`.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused(_NO_ALIASES, line)
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!") and tag not in _PLAIN_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            raise _Refused(f"the YAML tag {shown} is not allowed in a locality file: write the plain value", line)
+        if isinstance(event, yaml.ScalarEvent):
+            if len(event.value) > MAX_STRING_CHARS:
+                raise _Refused(_too_long(len(event.value)), line)
+            return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise _Refused(f"nested more than {MAX_NESTING} levels deep", line)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _too_long(length: int) -> str:
+    return f"a string {length} characters long is too long: the longest text a locality file holds is {TEXT_MAX}"
 
 
 # Keep only true/false as booleans: "no" is Norway's code and a plausible id.
@@ -80,20 +164,21 @@ _StrictLoader.yaml_implicit_resolvers = {
 }
 _StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
-    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
 
 
 class _DuplicateKey(Exception):
-    def __init__(self, key: Any, line: int):
-        self.key, self.line = key, line
+    def __init__(self, key: Any, line: int | None, context: str = ""):
+        self.key, self.line, self.context = key, line, context
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    loader.flatten_mapping(node)
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise _Refused(_NO_MERGE, key_node.start_mark.line + 1)
         key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)
@@ -107,25 +192,94 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     return loader.construct_mapping(node, deep=deep)
 
 
+def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
+    return _integer(node.value, lambda: node.start_mark.line + 1, lambda _: loader.construct_yaml_int(node))
+
+
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
-def _line_map(node: yaml.Node | None, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
-    """Map each path in a composed YAML tree to its 1-based line number."""
-    if out is None:
-        out = {}
-    if node is None:
-        return out
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                out[path + (key_node.value,)] = key_node.start_mark.line + 1
-                _line_map(value_node, path + (key_node.value,), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _line_map(item, path + (i,), out)
+def _line_map(root: yaml.Node | None) -> dict[tuple, int]:
+    """Map each path in a composed YAML tree to its 1-based line number.
+
+    Walks each node once, without recursion: were a node ever shared (an
+    alias), its paths would be mapped once, never expanded.
+    """
+    out: dict[tuple, int] = {}
+    walked: set[int] = set()
+    stack: list[tuple[tuple, yaml.Node | None]] = [((), root)]
+    while stack:
+        path, node = stack.pop()
+        if node is None or id(node) in walked:
+            continue
+        walked.add(id(node))
+        out[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in reversed(node.value):
+                if isinstance(key_node, yaml.ScalarNode):
+                    out[path + (key_node.value,)] = key_node.start_mark.line + 1
+                    stack.append((path + (key_node.value,), value_node))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((path + (i,), item) for i, item in reversed(list(enumerate(node.value))))
     return out
+
+
+def _json_line(text: str, literal: str) -> int | None:
+    """The line of a literal's first appearance as a JSON token (the JSON parser's hooks know no position)."""
+    found = re.search(rf"(?<![\w.\"]){re.escape(literal)}(?![\w.])", text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            # The JSON parser's hooks know no position: name the mapping by its first keys instead.
+            others = ", ".join(repr(k) for k in list(out)[:4])
+            raise _DuplicateKey(key, None, f" (in the mapping with keys {others})")
+        out[key] = value
+    return out
+
+
+def _json_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a number JSON allows: write a finite number")
+
+
+def _check_shape(data: Any) -> None:
+    """Refuse parsed JSON nested deeper than MAX_NESTING or holding strings over MAX_STRING_CHARS."""
+    stack: list[tuple[tuple, Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if len(value) > MAX_STRING_CHARS:
+                raise _Refused(_too_long(len(value)), loc=_format_path(path))
+            continue
+        if not isinstance(value, (dict, list)):
+            continue
+        if len(path) >= MAX_NESTING:
+            raise _Refused(f"nested more than {MAX_NESTING} levels deep", loc=_format_path(path))
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str) and len(key) > MAX_STRING_CHARS:
+                raise _Refused(_too_long(len(key)), loc=_format_path(path))
+            stack.append((path + (key,), item))
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        data = json.loads(
+            text,
+            object_pairs_hook=_json_object,
+            parse_int=lambda literal: _integer(literal, lambda: _json_line(text, literal)),
+            parse_constant=_json_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise DocumentError([Problem("", f"invalid JSON: {exc.msg}", exc.lineno)]) from None
+    except RecursionError:
+        raise DocumentError([Problem("", f"nested more than {MAX_NESTING} levels deep")]) from None
+    _check_shape(data)
+    return data
 
 
 def _format_path(path: Iterable[Any]) -> str:
@@ -164,13 +318,17 @@ def parse_text(text: str | bytes, *, suffix: str | None = None) -> Parsed:
     if not text.strip():
         raise DocumentError([Problem("", "empty document: expected a locmap/1 locality in YAML or JSON")])
 
-    if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip().startswith("{")):
-        try:
-            return Parsed(json.loads(text), {})
-        except json.JSONDecodeError as exc:
-            raise DocumentError([Problem("", f"invalid JSON: {exc.msg}", exc.lineno)]) from None
-        except RecursionError:
-            raise DocumentError([Problem("", "invalid JSON: nested too deeply")]) from None
+    try:
+        if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip().startswith("{")):
+            return Parsed(_parse_json(text), {})
+        return _parse_yaml(text)
+    except _Refused as exc:
+        raise DocumentError([Problem(exc.loc, exc.msg, exc.line)]) from None
+    except _DuplicateKey as exc:
+        raise DocumentError([Problem("", f"duplicate key {exc.key!r}{exc.context}", exc.line)]) from None
+
+
+def _parse_yaml(text: str) -> Parsed:
     try:
         loader = _StrictLoader(text)
         try:
@@ -178,8 +336,8 @@ def parse_text(text: str | bytes, *, suffix: str | None = None) -> Parsed:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
-    except _DuplicateKey as exc:
-        raise DocumentError([Problem("", f"duplicate key {exc.key!r}", exc.line)]) from None
+    except (_Refused, _DuplicateKey):
+        raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -187,7 +345,7 @@ def parse_text(text: str | bytes, *, suffix: str | None = None) -> Parsed:
     except yaml.YAMLError as exc:
         raise DocumentError([Problem("", f"invalid YAML: {exc}")]) from None
     except RecursionError:
-        raise DocumentError([Problem("", "invalid YAML: nested too deeply")]) from None
+        raise DocumentError([Problem("", f"nested more than {MAX_NESTING} levels deep")]) from None
     return Parsed(data, _line_map(node))
 
 
@@ -235,9 +393,12 @@ def _items(data: dict, section: str) -> list[tuple[int, dict]]:
     return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
 
-def _reference_problems(data: dict) -> list[Problem]:
-    """Checks across sections, run on the raw data so they report even when fields fail."""
-    problems: list[Problem] = []
+def _section_ids(data: dict, problems: list[Problem]) -> dict[str, set[str]]:
+    """The ids of agencies, people and groups, noting each repeated one.
+
+    Only string ids count: one that is a mapping or a list is the models'
+    problem ("input should be a valid string"), and cannot even be hashed.
+    """
     ids: dict[str, set[str]] = {}
     for section in ("agencies", "people", "groups"):
         seen: dict[str, int] = {}
@@ -252,9 +413,19 @@ def _reference_problems(data: dict) -> list[Problem]:
             else:
                 seen[key] = i
         ids[section] = set(seen)
+    return ids
 
+
+def _reference_problems(data: dict) -> list[Problem]:
+    """Checks across sections, run on the raw data so they report even when fields fail."""
+    problems: list[Problem] = []
+    ids = _section_ids(data, problems)
     agencies, people, groups = ids["agencies"], ids["people"], ids["groups"]
-    schools = {item.get("id") for _, item in _items(data, "agencies") if item.get("school") is True}
+    schools = {
+        item["id"]
+        for _, item in _items(data, "agencies")
+        if item.get("school") is True and isinstance(item.get("id"), str)
+    }
 
     for i, person in _items(data, "people"):
         agency = person.get("agency")

@@ -4,7 +4,9 @@ Both are rendered from the same sections by the Jinja templates
 ``templates/report.md`` and ``templates/report.html``.  The HTML report
 embeds its charts as data URIs and its styles inline, so it can be emailed
 and opened offline; every piece of user text is escaped (autoescape in HTML,
-the ``md`` filter in Markdown).
+the ``md`` and ``code`` filters in Markdown), so no name or note can form a
+link, an image or markup; the one link the Markdown report makes, to its
+comparison chart, must be relative or http(s).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import base64
 import functools
 import html
+import re
+import urllib.parse
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -47,9 +51,38 @@ METRIC_LABELS = {
 }
 
 
+#: Markdown's inline punctuation: brackets (links, images), emphasis, code, tables, strikethrough.
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+#: What turns a line into a heading, a list item or a rule when it starts one.
+_MD_LINE_START = re.compile(r"^(#{1,6}|[-+=]+|\d{1,9}[.)])(?=\s|$)")
+
+
+def _escape_marker(match: re.Match) -> str:
+    marker = match.group(0)
+    return f"{marker[:-1]}\\{marker[-1]}" if marker[0].isdigit() else f"\\{marker}"
+
+
 def _md(text: object) -> str:
-    """Escape text for Markdown tables and paragraphs (no raw HTML gets through)."""
-    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
+    """Escape text for Markdown tables and paragraphs: it can form no link, image, HTML or markup.
+
+    HTML is escaped (so no tag or ``<...>`` autolink gets through), every
+    bracket, emphasis, code and table character is backslash-escaped, and so
+    is a leading heading or list marker, since the text may start a line.
+    """
+    text = html.escape(" ".join(str(text).split()), quote=False)
+    return _MD_LINE_START.sub(_escape_marker, _MD_INLINE.sub(r"\\\1", text), count=1)
+
+
+def _code(text: object) -> str:
+    """Text as a Markdown code span (an id: backticks, which no id holds, become quotes)."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
+
+
+def _link_target(target: str) -> str | None:
+    """A link's target if it is relative or http(s), percent-encoded for Markdown; else None."""
+    if urllib.parse.urlsplit(target).scheme.lower() not in ("", "http", "https"):
+        return None
+    return urllib.parse.quote(target, safe="/:?#&=%@+~,;")
 
 
 def _level(value) -> str:
@@ -131,6 +164,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters["md"] = _md
+    environment.filters["code"] = _code
     return environment
 
 
@@ -142,7 +176,8 @@ def _render(template: str, **context: object) -> str:
 def markdown_report(pairs: list[tuple[LocalityDocument, Audit]], chart_file: str | None = None) -> str:
     """The audit of one or more localities as Markdown; ``chart_file`` names a comparison PNG to link."""
     sections = [_section(document, result) for document, result in pairs]
-    return _render("report.md", sections=sections, chart_file=chart_file, sources=_sources(pairs))
+    chart = _link_target(chart_file) if chart_file else None
+    return _render("report.md", sections=sections, chart_file=chart, sources=_sources(pairs))
 
 
 def _png_uri(png: bytes) -> str:

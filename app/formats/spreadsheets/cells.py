@@ -13,24 +13,37 @@ from typing import Any
 
 from app.formats.spreadsheets.layout import BOOL_COLUMNS, LIST_COLUMNS, NUMBER_COLUMNS
 
-_DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+#: Characters that start a formula; and those a spreadsheet reads as the start of a cell on their own.
+_FORMULA_START = ("=", "+", "-", "@")
+_CONTROL_START = ("\t", "\r")
+
+
+def _dangerous(value: str) -> bool:
+    """Whether a spreadsheet could run ``value`` (leading quotes aside) as a formula.
+
+    Programs that trim a cell on import see a formula after leading spaces,
+    tabs or line breaks too, so the first character after those counts.
+    """
+    text = value.lstrip("'")
+    return text[:1] in _CONTROL_START or text.lstrip()[:1] in _FORMULA_START
 
 
 def neutralise(value: str) -> str:
     """Prefix ``'`` to text a spreadsheet would treat as a formula.
 
-    Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return
-    (after any quotes already there) gets one more leading quote, so that
-    :func:`unneutralise` can undo it exactly.
+    Text whose first character after any whitespace is ``=``, ``+``, ``-`` or
+    ``@``, or that starts with a tab or carriage return (after any quotes
+    already there), gets one more leading quote, so that :func:`unneutralise`
+    can undo it exactly.
     """
-    if value and value.lstrip("'")[:1] in _DANGEROUS_START:
+    if value and _dangerous(value):
         return "'" + value
     return value
 
 
 def unneutralise(value: str) -> str:
     """Undo :func:`neutralise`."""
-    if value.startswith("'") and value.lstrip("'")[:1] in _DANGEROUS_START:
+    if value.startswith("'") and _dangerous(value):
         return value[1:]
     return value
 
