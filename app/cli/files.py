@@ -152,17 +152,14 @@ def _read_all(paths: list[Path]) -> list:
 def _read_one(path: Path, in_folder: bool):
     """One locality file or spreadsheet, read and checked."""
     from app.storage.sources import read_file
-    from models.validation import DocumentError, Problem
+    from models.validation import read_document_bytes
 
     if path.suffix.lower() not in (".xlsx", ".zip"):
         return read_file(path, in_folder=in_folder)
     from app.formats.exchange import read
 
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError([Problem("", f"cannot read: {exc.strerror}")], str(path)) from None
-    return read(content, path.suffix, str(path))
+    # Bounded like a locality file: an oversized spreadsheet is refused before it is read.
+    return read(read_document_bytes(path), path.suffix, str(path))
 
 
 @cli.command()
@@ -185,11 +182,24 @@ def export(
     ] = None,
     pseudonymise: Annotated[
         bool,
-        typer.Option("--pseudonymise", help="Replace people's names and ids with keyed pseudonyms; drop free text."),
+        typer.Option(
+            "--pseudonymise",
+            help="New ids in a keyed order, names taken out of free text, (role, agency) held by at least K people.",
+        ),
     ] = False,
     key_file: Annotated[
         Path | None,
-        typer.Option("--key-file", metavar="K", help="Secret key for --pseudonymise (make one with locmap keygen)."),
+        typer.Option(
+            "--key-file",
+            metavar="KEY",
+            help="Secret key for --pseudonymise: the same key gives the same export (default: a random key).",
+        ),
+    ] = None,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k", metavar="K", help="For --pseudonymise: fewest people sharing a (role, agency) (default 3)."
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -200,9 +210,11 @@ def export(
 
     chosen = format_for(output.suffix, fmt)
     key = None
-    if pseudonymise or key_file is not None:
-        if not (pseudonymise and key_file is not None):
-            raise UserError("--pseudonymise and --key-file go together")
+    if not pseudonymise and (key_file is not None or k is not None):
+        raise UserError(f"{'--key-file' if key_file is not None else '--k'} needs --pseudonymise")
+    if k is not None and k < 1:
+        raise UserError(f"--k must be at least 1, not {k}")
+    if key_file is not None:
         from app.formats.pseudonym import load_key
 
         try:
@@ -212,12 +224,13 @@ def export(
     engine = open_engine(db)
     with session_scope(engine) as session:
         document = store.export_document(session, slug)
-    if key is not None:
+    if pseudonymise:
+        from app.formats.pseudonym import DEFAULT_K
         from app.formats.pseudonym import pseudonymise as apply
 
-        document = apply(document, key)
+        document = apply(document, key, DEFAULT_K if k is None else k)
     write_atomically(output, render(document, chosen))
-    note = " (pseudonymised)" if key is not None else ""
+    note = " (pseudonymised)" if pseudonymise else ""
     out.print(f"exported {slug} to {output} as {chosen}{note}", markup=False)
 
 

@@ -2,62 +2,90 @@
 
 Researchers comparing localities need the structure of a communication
 system (who sits where, which groups link, how often they meet) but not who
-the people are.  :func:`pseudonymise` keeps the structure and replaces each
-person by a keyed pseudonym:
+the people are.  :func:`pseudonymise` keeps the structure and takes out
+what identifies people:
 
-- a person's ``id`` and ``name`` both become :func:`pseudonym` of the id, an
-  HMAC-SHA256 under a secret key; every seat (``members[].person``) is
-  rewritten to match.  The name is the pseudonym alone: a role in the name
-  ("SENCO, Larkrise School") can identify the one person in that post;
-- free text, which may name people, is dropped: every ``note`` (locality,
-  agencies, people, groups, seats, links), the locality's ``description``,
-  and a group's ``purpose`` and ``venue``;
-- everything else is kept: the locality's id, name, authority, boundary,
-  funding and ``sources`` (citations); agencies (names, sectors, schools);
-  people's ``role`` (job-role vocabulary), ``agency``, flags
-  (``systems_minder``, ``service_user_rep``, ``local``) and
-  ``hours_per_week``; groups with their names, kinds, rules, frequencies,
-  areas and seats (roles, attendance); links.
+- **new ids for every entity**: agencies ``a-001``, people ``p-001``,
+  groups ``g-001``, links ``l-001``, numbered in a keyed order (below), so
+  no id is made from a name or from the file's own ids, and every reference
+  (seats, links, agencies, a group's school) is rewritten to match;
+- **a keyed order for every list** (agencies, people, groups, links, the
+  seats of each group): sorted by an HMAC-SHA256, under a secret key, of
+  each entity's original id, so the position of an entry says nothing about
+  who it is.  The same key and the same locality give the same export byte
+  for byte (a researcher can reproduce it); a new key gives an unrelated
+  numbering; without a key each export draws a random one;
+- **people's names** become their new id; people's and seats' ``note``
+  fields are dropped (they describe one person, and would undo the next
+  point);
+- **(role, agency) generalised** until every published pair is held by at
+  least ``k`` people (:mod:`app.formats.anonymity`; ``k`` defaults to
+  :data:`~app.formats.anonymity.DEFAULT_K`, 3): a role may become its family,
+  an agency a stand-in agency for its sector class ("Schools
+  (generalised)", "Health agencies (generalised)"), or both may be left out.  An agency none of whose people
+  keep it, and which is no group's school, is left out;
+- **free text scrubbed of the locality's people's names**
+  (:mod:`app.formats.scrub`: whole words, any case, with or without
+  accents, full names, first names and surnames): group names, purposes,
+  venues and notes; agency names and notes; link notes; the locality's
+  name, description and ``sources``; kept roles.  A text that cannot be
+  scrubbed by words (a name run together, "yvonnebright@...") is dropped, or
+  for a required name replaced by its kind and number ("Panel 7");
+- **kept as they are**: the locality's id, boundary and funding; agencies'
+  sectors and whether they are schools; groups' kinds, focus, membership
+  rules, frequencies, hours, areas and whether they are external; seats'
+  roles and attendance; people's flags (``systems_minder``,
+  ``service_user_rep``, ``local``) and ``hours_per_week``; links' kinds.
 
-Group and agency names are kept: they are organisational.  A file that puts
-a person's name in a group name, a role, a link id or a citation keeps it
-there: check those fields before publishing.
+The locality's ``note`` becomes the export's header: what was done, the
+generalisation, and the residual risks.  The audit of the export sees the
+same groups, seats, attendance and links, so its structural figures and
+findings are those of the original; figures that count agencies or read
+their sectors change where agencies were generalised.
 
-The pseudonym depends only on the key and the person's id, so with one key
-the same person id maps to the same pseudonym in every locality (researchers
-can follow a post across localities) and a new key gives unlinkable
-pseudonyms.  Without the key the mapping cannot be reversed or recomputed
-from guessed ids.  Keep the key secret and apart from the export.
+Residual risks, for whoever publishes the export: seat patterns, hours and
+flags are as recorded, so someone who knows who sits on which groups can
+still pick a person out; agency and group names are kept (they are
+organisational) and may describe a post; free text may describe a person
+without naming them; a name part that is also an organisational word (a
+surname "Hill" beside "Rose Hill primary school") is taken out only within
+the full name.  Keep the key apart from the export: with it and the
+original file the numbering can be recomputed.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.formats.anonymity import DEFAULT_K, AgencyClass, Generalisation, generalise, school_ids
+from app.formats.scrub import NameScrubber
 from models.document import LocalityDocument
 from models.validation import validate_data
+from models.vocab import GROUP_TYPE_LABELS
+
+__all__ = [
+    "DEFAULT_K",
+    "KEY_BYTES",
+    "MIN_KEY_BYTES",
+    "PseudonymisedExport",
+    "keyed_order",
+    "load_key",
+    "new_key",
+    "pseudonymise",
+    "pseudonymise_export",
+]
 
 #: Shortest key accepted, in bytes (128 bits).
 MIN_KEY_BYTES = 16
 #: Length of a new key, in bytes (256 bits).
 KEY_BYTES = 32
-#: Base32 characters of the HMAC kept in a pseudonym (60 bits).
-PSEUDONYM_CHARS = 12
-PREFIX = "p-"
-
-#: Fields of free text dropped from the export, by section.
-DROPPED = {
-    "locality": ("description", "note"),
-    "agencies": ("note",),
-    "people": ("note",),
-    "groups": ("purpose", "venue", "note"),
-    "members": ("note",),
-    "links": ("note",),
-}
+#: The prefix of each kind of entity's new ids.
+PREFIXES = {"agencies": "a", "people": "p", "groups": "g", "links": "l"}
 
 
 def new_key() -> bytes:
@@ -97,45 +125,238 @@ def load_key(path: str | Path) -> bytes:
     return key
 
 
-def pseudonym(key: bytes, person_id: str) -> str:
-    """The stable keyed pseudonym of a person id, itself a valid locmap id.
+def keyed_order(key: bytes, kind: str, locality_id: str, ids: Iterable[str]) -> list[str]:
+    """``ids`` sorted by their HMAC-SHA256 under ``key``: an order only the key holder can recompute.
 
-    ``"p-"`` and the first :data:`PSEUDONYM_CHARS` characters of the
-    lower-case base32 HMAC-SHA256 of ``"person:" + person_id`` under ``key``.
+    Parameters
+    ----------
+    key : bytes
+        At least :data:`MIN_KEY_BYTES` bytes.
+    kind, locality_id : str
+        Part of each message, so one key orders each kind of entity and each
+        locality independently.
+    ids : iterable of str
+        Distinct ids.
+
+    Returns
+    -------
+    list of str
+        The same ids, in the keyed order.
     """
     _check_key(key)
-    digest = hmac.new(bytes(key), f"person:{person_id}".encode(), hashlib.sha256).digest()
-    return PREFIX + base64.b32encode(digest).decode("ascii")[:PSEUDONYM_CHARS].lower()
+
+    def digest(entity_id: str) -> bytes:
+        return hmac.new(bytes(key), f"{kind}\x00{locality_id}\x00{entity_id}".encode(), hashlib.sha256).digest()
+
+    return sorted(ids, key=lambda entity_id: (digest(entity_id), entity_id))
 
 
-def pseudonym_map(document: LocalityDocument, key: bytes) -> dict[str, str]:
-    """Each person id of ``document`` to its pseudonym."""
-    mapping = {p.id: pseudonym(key, p.id) for p in document.people}
-    if len(set(mapping.values())) != len(mapping):  # 60 bits: not expected in practice
-        raise ValueError("two people received the same pseudonym; use another key")
-    return mapping
+def _numbered(key: bytes, kind: str, locality_id: str, ids: Iterable[str]) -> dict[str, str]:
+    """Each id to its new id, numbered in the keyed order."""
+    ordered = keyed_order(key, kind, locality_id, ids)
+    width = max(3, len(str(len(ordered))))
+    return {old: f"{PREFIXES[kind]}-{n:0{width}d}" for n, old in enumerate(ordered, start=1)}
 
 
-def pseudonymise(document: LocalityDocument, key: bytes) -> LocalityDocument:
-    """A copy of ``document`` with people pseudonymised and free text dropped.
+@dataclass
+class PseudonymisedExport:
+    """A pseudonymised document with what it took to make it.
 
-    See the module docstring for what is kept and what is dropped.  The
-    result is a valid ``locmap/1`` document (checked on the way out), so it
-    loads, audits and exports like any other.
+    ``ids`` maps each kind of entity (``agencies``, ``people``, ``groups``,
+    ``links``) from original to new id, stand-in agencies under keys
+    ``"class:<sector>:<school>"``: like the key, it re-identifies the export,
+    so it is for the key holder, never for publication.  ``dropped`` lists
+    the places of free text that could not be scrubbed.
     """
-    mapping = pseudonym_map(document, key)
-    data = document.model_dump(mode="json", by_alias=True, exclude_none=True)
-    for field in DROPPED["locality"]:
-        data["locality"].pop(field, None)
-    for section in ("agencies", "people", "groups", "links"):
-        for item in data[section]:
-            for field in DROPPED[section]:
-                item.pop(field, None)
-    for person in data["people"]:
-        person["id"] = person["name"] = mapping[person["id"]]
-    for group in data["groups"]:
-        for member in group["members"]:
-            for field in DROPPED["members"]:
-                member.pop(field, None)
-            member["person"] = mapping[member["person"]]
-    return validate_data(data)
+
+    document: LocalityDocument
+    ids: dict[str, dict[str, str]]
+    generalisation: Generalisation
+    dropped: list[str] = field(default_factory=list)
+
+
+def _class_key(cls: AgencyClass) -> str:
+    return f"class:{cls.sector}:{'school' if cls.school else 'other'}"
+
+
+def _published_agencies(document: LocalityDocument, generalisation: Generalisation) -> tuple[list[str], set]:
+    """The original agencies the export keeps, and the stand-in classes it needs."""
+    kept = {p.agency for p in generalisation.people.values() if isinstance(p.agency, str)}
+    kept |= {g.school for g in document.groups if g.school is not None}
+    classes = {p.agency for p in generalisation.people.values() if isinstance(p.agency, AgencyClass)}
+    return [a.id for a in document.agencies if a.id in kept], classes
+
+
+class _Scrubbing:
+    """Free text through a :class:`NameScrubber`, noting each place dropped."""
+
+    def __init__(self, scrubber: NameScrubber) -> None:
+        self.scrubber = scrubber
+        self.dropped: list[str] = []
+
+    def text(self, value: str | None, where: str, *, whole_names: bool = True) -> str | None:
+        if value is None:
+            return None
+        scrubbed = self.scrubber.scrub(value, whole_names=whole_names)
+        if scrubbed is None:
+            self.dropped.append(where)
+        return scrubbed
+
+    def name(self, value: str, where: str, fallback: str) -> str:
+        scrubbed = self.text(value, where)
+        return fallback if scrubbed is None or not scrubbed.strip() else scrubbed
+
+
+def _set(out: dict, field_name: str, value) -> None:
+    if value is not None:
+        out[field_name] = value
+
+
+def _locality(document: LocalityDocument, scrub: _Scrubbing) -> dict:
+    loc = document.locality
+    out = loc.model_dump(mode="json", include={"id", "boundary", "devolved_funding"})
+    out["name"] = scrub.name(loc.name, "locality.name", loc.id)
+    out["authority"] = scrub.name(loc.authority, "locality.authority", "Local authority")
+    _set(out, "description", scrub.text(loc.description, "locality.description"))
+    sources = [scrub.text(s, f"locality.sources[{i}]") for i, s in enumerate(loc.sources)]
+    out["sources"] = [s for s in sources if s is not None]
+    return out
+
+
+def _agencies(document, generalisation, key, scrub) -> tuple[list[dict], dict[str, str]]:
+    kept, classes = _published_agencies(document, generalisation)
+    by_class = {_class_key(c): c for c in classes}
+    ids = _numbered(key, "agencies", document.locality.id, kept + sorted(by_class))
+    schools = school_ids(document.agencies)
+    position = {a.id: i for i, a in enumerate(document.agencies)}
+    out = []
+    for old, new in sorted(ids.items(), key=lambda item: item[1]):
+        if old in by_class:
+            cls = by_class[old]
+            out.append({"id": new, "name": f"{cls.label} (generalised)", "sector": cls.sector, "school": cls.school})
+            continue
+        i = position[old]
+        agency = document.agencies[i]
+        fallback = f"{agency.sector.value.replace('_', ' ').capitalize()} agency {new}"
+        entry = {"id": new, "name": scrub.name(agency.name, f"agencies[{i}].name", fallback)}
+        entry |= {"sector": agency.sector.value, "school": old in schools}
+        _set(entry, "note", scrub.text(agency.note, f"agencies[{i}].note"))
+        out.append(entry)
+    return out, ids
+
+
+def _people(document, generalisation, ids, key, scrub) -> list[dict]:
+    people = _numbered(key, "people", document.locality.id, (p.id for p in document.people))
+    ids["people"] = people
+    out = []
+    for i, person in sorted(enumerate(document.people), key=lambda item: people[item[1].id]):
+        post = generalisation.people[person.id]
+        entry = {"id": people[person.id], "name": people[person.id]}
+        role = post.role if post.level != "kept" else scrub.text(post.role, f"people[{i}].role", whole_names=False)
+        _set(entry, "role", role)
+        if isinstance(post.agency, AgencyClass):
+            entry["agency"] = ids["agencies"][_class_key(post.agency)]
+        elif post.agency is not None:
+            entry["agency"] = ids["agencies"][post.agency]
+        entry |= person.model_dump(include={"systems_minder", "service_user_rep", "local"})
+        _set(entry, "hours_per_week", person.hours_per_week)
+        out.append(entry)
+    return out
+
+
+#: Group fields kept as they are.
+GROUP_STRUCTURE = {"type", "focus", "membership", "meets", "meetings_per_year", "hours", "external", "area"}
+
+
+def _groups(document, ids, key, scrub) -> list[dict]:
+    groups = _numbered(key, "groups", document.locality.id, (g.id for g in document.groups))
+    ids["groups"] = groups
+    people, agencies = ids["people"], ids["agencies"]
+    out = []
+    for i, group in sorted(enumerate(document.groups), key=lambda item: groups[item[1].id]):
+        new = groups[group.id]
+        fallback = f"{GROUP_TYPE_LABELS[group.type.value]} {new}"
+        entry = {"id": new, "name": scrub.name(group.name, f"groups[{i}].name", fallback)}
+        entry |= group.model_dump(mode="json", include=GROUP_STRUCTURE, exclude_none=True)
+        _set(entry, "school", agencies.get(group.school) if group.school else None)
+        for field_name in ("purpose", "venue", "note"):
+            _set(entry, field_name, scrub.text(getattr(group, field_name), f"groups[{i}].{field_name}"))
+        seats = [
+            m.model_dump(mode="json", include={"role", "attendance"}, exclude_none=True) | {"person": people[m.person]}
+            for m in group.members
+        ]
+        entry["members"] = sorted(seats, key=lambda seat: seat["person"])
+        out.append(entry)
+    return out
+
+
+def _links(document, ids, key, scrub) -> list[dict]:
+    links = _numbered(key, "links", document.locality.id, (link.id for link in document.links if link.id))
+    ids["links"] = links
+    groups = ids["groups"]
+    out = []
+    for i, link in sorted(enumerate(document.links), key=lambda item: links[item[1].id or ""]):
+        entry = {"id": links[link.id or ""], "from": groups[link.from_], "to": groups[link.to], "kind": link.kind.value}
+        _set(entry, "note", scrub.text(link.note, f"links[{i}].note"))
+        out.append(entry)
+    return out
+
+
+def header(generalisation: Generalisation, dropped: int, agencies_left_out: int) -> str:
+    """The export's own header, held in ``locality.note``: what was done and what is left to check."""
+    return (
+        "Pseudonymised export (locmap). Ids renumbered and every list in a keyed order; people's names "
+        "replaced by their ids; people's and seats' notes dropped; people's names taken out of free text"
+        f" ({dropped} text(s) that could not be scrubbed dropped). {generalisation.summary()} "
+        f"{agencies_left_out} agency(ies) with no post kept left out. Residual risks: seats, attendance, "
+        "hours a week and the systems-minder and service-user flags are as recorded, so someone who knows "
+        "who sits where can still pick a person out; agency and group names are kept; free text may describe "
+        "a person without naming them. Check before publishing."
+    )
+
+
+def pseudonymise_export(
+    document: LocalityDocument, key: bytes | None = None, k: int = DEFAULT_K
+) -> PseudonymisedExport:
+    """Pseudonymise a locality, keeping what it took (see the module docstring).
+
+    Parameters
+    ----------
+    document : LocalityDocument
+        Not changed.
+    key : bytes, optional
+        The secret key of the keyed order, at least :data:`MIN_KEY_BYTES`
+        bytes; the same key gives the same export.  Without one, a random
+        key is drawn for this export alone.
+    k : int, default :data:`DEFAULT_K`
+        Every published (role, agency) pair is held by at least ``k`` people.
+
+    Returns
+    -------
+    PseudonymisedExport
+        The valid ``locmap/1`` document (checked on the way out), the id
+        maps and the generalisation.
+    """
+    key = new_key() if key is None else key
+    _check_key(key)
+    generalisation = generalise(document, k)
+    scrub = _Scrubbing(NameScrubber.for_document(document))
+    locality = _locality(document, scrub)
+    agencies, agency_ids = _agencies(document, generalisation, key, scrub)
+    ids = {"agencies": agency_ids}
+    people = _people(document, generalisation, ids, key, scrub)
+    groups = _groups(document, ids, key, scrub)
+    links = _links(document, ids, key, scrub)
+    left_out = len(document.agencies) - sum(1 for old in agency_ids if not old.startswith("class:"))
+    locality["note"] = header(generalisation, len(scrub.dropped), left_out)
+    data = {"format": "locmap/1", "locality": locality, "agencies": agencies, "people": people}
+    data |= {"groups": groups, "links": links}
+    return PseudonymisedExport(validate_data(data), ids, generalisation, scrub.dropped)
+
+
+def pseudonymise(document: LocalityDocument, key: bytes | None = None, k: int = DEFAULT_K) -> LocalityDocument:
+    """A pseudonymised copy of ``document``: :func:`pseudonymise_export`'s document alone.
+
+    It loads, audits and exports like any other ``locmap/1`` document.
+    """
+    return pseudonymise_export(document, key, k).document
