@@ -30,7 +30,6 @@ from models.validation import validate_data
 
 #: Document section of each kind of entry.
 SECTIONS = {"agency": "agencies", "person": "people", "group": "groups", "link": "links"}
-ERASED = "[erased]"
 
 
 @dataclass
@@ -274,107 +273,6 @@ def remove_member(group_id: str, person: str) -> Callable[[dict], Change]:
         raise NotFound(f"person {person!r} is not a member of group {group_id!r}")
 
     return mutate
-
-
-# ---------------------------------------------------------------- erasure
-
-
-def erase_person(session: Session, slug: str, user: str | None, person_id: str) -> None:
-    """Delete a person everywhere: their entry, their seats, and their traces in the audit log.
-
-    The log keeps the fact that someone was erased, without who.
-    """
-    removed = delete(session, slug, user, "person", person_id)
-    scrub_audit_log(session, slug, person_id, cast(dict, removed.before)["name"])
-    # The deletion just logged names the person: rewrite it as an erasure.
-    last = (
-        session.execute(
-            select(AuditLogEntry).where(AuditLogEntry.locality == slug).order_by(AuditLogEntry.pk.desc()).limit(1)
-        )
-        .scalars()
-        .first()
-    )
-    if last is not None:
-        last.action, last.entity_id, last.before = "erase", None, None
-        session.add(last)
-
-
-def scrub_audit_log(session: Session, slug: str, person_id: str, name: str) -> None:
-    """Remove a person's id, seats and name from every audit-log entry of a locality."""
-    session.flush()
-    entries = session.execute(select(AuditLogEntry).where(AuditLogEntry.locality == slug)).scalars().all()
-    for row in entries:
-        if row.entity == "person" and row.entity_id == person_id:
-            row.entity_id, row.before, row.after = None, None, None
-        else:
-            row.before = _scrub(row.before, person_id, name)
-            row.after = _scrub(row.after, person_id, name)
-        session.add(row)
-
-
-def _scrub(value: Any, person_id: str, name: str, key: str | None = None) -> Any:
-    if isinstance(value, dict):
-        if key == "people" and value.get("id") == person_id:
-            return None
-        if value.get("person") == person_id:
-            return None
-        out = {}
-        for k, v in value.items():
-            cleaned = _scrub(v, person_id, name, k)
-            if cleaned is not None or v is None:
-                out[k] = cleaned
-        return out
-    if isinstance(value, list):
-        return [c for c in (_scrub(v, person_id, name, key) for v in value) if c is not None]
-    if isinstance(value, str) and name and name in value:
-        return value.replace(name, ERASED)
-    return value
-
-
-def person_record(session: Session, slug: str, person_id: str) -> dict:
-    """Everything held about one person: their entry, their seats and audit-log entries about them."""
-    document = store.export_document(session, slug)
-    person = entry(document, "person", person_id)
-    seats = [
-        {"group": g.id, "group_name": g.name, **m.model_dump(mode="json", exclude_none=True)}
-        for g in document.groups
-        for m in g.members
-        if m.person == person_id
-    ]
-    log_rows = (
-        session.execute(select(AuditLogEntry).where(AuditLogEntry.locality == slug).order_by(AuditLogEntry.pk))
-        .scalars()
-        .all()
-    )
-    mentions = [
-        row
-        for row in log_rows
-        if (row.entity == "person" and row.entity_id == person_id)
-        or _mentions(row.before, person_id, person.name)
-        or _mentions(row.after, person_id, person.name)
-    ]
-    return {
-        "locality": slug,
-        "person": person.model_dump(mode="json", exclude_none=True),
-        "memberships": seats,
-        "audit_log": [
-            {
-                "id": row.pk,
-                "at": row.at.isoformat(),
-                "user": row.user,
-                "action": row.action,
-                "entity": row.entity,
-                "entity_id": row.entity_id,
-                "before": row.before,
-                "after": row.after,
-            }
-            for row in mentions
-        ],
-    }
-
-
-def _mentions(value: Any, person_id: str, name: str) -> bool:
-    return _scrub(value, person_id, name) != value
 
 
 # ---------------------------------------------------------------- revert
