@@ -7,6 +7,7 @@ the writer, and a busy timeout so concurrent writers wait instead of failing.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,34 @@ def _sqlite_pragmas(busy_timeout: float):
         cursor.close()
 
     return on_connect
+
+
+#: One locality edit at a time per process on SQLite (re-entrant for the thread that holds it).
+_SQLITE_WRITER = threading.RLock()
+
+
+def queue_for_writing(session: Session) -> None:
+    """On SQLite, wait in line (in this process) before an edit's first write, until its transaction ends.
+
+    SQLite's busy handler makes waiting writers poll for the write lock, up
+    to 100 ms between tries, and a newcomer may take it before writers that
+    have waited for seconds.  Queued here, the threads of one worker process
+    wait in turn on a lock that wakes the next at once, and only one of them
+    at a time contends with other processes.  PostgreSQL queues row locks
+    itself, so this does nothing there.
+    """
+    if session.get_bind().dialect.name != "sqlite" or session.info.get("queued_for_writing"):
+        return
+    _SQLITE_WRITER.acquire()
+    session.info["queued_for_writing"] = True
+    if not session.info.get("releases_writer"):
+        session.info["releases_writer"] = True
+        event.listen(session, "after_transaction_end", _leave_writing_queue)
+
+
+def _leave_writing_queue(session: Session, transaction) -> None:
+    if transaction.parent is None and session.info.pop("queued_for_writing", False):
+        _SQLITE_WRITER.release()
 
 
 def make_engine(url: str, *, busy_timeout: float = 30.0, echo: bool = False) -> Engine:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.errors import Conflict, NotFound
+from app.storage.db import queue_for_writing
 from models import document as doc
 from models.document import LocalityDocument
 from models.schemas import LocalitySummary
@@ -337,6 +338,7 @@ def lock_locality(session: Session, slug: str) -> Locality:
     PostgreSQL the row stays locked until commit.  Concurrent edits of one
     locality therefore apply one after another, and none is lost.
     """
+    queue_for_writing(session)
     result = session.execute(
         update(Locality)
         .where(col(Locality.id) == slug)
@@ -367,6 +369,7 @@ def begin_edit(session: Session, slug: str) -> int:
         .returning(col(Locality.pk))
         .execution_options(synchronize_session=False)
     )
+    queue_for_writing(session)
     pk = session.execute(query).scalar()
     if pk is None:
         raise NotFound(f"no locality {slug!r} is stored")
