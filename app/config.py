@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     signin_attempts: int = 5
     #: Seconds over which failed sign-ins are counted.
     signin_window: float = 900.0
+    #: Minutes between purges of expired sessions, tokens and sign-in attempts while the service runs.
+    purge_minutes: float = 10.0
+    #: Key of the sign-in form's token (hex or any text); random for each start unless set.  ``locmap
+    #: serve --workers N`` gives its workers one; set it when several hosts serve one database.
+    signin_secret: str = ""
     #: Origins allowed to call the API from other sites (CORS), comma-separated; none by default.
     cors_origins: str = ""
 

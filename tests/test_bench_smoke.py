@@ -71,6 +71,7 @@ def test_naive_script_names_the_same_brokers_as_the_exact_audit():
 
 def test_mixed_load_counts_late_and_unfinished_requests_as_errors():
     thread = {"sent": 4, "received": 3, "failed": 1, "statuses": {"200": 2, "503": 1}, "get": [5000, 12_000_000]}
+    thread |= {"conflicts": 1, "group": "g", "acks": [], "in_flight_venue": None}
     raw = {"connect": 0, "read": 0, "write": 0, "wrk_timeout": 0, "duration_us": 1_000_000}
     raw["threads"] = [
         {**thread, "pending_us": 11_000_000, "patch": [7000]},  # waited past the timeout: unfinished
@@ -78,8 +79,23 @@ def test_mixed_load_counts_late_and_unfinished_requests_as_errors():
     ]
     result = bench.mixedload.summarise(raw, 1)
     assert (result["non2xx"], result["late"], result["unfinished"], result["cut_off_at_end"]) == (2, 2, 1, 1)
+    assert result["conflicts_told"] == 2
     assert result["errors"] == 5
     assert result["patch_p95_ms"] == 7.0 and result["gets"] == 4
+
+
+def test_mixed_load_finds_lost_writes_and_silent_overwrites():
+    """Acknowledged PATCHes of a group, ordered by time, must chain ETag to ETag and end in the stored venue."""
+    chained = [[1, '"t0"', '"t1"', "Room 1-20"], [2, '"t1"', '"t2"', "Room 2-20"]]
+    threads = [{"group": "g", "acks": chained[:1], "in_flight_venue": None}]
+    threads.append({"group": "g", "acks": chained[1:], "in_flight_venue": "Room 2-40"})
+    before = {"g": ('"t0"', "Room 0")}
+    check = bench.mixedload.check_writes
+    assert check(threads, before, {"g": ('"t2"', "Room 2-20")})["lost_writes"] == 0
+    assert check(threads, before, {"g": ('"t3"', "Room 2-40")})["lost_writes"] == 0  # applied as the run ended
+    assert check(threads, before, {"g": ('"t1"', "Room 1-20")})["lost_writes"] == 1
+    threads[1]["acks"] = [[2, '"t0"', '"t2"', "Room 2-20"]]  # made against the group before the first write
+    assert check(threads, before, {"g": ('"t2"', "Room 2-20")})["silent_overwrites"] == 1
 
 
 def test_every_missed_target_is_explained():

@@ -35,7 +35,7 @@ def test_user_add_list_revoke(capsys, db_url):
     assert "ed" in out and "editor" in out and "thame" in out and token not in out
     app = create_app(Settings(database_url=db_url, load_samples=False))
     with TestClient(app) as client:
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}  # writes are conditional
         assert (
             client.patch("/api/localities/thame/groups/thame-network", headers=headers, json={"hours": 1.5}).status_code
             == 200

@@ -193,7 +193,10 @@ def test_unmarking_a_school_that_groups_sit_in_is_refused_alike(twin):
 
 def test_a_bad_patch_over_the_api_lists_the_whole_document_problems(api_client, twin):
     client, headers = api_client
-    response = client.patch("/api/localities/thame/groups/thame-network", headers=headers, json={"school": "bodyzone"})
+    conditional = {**headers, "If-Match": "*"}
+    response = client.patch(
+        "/api/localities/thame/groups/thame-network", headers=conditional, json={"school": "bodyzone"}
+    )
     with Session(twin[1]) as session, pytest.raises(DocumentError) as refused:
         edits.edit(session, SLUG, "ed", edits.update_entry("group", "thame-network", {"school": "bodyzone"}))
     expected = [{"loc": p.loc, "msg": p.msg} for p in refused.value.problems]

@@ -15,6 +15,7 @@ from app.cli import main
 from app.formats.spreadsheets import write_xlsx
 from models.validation import canonical, load_path
 from tests.conftest import SAMPLE_PATHS, SAMPLES_DIR, auth
+from tests.test_csrf import sign_in_form
 
 THAME = SAMPLES_DIR / "thame.yaml"
 
@@ -103,8 +104,8 @@ def test_pseudonymised_export_hides_names_and_keeps_findings(capsys, tmp_path, d
     main(["export", "thame", "-o", str(again), "--pseudonymise", "--key-file", str(key), "--db", db_url])
     assert again.read_text() == text  # the same key gives the same pseudonyms
     capsys.readouterr()
-    assert main(["export", "thame", "-o", str(again), "--pseudonymise", "--db", db_url]) != 0
-    assert "go together" in capsys.readouterr().err
+    assert main(["export", "thame", "-o", str(again), "--key-file", str(key), "--db", db_url]) != 0
+    assert "--key-file needs --pseudonymise" in capsys.readouterr().err
     short = tmp_path / "short.key"
     short.write_bytes(b"abc")
     assert main(["export", "thame", "-o", str(again), "--pseudonymise", "--key-file", str(short), "--db", db_url]) != 0
@@ -175,22 +176,27 @@ def test_api_import_creates_replaces_and_reports_sheet_rows(service, tmp_path):
 
 def test_upload_form(service, tmp_path):
     client, tokens = service
-    client.post("/signin", data={"name": "ed", "password": "correct horse battery"})
+    client.post("/signin", data=sign_in_form(client, name="ed", password="correct horse battery"))
     page = client.get("/upload").text
     token = re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
     bad = tmp_path / "bad.xlsx"
     broken_workbook(bad)
-    response = client.post("/upload", data={"csrf": token}, files={"file": ("thame.xlsx", bad.read_bytes())})
+    response = client.post(
+        "/upload", params={"csrf": token}, data={"csrf": token}, files={"file": ("thame.xlsx", bad.read_bytes())}
+    )
     assert response.status_code == 422
     assert "people, row 3, column agency" in response.text and "nothing was stored" in response.text
     response = client.post(
         "/upload",
+        params={"csrf": token},
         data={"csrf": token},
         files={"file": ("thame.xlsx", write_xlsx(load_path(THAME)))},
         follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == "/localities/thame"
-    response = client.post("/upload", data={"csrf": token}, files={"file": ("notes.txt", b"hello")})
+    response = client.post(
+        "/upload", params={"csrf": token}, data={"csrf": token}, files={"file": ("notes.txt", b"hello")}
+    )
     assert response.status_code == 400 and "use a spreadsheet" in response.text
     assert client.post("/upload", files={"file": ("thame.xlsx", b"x")}).status_code == 403  # no CSRF token
     template = client.get("/static/template.xlsx")

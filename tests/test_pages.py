@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.conftest import MINIMAL, auth
+from tests.test_csrf import form_token, sign_in_form
 
 EVIL_NAMES = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "href")
 
@@ -17,7 +18,9 @@ def site(service):
     """A client signed in as a viewer through the browser sign-in form."""
     client, tokens = service
     response = client.post(
-        "/signin", data={"name": "ed", "password": "correct horse battery", "next": "/"}, follow_redirects=False
+        "/signin",
+        data=sign_in_form(client, name="ed", password="correct horse battery", next="/"),
+        follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == "/"
     return client, tokens
@@ -40,14 +43,16 @@ def test_anonymous_visitors_are_sent_to_sign_in(service):
 
 def test_sign_in_form_errors_and_safe_redirects(service):
     client, _ = service
-    bad = client.post("/signin", data={"name": "ed", "password": "nope"})
+    bad = client.post("/signin", data=sign_in_form(client, name="ed", password="nope"))
     assert bad.status_code == 401 and "Unknown name or wrong password" in bad.text
     for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
         response = client.post(
-            "/signin", data={"name": "ed", "password": "correct horse battery", "next": target}, follow_redirects=False
+            "/signin",
+            data=sign_in_form(client, name="ed", password="correct horse battery", next=target),
+            follow_redirects=False,
         )
         assert response.headers["location"] == "/"
-    response = client.post("/signout", follow_redirects=False)
+    response = client.post("/signout", data={"csrf": form_token(client.get("/signin").text)}, follow_redirects=False)
     assert response.status_code == 303
     client.cookies.clear()
     assert client.get("/", follow_redirects=False).status_code == 303
@@ -146,7 +151,7 @@ def test_hostile_names_are_escaped_on_every_page(service):
     evil["groups"][0]["purpose"] = EVIL_NAMES[1]
     evil["groups"][1]["name"] = EVIL_NAMES[2]
     assert client.post("/api/localities", json=evil, headers=auth(tokens, "admin")).status_code == 201
-    client.post("/signin", data={"name": "ed", "password": "correct horse battery"})
+    client.post("/signin", data=sign_in_form(client, name="ed", password="correct horse battery"))
     paths = [
         "/",
         "/localities/evil",

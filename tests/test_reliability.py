@@ -27,6 +27,7 @@ from app.storage.db import create_schema, make_engine, session_scope
 from models.validation import DocumentError, canonical, load_text, validate_data
 from tests.browser_support import live_server
 from tests.conftest import LOCMAP_SCRIPT, copy_template, reliability
+from tests.test_csrf import sign_in_form
 
 #: The console script under test: killing a real ``locmap import`` process is the point.
 LOCMAP = [str(LOCMAP_SCRIPT)] if LOCMAP_SCRIPT.exists() else [sys.executable, "-m", "app.cli"]
@@ -369,7 +370,8 @@ def test_sign_in_is_rate_limited(service):
     assert (
         client.post("/auth/login", json={"name": "ada", "password": "admin password 1"}).status_code == 200
     )  # others unaffected
-    form = [client.post("/signin", data={"name": "ada", "password": f"x{i}"}).status_code for i in range(6)]
+    signin = sign_in_form(client, name="ada")
+    form = [client.post("/signin", data={**signin, "password": f"x{i}"}).status_code for i in range(6)]
     assert form[-1] == 429
 
 

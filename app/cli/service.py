@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,16 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Worker processes (needs a file or server database).")
     ] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            metavar="ADDRESSES",
+            help="Reverse proxies (comma-separated addresses or networks, '*' for any) whose "
+            "X-Forwarded-For and X-Forwarded-Proto are believed. Off by default: the client is the "
+            "connection's peer, so no one can pose as many clients to the sign-in limit.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Start the web service: the pages, the map and the API."""
@@ -41,6 +52,24 @@ def serve(
         if loaded:
             out.print(f"loaded {loaded} sample localities", markup=False)
     engine.dispose()
+    _announce(settings, host, port, forwarded_allow_ips)
+    proxies = forwarded_allow_ips.strip() if forwarded_allow_ips else ""
+    # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (FORWARDED_ALLOW_IPS).
+    options = {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies, "log_level": "warning"}
+    if workers > 1:
+        # Each worker builds its own app from the environment; they share one sign-in form key.
+        os.environ["LOCMAP_DATABASE_URL"] = settings.database_url
+        os.environ["LOCMAP_DEMO"] = "true" if settings.demo else "false"
+        os.environ["LOCMAP_LOAD_SAMPLES"] = "false"
+        os.environ.setdefault("LOCMAP_SIGNIN_SECRET", secrets.token_hex(32))
+        uvicorn.run("app.web.main:create_app", factory=True, host=host, port=port, workers=workers, **options)
+    else:
+        from app.web.main import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, **options)
+
+
+def _announce(settings, host: str, port: int, proxies: str | None) -> None:
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     out.print(f"locmap is serving {display_url(settings.database_url)}", markup=False)
     out.print(
@@ -50,16 +79,8 @@ def serve(
         out.print("demo mode: anyone may read; sign in to write", markup=False)
     else:
         out.print("sign-in required: create a user with `locmap user add NAME --role admin`", markup=False)
-    if workers > 1:
-        # Each worker builds its own app from the environment.
-        os.environ["LOCMAP_DATABASE_URL"] = settings.database_url
-        os.environ["LOCMAP_DEMO"] = "true" if settings.demo else "false"
-        os.environ["LOCMAP_LOAD_SAMPLES"] = "false"
-        uvicorn.run("app.web.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
-    else:
-        from app.web.main import create_app
-
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    if proxies:
+        out.print(f"believing X-Forwarded-For and X-Forwarded-Proto from {proxies}", markup=False)
 
 
 db_cli = typer.Typer(help="Manage the database.", no_args_is_help=True)
@@ -107,7 +128,10 @@ def backup_(
 def restore_(
     source: Annotated[Path, typer.Argument(help="A backup made by locmap backup.", metavar="FILE")],
     force: Annotated[
-        bool, typer.Option("--force", help="Replace the contents of a database that is not empty.")
+        bool,
+        typer.Option(
+            "--force", help="Replace the contents of a database that is not empty (its erasure ledger is kept)."
+        ),
     ] = False,
     db: DbOption = None,
 ) -> None:

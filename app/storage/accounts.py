@@ -20,11 +20,11 @@ from enum import StrEnum
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import delete, event, select
+from sqlalchemy import Engine, delete, event, select, text
 from sqlmodel import Session, col
 
 from app.errors import Conflict, NotFound, UserError
-from models.tables import ApiToken, User, UserGrant
+from models.tables import ApiToken, SignInAttempt, User, UserGrant
 
 _hasher = PasswordHash((Argon2Hasher(),))
 # Verified against when the user is unknown, so both paths cost one Argon2 check.
@@ -151,7 +151,9 @@ def grants_of(session: Session, user: User) -> list[str]:
 
 
 def purge_expired(session: Session) -> None:
-    session.execute(delete(ApiToken).where(ApiToken.expires_at < datetime.now(UTC)))
+    """Delete expired tokens, and browser sessions that were signed out (they can never sign in again)."""
+    session.execute(delete(ApiToken).where(col(ApiToken.expires_at) < datetime.now(UTC)))
+    session.execute(delete(ApiToken).where(col(ApiToken.kind) == "session", col(ApiToken.revoked)))
 
 
 # ---------------------------------------------------------------- recently checked tokens
@@ -214,39 +216,59 @@ class RecentTokens:
 
 
 class SignInLimiter:
-    """Counts failed sign-ins per (name, client address); refuses more than ``limit`` in ``window`` seconds.
+    """Counts failed sign-ins per (name, client address) in the database; more than ``limit`` in ``window`` s wait.
 
-    Kept in memory per worker process: with several workers an attacker gets
-    at most ``limit`` tries per worker, still far too few to guess a password.
+    The attempts live in the ``sign_in_attempt`` table, so every worker
+    process (and every host on one database) counts the same ones and the
+    limit holds whatever the worker count.  A row's subject is a digest of
+    the name and the address, never either in clear.  An attempt is counted
+    *before* its password is checked (and forgotten if it succeeds), in a
+    transaction of its own that the next attempt waits for, so attempts sent
+    at once to several workers cannot all slip under the limit.
     """
 
     def __init__(self, limit: int, window: float):
         self.limit, self.window = limit, window
-        self._failures: dict[tuple[str, str], list[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
-        times = [t for t in self._failures.get(key, []) if now - t < self.window]
-        if times:
-            self._failures[key] = times
-        else:
-            self._failures.pop(key, None)
-        return times
+    @staticmethod
+    def subject(name: str, client: str) -> str:
+        return hashlib.sha256(f"locmap-sign-in:{name.lower()}\0{client}".encode()).hexdigest()
 
-    def retry_after(self, name: str, client: str, now: float) -> int:
-        """Seconds to wait before another try, or 0 if a try is allowed now."""
-        with self._lock:
-            times = self._recent((name.lower(), client), now)
-            if len(times) < self.limit:
+    def admit(self, engine: Engine, name: str, client: str) -> int:
+        """Count an attempt for this name and address; 0 if it may go ahead, else the seconds to wait."""
+        subject, now = self.subject(name, client), datetime.now(UTC)
+        since = now - timedelta(seconds=self.window)
+        with Session(engine) as session:
+            _lock_subject(session, subject)
+            attempt = SignInAttempt(subject=subject, at=now)
+            session.add(attempt)
+            session.flush()
+            times = session.execute(
+                select(col(SignInAttempt.at))
+                .where(col(SignInAttempt.subject) == subject, col(SignInAttempt.at) >= since)
+                .order_by(col(SignInAttempt.at))
+            ).scalars()
+            recent = list(times)
+            if len(recent) <= self.limit:
+                session.commit()
                 return 0
-            return max(1, int(self.window - (now - times[0])) + 1)
+            session.rollback()
+        oldest = _aware(recent[0])
+        return max(1, int(self.window - (now - oldest).total_seconds()) + 1)
 
-    def failed(self, name: str, client: str, now: float) -> None:
-        with self._lock:
-            self._failures.setdefault((name.lower(), client), []).append(now)
-            if len(self._failures) > 100_000:  # bounded memory under a spray of names
-                self._failures.clear()
+    def succeeded(self, engine: Engine, name: str, client: str) -> None:
+        """Forget the failures of a name and address that has just signed in."""
+        with Session(engine) as session:
+            session.execute(delete(SignInAttempt).where(col(SignInAttempt.subject) == self.subject(name, client)))
+            session.commit()
 
-    def succeeded(self, name: str, client: str) -> None:
-        with self._lock:
-            self._failures.pop((name.lower(), client), None)
+    def purge(self, session: Session) -> None:
+        """Delete the attempts older than the window (they no longer count)."""
+        since = datetime.now(UTC) - timedelta(seconds=self.window)
+        session.execute(delete(SignInAttempt).where(col(SignInAttempt.at) < since))
+
+
+def _lock_subject(session: Session, subject: str) -> None:
+    """Serialise the attempts of one subject: SQLite serialises writers already; PostgreSQL needs a lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:subject))"), {"subject": subject})

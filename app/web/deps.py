@@ -3,7 +3,9 @@
 Every route declares who may use it through one of :data:`Reader`,
 :data:`LocalityEditor` or :data:`Admin` (a test fails for a route that
 declares none and is not public).  A request is signed in by an
-``Authorization: Bearer TOKEN`` header or the browser's session cookie.
+``Authorization: Bearer TOKEN`` header or the browser's session cookie; an
+unsafe request signed in by the cookie must also carry the session's CSRF
+token (:func:`check_csrf`), so every route that accepts the cookie is covered.
 """
 
 from __future__ import annotations
@@ -20,9 +22,19 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.storage.accounts import Role, grants_of, token_holder
+from app.web.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    FormExpired,
+    session_csrf_token,
+    valid_token,
+)
 from models.tables import User
 
-SESSION_COOKIE = "locmap_session"
+#: Paths answered as JSON to scripts: their token comes in a header (their bodies are never read as forms).
+API_PREFIXES = ("/api/", "/auth/")
 
 
 # Dependencies that do no I/O are ``async def``: FastAPI runs plain ``def``
@@ -99,7 +111,45 @@ async def current_principal(request: Request, engine: Annotated[Engine, Depends(
         if header is not None:
             raise _unauthorised("invalid or revoked token")
         return Principal()
+    if kind == "session" and request.method not in SAFE_METHODS:
+        await check_csrf(request, token)
     return principal
+
+
+NO_CSRF_TOKEN = (
+    "refused: a request signed in by the session cookie must send the session's CSRF token "
+    "in the X-CSRF-Token header (from GET /auth/me), or send Authorization: Bearer TOKEN instead"
+)
+
+
+async def check_csrf(request: Request, session_token: str) -> None:
+    """Refuse an unsafe request signed in by the session cookie unless it carries the session's token.
+
+    The token comes in the ``X-CSRF-Token`` header, the ``csrf`` query
+    parameter (uploads, whose bodies are read only after their checks) or,
+    for the pages' forms, the ``csrf`` field of a url-encoded form (parsed
+    once: the route reads the same parsed form).
+
+    Raises
+    ------
+    HTTPException
+        403 for the API's routes.
+    FormExpired
+        For the pages (shown as "this form has expired").
+    """
+    api = request.url.path.startswith(API_PREFIXES)
+    sent: object = request.headers.get(CSRF_HEADER) or request.query_params.get(CSRF_FIELD)
+    if sent is None and not api and _urlencoded(request):
+        sent = (await request.form()).get(CSRF_FIELD)
+    if valid_token(sent, session_csrf_token(session_token)):
+        return
+    if api:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, NO_CSRF_TOKEN)
+    raise FormExpired()
+
+
+def _urlencoded(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
 
 
 def _principal_for(engine: Engine, token: str, kind: str) -> tuple[Principal | None, datetime | None]:
@@ -178,3 +228,13 @@ Admin = Annotated[Principal, Depends(require_admin)]
 
 #: The access dependencies; every non-public route must use one of them.
 ACCESS_DEPENDENCIES = (require_reader, require_page_reader, require_page_editor, require_locality_editor, require_admin)
+
+
+async def require_csrf_with_cookie(request: Request) -> None:
+    """For routes that need no sign-in (signing out): a request carrying the session cookie needs its token."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie and "authorization" not in request.headers and request.method not in SAFE_METHODS:
+        await check_csrf(request, cookie)
+
+
+CsrfChecked = Annotated[None, Depends(require_csrf_with_cookie)]

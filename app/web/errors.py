@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import Conflict, NotFound, UserError
+from app.web.concurrency import PreconditionFailed, PreconditionRequired
 from app.web.deps import PageForbidden, SignInRequired
 from app.web.pages.rendering import error_page
 from app.web.security import FormExpired
@@ -50,6 +51,7 @@ STATUS_OF = {
     NotFound: status.HTTP_404_NOT_FOUND,
     Conflict: status.HTTP_409_CONFLICT,
     UserError: status.HTTP_400_BAD_REQUEST,
+    PreconditionRequired: status.HTTP_428_PRECONDITION_REQUIRED,
 }
 
 
@@ -91,6 +93,12 @@ async def known_error(request: Request, exc: Exception) -> Response:
     return error_response(request, code, detail)
 
 
+async def stale_version(request: Request, exc: Exception) -> Response:
+    """412, naming the current version in the ETag header so the client can read it again."""
+    assert isinstance(exc, PreconditionFailed)
+    return error_response(request, status.HTTP_412_PRECONDITION_FAILED, str(exc), headers={"ETag": exc.current})
+
+
 async def invalid_document(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, DocumentError)
     return JSONResponse({"detail": [{"loc": p.loc, "msg": p.msg} for p in exc.problems]}, 422)
@@ -124,6 +132,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, sign_in_first)
     for kind in STATUS_OF:
         app.add_exception_handler(kind, known_error)
+    app.add_exception_handler(PreconditionFailed, stale_version)
     app.add_exception_handler(DocumentError, invalid_document)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, http_error)

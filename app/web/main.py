@@ -8,7 +8,9 @@ the error handlers (:mod:`app.web.errors`), the middleware
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,9 +32,11 @@ from app.storage.db import create_schema, make_engine, session_scope
 from app.web.api import analysis, auditlog, auth, entities, health, history, localities, users
 from app.web.cache import AuditCache
 from app.web.errors import ERROR_RESPONSES, install_error_handlers
-from app.web.middleware import GZIP_EXCLUDED, BodySizeLimit, SecurityHeaders
+from app.web.middleware import GZIP_EXCLUDED, BodySizeLimit, CrossSiteGuard, SecurityHeaders
 from app.web.pages import browse, editing
-from app.web.sessions import purge_expired_tokens
+from app.web.pages.rendering import TEMPLATES
+from app.web.security import csrf_token
+from app.web.sessions import purge_expired_tokens, purge_on_schedule
 from models.tables import Locality
 from models.validation import load_path
 
@@ -69,7 +73,10 @@ def load_samples_if_empty(engine: Engine) -> int:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open the database (unless one was given), bring its schema up to date, purge expired sessions."""
+    """Open the database (unless one was given), bring its schema up to date, purge expired sessions.
+
+    Expired sessions are then purged every ``purge_minutes`` until shutdown.
+    """
     settings: Settings = app.state.settings
     given: Engine | None = app.state.given_engine
     app.state.engine = given or make_engine(settings.resolved_database_url(), busy_timeout=settings.sqlite_busy_timeout)
@@ -79,7 +86,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = load_samples_if_empty(app.state.engine)
         if loaded:
             log.info("loaded %d sample localities", loaded)
+    purging = asyncio.create_task(purge_on_schedule(app, app.state.engine, settings.purge_minutes))
     yield
+    purging.cancel()
+    app.state.audit_cache.settle()
     if given is None:
         app.state.engine.dispose()
 
@@ -94,7 +104,9 @@ def spreadsheet_template() -> FileResponse:
 
 
 def add_middleware(app: FastAPI, settings: Settings) -> None:
-    """GZip, CORS (off unless origins are configured), security headers, and the body-size limit outermost.
+    """GZip, CORS (off unless origins are configured), cross-site checks, security headers, and the body-size limit.
+
+    The body-size limit is outermost; the cross-site refusals get the security headers.
 
     GZip compresses HTML, JSON, JavaScript and CSS over 1 KB; already
     compressed files (PNG, XLSX, zip) and bodies sent gzipped (the cached
@@ -110,6 +122,7 @@ def add_middleware(app: FastAPI, settings: Settings) -> None:
             allow_headers=["Authorization", "Content-Type"],
             allow_credentials=False,
         )
+    app.add_middleware(CrossSiteGuard, signin_key=app.state.signin_key, secure_cookie=settings.cookie_secure)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
@@ -133,10 +146,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.given_engine = engine
     app.state.audit_cache = AuditCache()
     app.state.signin_limiter = SignInLimiter(settings.signin_attempts, settings.signin_window)
+    app.state.signin_key = settings.signin_secret.encode() or secrets.token_bytes(32)
     app.state.recent_tokens = RecentTokens()
     if engine is not None:
         app.state.engine = engine
     install_error_handlers(app)
+    TEMPLATES.env.globals["csrf_token"] = csrf_token  # the sign-in and sign-out forms' token
     for router in ROUTERS:
         app.include_router(router)
     # Before the /static mount, which would otherwise answer for it.

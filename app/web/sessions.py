@@ -1,33 +1,42 @@
 """Signing in to a browser session, shared by the sign-in page and ``POST /auth/login``.
 
-Failed sign-ins are counted per name and client address (429 once too many);
-a successful one issues a session token as an HttpOnly, SameSite=Strict
-cookie.  Expired tokens are purged when the service starts and, at most once
-an hour, on a sign-in, so they never pile up.
+Failed sign-ins are counted per name and client address in the database, so
+every worker counts the same ones (429 once too many).  The client address
+is the connection's peer: ``X-Forwarded-For`` changes it only when the
+operator names the proxies it may come from (``locmap serve
+--forwarded-allow-ips``).  A successful sign-in issues a new session token
+as an HttpOnly, SameSite=Strict cookie and revokes the one the browser had
+(the session is rotated).  Expired tokens and old attempts are purged when
+the service starts and then every ``purge_minutes``, signed in or not.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from datetime import timedelta
 
 from fastapi import FastAPI, HTTPException, Request, Response, status
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
-from app.storage.accounts import authenticate, issue_token, purge_expired
+from app.storage.accounts import authenticate, issue_token, purge_expired, revoke_token
 from app.storage.db import session_scope
-from app.web.deps import SESSION_COOKIE
+from app.web.security import SESSION_COOKIE, SIGNIN_COOKIE, session_csrf_token
 from models.tables import User
 
-#: Seconds between purges of expired tokens while the service runs.
+log = logging.getLogger("locmap")
+
+#: Seconds between purges on a sign-in, should the scheduled purge not have run for that long.
 PURGE_INTERVAL = 3600.0
 
 
 def check_rate(request: Request, name: str) -> None:
-    """429 after too many failed sign-ins for this name from this address."""
-    wait = request.app.state.signin_limiter.retry_after(name, _client(request), time.monotonic())
+    """Count this attempt; 429 after too many failed sign-ins for this name from this address."""
+    wait = request.app.state.signin_limiter.admit(request.app.state.engine, name, _client(request))
     if wait:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
@@ -36,21 +45,18 @@ def check_rate(request: Request, name: str) -> None:
         )
 
 
-def record(request: Request, name: str, ok: bool) -> None:
-    """Count a failed sign-in, or forget the failures of one that succeeded."""
-    limiter = request.app.state.signin_limiter
-    if ok:
-        limiter.succeeded(name, _client(request))
-    else:
-        limiter.failed(name, _client(request), time.monotonic())
-
-
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def start_session(session: Session, settings: Settings, response: Response, user: User) -> None:
-    """Issue a browser-session token and set it as an HttpOnly, SameSite=Strict cookie."""
+def start_session(session: Session, settings: Settings, request: Request, response: Response, user: User) -> str:
+    """Rotate the browser's session: revoke the token it had, set a new one as an HttpOnly, SameSite=Strict cookie.
+
+    Returns the new session's CSRF token (for scripts that signed in with ``POST /auth/login``).
+    """
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        revoke_token(session, previous)
     token = issue_token(session, user, kind="session", lifetime=timedelta(hours=settings.session_hours))
     session.commit()
     response.set_cookie(
@@ -62,12 +68,16 @@ def start_session(session: Session, settings: Settings, response: Response, user
         secure=settings.cookie_secure,
         path="/",
     )
+    response.delete_cookie(SIGNIN_COOKIE, path="/")
+    return session_csrf_token(token)
 
 
 def sign_in(
     request: Request, session: Session, settings: Settings, response: Response, name: str, password: str
-) -> User | None:
-    """The user with this name and password, with a session cookie set on ``response``; None if refused.
+) -> tuple[User, str] | None:
+    """The user with this name and password and their session's CSRF token, the cookie set on ``response``.
+
+    None when the name or password is wrong.
 
     Raises
     ------
@@ -76,18 +86,18 @@ def sign_in(
     """
     check_rate(request, name)
     user = authenticate(session, name, password) if name and password else None
-    record(request, name, user is not None)
     if user is None:
         return None
+    request.app.state.signin_limiter.succeeded(request.app.state.engine, name, _client(request))
     purge_now_and_then(request.app, session)
-    start_session(session, settings, response, user)
-    return user
+    return user, start_session(session, settings, request, response, user)
 
 
 def purge_expired_tokens(app: FastAPI, engine: Engine) -> None:
-    """Delete every expired token now (at start-up) and note when."""
+    """Delete every expired token and sign-in attempt now, and note when."""
     with session_scope(engine) as session:
         purge_expired(session)
+        app.state.signin_limiter.purge(session)
     app.state.tokens_purged_at = time.monotonic()
 
 
@@ -97,3 +107,17 @@ def purge_now_and_then(app: FastAPI, session: Session) -> None:
     if now - getattr(app.state, "tokens_purged_at", float("-inf")) >= PURGE_INTERVAL:
         app.state.tokens_purged_at = now
         purge_expired(session)
+
+
+async def purge_on_schedule(app: FastAPI, engine: Engine, minutes: float) -> None:
+    """Purge expired tokens and old attempts every ``minutes``, until cancelled (at shutdown).
+
+    A purge that fails (the database busy or away) is logged and tried again
+    at the next interval: housekeeping never stops the service.
+    """
+    while True:
+        await asyncio.sleep(minutes * 60)
+        try:
+            await run_in_threadpool(purge_expired_tokens, app, engine)
+        except Exception:  # noqa: BLE001 - logged; the next interval tries again
+            log.warning("could not purge expired sessions; trying again in %g minutes", minutes, exc_info=True)

@@ -5,15 +5,21 @@ list (paginated), create, get, update (PATCH) and delete.  Every write goes
 through :mod:`app.storage.edits` row by row: the entry validated by its model,
 the references it can break checked in SQL, logged, atomic.  Reads fetch only
 the rows asked for (SQL LIMIT/OFFSET for lists).
+
+Reads of one entry carry its ETag, and changes and deletions must send it back
+as ``If-Match`` (:mod:`app.web.concurrency`): checked under the locality's
+write lock, in the writing transaction.
 """
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from app.storage import edits, store
+from app.storage import edits, erasure, store
 from app.web.changes import commit_change
+from app.web.concurrency import CONDITIONAL, IfMatch, check_entry, entry_tag
 from app.web.deps import LocalityEditor, Reader, SessionDep, SettingsDep
 from models import schemas
 
@@ -21,6 +27,8 @@ router = APIRouter(prefix="/api/localities/{slug}")
 
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Entries to skip.")]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Entries per page (capped by the server's max_page_size).")]
+#: A person's deletion is an erasure: it answers with the places whose free text still names them.
+ERASED = {"model": erasure.ErasureReport, "description": "Erased; `free_text` lists the fields to rewrite"}
 
 
 def _row(model: BaseModel) -> dict:
@@ -32,8 +40,11 @@ def _committed(request: Request, session, slug: str, change: edits.Change) -> ed
     return change
 
 
-def _entry(session, slug: str, kind: str, ident: str) -> dict:
-    return store.read_entry(session, slug, kind, ident)[1]
+def _entry(session, slug: str, kind: str, ident: str, response: Response) -> dict:
+    """An entry as stored, its version in the answer's ETag."""
+    entry = store.read_entry(session, slug, kind, ident)[1]
+    response.headers["ETag"] = entry_tag(slug, kind, entry)
+    return entry
 
 
 def add_routes(kind: str, section: str, create: type, update: type, public: type) -> None:
@@ -60,24 +71,44 @@ def add_routes(kind: str, section: str, create: type, update: type, public: type
         name=f"create_{kind}",
         summary=f"Add a {kind}",
     )
-    def create_entry(slug: str, body: create, principal: LocalityEditor, session: SessionDep, request: Request):  # type: ignore[valid-type]
+    def create_entry(
+        slug: str,
+        body: create,  # type: ignore[valid-type]
+        principal: LocalityEditor,
+        session: SessionDep,
+        request: Request,
+        response: Response,
+    ):
         change = edits.create(session, slug, principal.name, kind, _row(body))
         _committed(request, session, slug, change)
-        return _entry(session, slug, kind, change.entity_id)
+        return _entry(session, slug, kind, change.entity_id, response)
 
     @router.get(f"/{section}/{path_id}", response_model=public, tags=tags, name=f"get_{kind}", summary=f"Get a {kind}")
-    def get_entry(slug: str, item_id: str, _: Reader, session: SessionDep):
-        return _entry(session, slug, kind, item_id)
+    def get_entry(slug: str, item_id: str, _: Reader, session: SessionDep, response: Response):
+        return _entry(session, slug, kind, item_id, response)
 
     @router.patch(
-        f"/{section}/{path_id}", response_model=public, tags=tags, name=f"update_{kind}", summary=f"Change a {kind}"
+        f"/{section}/{path_id}",
+        response_model=public,
+        tags=tags,
+        name=f"update_{kind}",
+        summary=f"Change a {kind}",
+        responses=CONDITIONAL,
     )
     def update_entry(
-        slug: str, item_id: str, body: update, principal: LocalityEditor, session: SessionDep, request: Request
-    ):  # type: ignore[valid-type]
+        slug: str,
+        item_id: str,
+        body: update,  # type: ignore[valid-type]
+        principal: LocalityEditor,
+        session: SessionDep,
+        request: Request,
+        response: Response,
+        if_match: IfMatch = None,
+    ):
         changes = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        check_entry(session, slug, kind, item_id, if_match)
         _committed(request, session, slug, edits.update(session, slug, principal.name, kind, item_id, changes))
-        return _entry(session, slug, kind, item_id)
+        return _entry(session, slug, kind, item_id, response)
 
     @router.delete(
         f"/{section}/{path_id}",
@@ -85,17 +116,30 @@ def add_routes(kind: str, section: str, create: type, update: type, public: type
         tags=tags,
         name=f"delete_{kind}",
         summary=f"Delete a {kind}",
+        responses={**CONDITIONAL, 200: ERASED} if kind == "person" else CONDITIONAL,
     )
-    def delete_entry(slug: str, item_id: str, principal: LocalityEditor, session: SessionDep, request: Request):
-        if kind == "person":
-            edits.erase_person(session, slug, principal.name, item_id)
+    def delete_entry(
+        slug: str,
+        item_id: str,
+        principal: LocalityEditor,
+        session: SessionDep,
+        request: Request,
+        if_match: IfMatch = None,
+    ):
+        check_entry(session, slug, kind, item_id, if_match)
+        if kind == "person":  # an erasure answers with the free text still naming them
+            erased = erasure.erase_person(session, slug, principal.name, item_id)
             commit_change(request, session, slug)
+            return JSONResponse(erased.model_dump(mode="json"))
         else:
             _committed(request, session, slug, edits.delete(session, slug, principal.name, kind, item_id))
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     for function in (list_entries, create_entry, get_entry, update_entry, delete_entry):
         function.__doc__ = f"{title}: {function.__name__.replace('_', ' ')}."
+    conditional = f" Send the ETag of a GET of the {kind} as If-Match (428 without it, 412 if stale)."
+    update_entry.__doc__ = f"{update_entry.__doc__}{conditional}"
+    delete_entry.__doc__ = f"{delete_entry.__doc__}{conditional}"
 
 
 add_routes("agency", "agencies", schemas.AgencyCreate, schemas.AgencyUpdate, schemas.AgencyPublic)
@@ -107,14 +151,16 @@ add_routes("link", "links", schemas.LinkCreate, schemas.LinkUpdate, schemas.Link
 # ---------------------------------------------------------------- members
 
 
-def _members(session, slug: str, group_id: str) -> list[dict]:
+def _members(session, slug: str, group_id: str, response: Response) -> list[dict]:
+    """A group's seats; the answer's ETag is the group's (its version covers its seats)."""
+    response.headers["ETag"] = entry_tag(slug, "group", store.read_entry(session, slug, "group", group_id)[1])
     return store.read_members(session, slug, group_id)
 
 
 @router.get("/groups/{group_id}/members", response_model=list[schemas.MemberPublic], tags=["groups"])
-def list_members(slug: str, group_id: str, _: Reader, session: SessionDep):
-    """Who sits on a group, with their role in it."""
-    return _members(session, slug, group_id)
+def list_members(slug: str, group_id: str, _: Reader, session: SessionDep, response: Response):
+    """Who sits on a group, with their role in it; the ETag is the group's, for If-Match on member changes."""
+    return _members(session, slug, group_id, response)
 
 
 @router.post(
@@ -130,13 +176,19 @@ def add_member(
     principal: LocalityEditor,
     session: SessionDep,
     request: Request,
+    response: Response,
 ):
     """Seat a person on a group (409 if already a member); returns the members."""
     _committed(request, session, slug, edits.add_seat(session, slug, principal.name, group_id, _row(body)))
-    return _members(session, slug, group_id)
+    return _members(session, slug, group_id, response)
 
 
-@router.patch("/groups/{group_id}/members/{person_id}", response_model=list[schemas.MemberPublic], tags=["groups"])
+@router.patch(
+    "/groups/{group_id}/members/{person_id}",
+    response_model=list[schemas.MemberPublic],
+    tags=["groups"],
+    responses=CONDITIONAL,
+)
 def update_member(
     slug: str,
     group_id: str,
@@ -145,19 +197,37 @@ def update_member(
     principal: LocalityEditor,
     session: SessionDep,
     request: Request,
+    response: Response,
+    if_match: IfMatch = None,
 ):
-    """Change a member's role, attendance or note; returns the members."""
+    """Change a member's role, attendance or note; returns the members.
+
+    Send the group's ETag as If-Match (428 without it, 412 if stale).
+    """
     changes = body.model_dump(mode="json", exclude_unset=True)
+    check_entry(session, slug, "group", group_id, if_match)
     change = edits.update_seat(session, slug, principal.name, group_id, person_id, changes)
     _committed(request, session, slug, change)
-    return _members(session, slug, group_id)
+    return _members(session, slug, group_id, response)
 
 
-@router.delete("/groups/{group_id}/members/{person_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["groups"])
+@router.delete(
+    "/groups/{group_id}/members/{person_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["groups"],
+    responses=CONDITIONAL,
+)
 def remove_member(
-    slug: str, group_id: str, person_id: str, principal: LocalityEditor, session: SessionDep, request: Request
+    slug: str,
+    group_id: str,
+    person_id: str,
+    principal: LocalityEditor,
+    session: SessionDep,
+    request: Request,
+    if_match: IfMatch = None,
 ):
-    """Take a person off a group."""
+    """Take a person off a group.  Send the group's ETag as If-Match (428 without it, 412 if stale)."""
+    check_entry(session, slug, "group", group_id, if_match)
     _committed(request, session, slug, edits.remove_seat(session, slug, principal.name, group_id, person_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -170,9 +240,11 @@ class PersonExport(BaseModel):
     person: dict
     memberships: list[dict]
     audit_log: list[dict]
+    snapshots: list[dict]
+    free_text: list[dict]
 
 
 @router.get("/people/{person_id}/export", response_model=PersonExport, tags=["people"])
 def export_person(slug: str, person_id: str, _: LocalityEditor, session: SessionDep) -> dict:
-    """Everything held about one person (for a subject access request): record, seats, audit-log entries."""
-    return edits.person_record(session, slug, person_id)
+    """Everything held about one person (a subject access request): record, seats, audit log, snapshots, free text."""
+    return erasure.subject_access(session, slug, person_id)

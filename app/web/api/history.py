@@ -2,16 +2,24 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from analysis.diff import diff_localities
+from app.errors import Conflict, NotFound
 from app.storage import edits, store
 from app.web.changes import commit_change
 from app.web.deps import LocalityEditor, Reader, SessionDep
 from models.document import LocalityDocument, Name
 from models.schemas import AuditLogPublic
+from models.tables import AuditLogEntry
 from models.validation import validate_data
+
+#: The largest key a database row can have (a signed 64-bit integer).
+LARGEST_KEY = 2**63 - 1
+
+#: A history entry's or snapshot's number in an address: a row key, so 1 to 2**63 - 1.
+RowNumber = Annotated[int, Path(ge=1, le=LARGEST_KEY, description="Its number, as listed.")]
 
 router = APIRouter(prefix="/api/localities/{slug}", tags=["history"])
 
@@ -46,6 +54,8 @@ def version(session, slug: str, ref: str) -> LocalityDocument:
     """``current``, or a snapshot of the locality by number or label."""
     if ref == "current":
         return store.export_document(session, slug)
+    if ref.isdigit() and not (ref.isascii() and 1 <= int(ref) <= LARGEST_KEY):
+        raise NotFound(f"locality {slug!r} has no snapshot {ref!r}")
     return validate_data(store.get_snapshot(session, slug, ref).document)
 
 
@@ -58,12 +68,26 @@ def locality_history(
     return [AuditLogPublic.of(e) for e in edits.history(session, slug, limit)]
 
 
+def revert_entry(session, slug: str, user: str | None, entry_id: int) -> edits.Change:
+    """:func:`app.storage.edits.revert`, refusing in plain words (Conflict) a change whose entry is gone."""
+    logged = session.get(AuditLogEntry, entry_id)
+    if logged is None or logged.locality != slug:
+        raise NotFound(f"no change {entry_id} in the history of locality {slug!r}")
+    try:
+        return edits.revert(session, slug, user, entry_id)
+    except NotFound as exc:
+        raise Conflict(
+            f"change {entry_id} cannot be reverted: what it changed is no longer there ({exc}); "
+            "revert the change that removed it first"
+        ) from None
+
+
 @router.post("/history/{entry_id}/revert", response_model=AuditLogPublic, status_code=status.HTTP_201_CREATED)
 def revert_change(
-    slug: str, entry_id: int, principal: LocalityEditor, session: SessionDep, request: Request
+    slug: str, entry_id: RowNumber, principal: LocalityEditor, session: SessionDep, request: Request
 ) -> AuditLogPublic:
-    """Undo one change (itself recorded as a change)."""
-    edits.revert(session, slug, principal.name, entry_id)
+    """Undo one change (itself recorded as a change); 409 when what it changed is no longer there."""
+    revert_entry(session, slug, principal.name, entry_id)
     commit_change(request, session, slug)
     e = edits.history(session, slug, 1)[0]
     return AuditLogPublic.of(e)
@@ -89,7 +113,7 @@ def create_snapshot(slug: str, body: SnapshotCreate, principal: LocalityEditor, 
     response_model_exclude_none=True,
     response_model_by_alias=True,
 )
-def get_snapshot(slug: str, snapshot_id: int, _: Reader, session: SessionDep) -> dict:
+def get_snapshot(slug: str, snapshot_id: RowNumber, _: Reader, session: SessionDep) -> dict:
     """The locality's document as it was when the snapshot was taken."""
     return store.get_snapshot(session, slug, str(snapshot_id)).document
 

@@ -1,4 +1,8 @@
-"""Whole localities: list, create from a document, read, replace, delete, export."""
+"""Whole localities: list, create from a document, read, replace, delete, export.
+
+A read of a locality (or its export) carries its version as the ETag; a
+replace or a delete must send it back as ``If-Match`` (:mod:`app.web.concurrency`).
+"""
 
 import json
 import time
@@ -16,6 +20,7 @@ from app.storage.edits import Change, log
 from app.web.api.analysis import cached_document
 from app.web.cache import cached_answer, etag, locality_version, not_modified
 from app.web.changes import commit_change
+from app.web.concurrency import CONDITIONAL, ApiUploader, IfMatch, check_locality, locality_tag
 from app.web.deps import Admin, LocalityEditor, Reader, SessionDep
 from models.document import LocalityDocument
 from models.schemas import LocalityPublic, LocalitySummary
@@ -110,31 +115,51 @@ def create_locality(principal: Admin, session: SessionDep, request: Request, dat
     return locality_public(session, document.locality.id)
 
 
+def _tag_current(session, slug: str, response: Response) -> None:
+    """Put the locality's version in the answer's ETag (read before the answer, so never newer than it)."""
+    response.headers["ETag"] = locality_tag(slug, locality_version(session, slug))
+
+
 @router.get("/{slug}", response_model=LocalityPublic)
-def get_locality(slug: str, _: Reader, session: SessionDep) -> LocalityPublic:
+def get_locality(slug: str, _: Reader, session: SessionDep, response: Response) -> LocalityPublic:
+    """One locality with its counts; the ETag is its version, for If-Match on PUT and DELETE."""
+    _tag_current(session, slug, response)
     return locality_public(session, slug)
 
 
-@router.put("/{slug}", response_model=LocalityPublic, openapi_extra=DOCUMENT_BODY)
+@router.put("/{slug}", response_model=LocalityPublic, openapi_extra=DOCUMENT_BODY, responses=CONDITIONAL)
 def replace_locality(
-    slug: str, principal: LocalityEditor, session: SessionDep, request: Request, data: DocumentBody
+    slug: str,
+    principal: LocalityEditor,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    data: DocumentBody,
+    if_match: IfMatch = None,
 ) -> LocalityPublic:
-    """Replace a locality from a document, all or nothing.  The document's id must match."""
+    """Replace a locality from a document, all or nothing.  The document's id must match.
+
+    Send the ETag of a GET of the locality (or its export) as If-Match: 428
+    without it, 412 when someone changed the locality since.
+    """
     document = validate_data(data)
     if document.locality.id != slug:
         raise UserError(f"the document is locality {document.locality.id!r}, not {slug!r}")
-    store.lock_locality(session, slug)
+    check_locality(session, slug, if_match)
     before = store.export_document(session, slug).to_data()
     store.import_document(session, document)
     log(session, principal.name, slug, Change("replace", "locality", slug, before, document.to_data()))
     commit_change(request, session, slug)
+    _tag_current(session, slug, response)
     return locality_public(session, slug)
 
 
-@router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_locality(slug: str, principal: Admin, session: SessionDep, request: Request) -> Response:
-    """Delete a locality and everything in it."""
-    store.lock_locality(session, slug)
+@router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT, responses=CONDITIONAL)
+def delete_locality(
+    slug: str, principal: Admin, session: SessionDep, request: Request, if_match: IfMatch = None
+) -> Response:
+    """Delete a locality and everything in it (If-Match: its ETag; 428 without it, 412 if stale)."""
+    check_locality(session, slug, if_match)
     before = store.export_document(session, slug).to_data()
     store.delete_locality(session, slug)
     log(session, principal.name, slug, Change("delete", "locality", slug, before, None))
@@ -145,8 +170,12 @@ def delete_locality(slug: str, principal: Admin, session: SessionDep, request: R
 @router.get(
     "/{slug}/export", response_model=LocalityDocument, response_model_exclude_none=True, response_model_by_alias=True
 )
-def export_locality(slug: str, _: Reader, session: SessionDep) -> dict:
-    """The locality as a ``locmap/1`` document; importing it gives the same locality."""
+def export_locality(slug: str, _: Reader, session: SessionDep, response: Response) -> dict:
+    """The locality as a ``locmap/1`` document; importing it gives the same locality.
+
+    The ETag is the locality's version, for If-Match on a PUT of the changed document.
+    """
+    _tag_current(session, slug, response)
     return store.export_document(session, slug).to_data()
 
 
@@ -156,9 +185,13 @@ DOWNLOADS = Literal["yaml", "json", "xlsx", "zip", "gexf", "graphml", "kumu"]
 UPLOADS = Literal["yaml", "json", "xlsx", "zip"]
 
 
-@router.get(
-    "/{slug}/download/{fmt}", response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}}
-)
+#: Each download's real media type, as the schema declares them.
+DOWNLOAD_TYPES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {media: {} for _, media in OUTPUTS.values()}, "description": "The file"}
+}
+
+
+@router.get("/{slug}/download/{fmt}", response_class=Response, responses=DOWNLOAD_TYPES)
 def download(slug: str, fmt: DOWNLOADS, _: Reader, session: SessionDep, request: Request) -> Response:
     """The locality as a file: locmap/1 YAML or JSON, XLSX, a zip of CSVs, GEXF, GraphML or Kumu JSON.
 
@@ -214,7 +247,7 @@ UPLOAD_BODY = {
 
 @router.post("/import", response_model=LocalityPublic, openapi_extra=UPLOAD_BODY, status_code=status.HTTP_200_OK)
 def import_file(
-    principal: Reader,
+    principal: ApiUploader,
     session: SessionDep,
     request: Request,
     response: Response,
@@ -225,10 +258,10 @@ def import_file(
 
     Problems are listed as ``{loc, msg}``, where ``loc`` names the sheet, row
     and column for spreadsheets.  Editors may replace their localities; only
-    admins may add new ones.
+    admins may add new ones.  Who may is checked before the body is read: a
+    viewer is refused unread.  A browser signed in by its session cookie sends
+    its CSRF token as ``X-CSRF-Token`` (or the ``csrf`` query parameter).
     """
-    if principal.user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in to import", headers={"WWW-Authenticate": "Bearer"})
     if not body:
         raise UserError("empty body: send the file's bytes")
     document = read(body, f".{fmt}", "upload")

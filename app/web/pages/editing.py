@@ -4,6 +4,8 @@ members; the change history with revert; snapshots.
 Every form carries a CSRF token bound to the browser session; every change goes
 through :mod:`app.storage.edits` row by row (the entry validated by its model and its
 references checked, logged, atomic), and problems are shown next to the field they concern.
+An entry's form also carries the version it was opened at: if someone else changed
+the entry meanwhile, the form is shown again with what they stored, the user's input kept.
 """
 
 from dataclasses import dataclass
@@ -19,9 +21,11 @@ from starlette.datastructures import UploadFile
 
 from app.errors import Conflict, NotFound
 from app.formats.exchange import INPUT_SUFFIXES, read
-from app.storage import edits, store
+from app.storage import edits, erasure, store
+from app.web.api.history import RowNumber, revert_entry
 from app.web.api.localities import store_upload
 from app.web.changes import commit_change
+from app.web.concurrency import PageUploader, entry_version, form_conflict
 from app.web.deps import PageEditor, PageReader, SessionDep
 from app.web.pages.rendering import TYPE_WORDS, render
 from app.web.security import checked_form, csrf_token
@@ -195,16 +199,30 @@ def edit_overview(slug: str, request: Request, principal: PageEditor, session: S
     return render(request, principal, "edit_overview.html", snapshots=store.list_snapshots(session, slug), **context)
 
 
-def _entry_form(
-    request, principal, session, slug, kind, ident=None, values=None, errors=None, status_code=200, message=None
-):
+@dataclass(frozen=True)
+class FormState:
+    """What a re-shown form keeps: the user's input, problems by field, a message, the version it stands on."""
+
+    values: dict | None = None
+    errors: dict | None = None
+    message: str | None = None
+    version: str | None = None
+    stored: list | None = None  # (label, value now stored) where someone else's change differs from the input
+
+
+def _entry_form(request, principal, session, slug, kind, ident=None, state: FormState | None = None, status_code=200):
     if kind not in KINDS:
         raise NotFound(f"no kind of entry {kind!r}")
+    state = state or FormState()
     context = _editor_context(request, principal, session, slug)
     document = context["document"]
     creating = ident is None
+    values = state.values
     if values is None:
         values = {"local": True} if creating else values_of(edits.entry(document, kind, ident))
+    version = state.version
+    if version is None and not creating:
+        version = entry_version(session, slug, kind, ident, members=False)[1]
     return render(
         request,
         principal,
@@ -214,10 +232,42 @@ def _entry_form(
         ident=ident,
         specs=field_specs(kind, document, creating),
         values=values,
-        errors=errors or {},
-        message=message,
+        errors=state.errors or {},
+        message=state.message,
+        version=version,
+        stored=state.stored or [],
         **context,
     )
+
+
+CHANGED_MEANWHILE = (
+    "Someone else changed this {kind} after you opened this form. What they stored is listed below; "
+    "your input is kept in the form. Save again to replace their version with yours, or cancel."
+)
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "(none)"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "(none)" if value in (None, "") else str(value)
+
+
+def _conflict_form(request, principal, session, slug, kind, ident, values, row, stored) -> HTMLResponse:
+    """The form again after someone else's change: their values where they differ, the user's input kept.
+
+    The form now stands on the current version, so saving it again is a deliberate overwrite.
+    """
+    specs = field_specs(kind, None, False)
+    now = {s.name: stored.get(s.name, False if s.widget == "checkbox" else None) for s in specs}
+    differing = [(s.label, _shown(now[s.name])) for s in specs if now[s.name] != row.get(s.name)]
+    version = entry_version(session, slug, kind, ident, members=False)[1]
+    message = CHANGED_MEANWHILE.format(kind=kind)
+    state = FormState(values, None, message, version, differing)
+    return _entry_form(request, principal, session, slug, kind, ident, state, 409)
 
 
 @router.get("/localities/{slug}/edit/{kind}/new", response_class=HTMLResponse)
@@ -241,8 +291,9 @@ def _save(request, principal, session, slug, kind, ident, form) -> HTMLResponse 
         row["id"] = store.read_entry(session, slug, kind, ident, members=False)[1]["id"]
     errors = {**model_errors(model, row), **errors}
     values = {**form, **{s.name: form.get(s.name) is not None for s in specs if s.widget == "checkbox"}}
+    opened = str(form.get("version") or "") or None
     if errors:
-        return _entry_form(request, principal, session, slug, kind, ident, values, errors, 422)
+        return _entry_form(request, principal, session, slug, kind, ident, FormState(values, errors, None, opened), 422)
     entry = model.model_validate(row)
     data = entry.model_dump(mode="json", by_alias=True, exclude_none=True)
     if kind == "group" and not creating:
@@ -251,16 +302,21 @@ def _save(request, principal, session, slug, kind, ident, form) -> HTMLResponse 
         if creating:
             edits.create(session, slug, principal.name, kind, data)
         else:
+            stored = form_conflict(session, slug, kind, ident, opened)  # locks: no change slips in before ours
+            if stored is not None:
+                session.rollback()
+                return _conflict_form(request, principal, session, slug, kind, ident, values, row, stored)
             edits.replace(session, slug, principal.name, kind, ident, data)
     except DocumentError as exc:
         session.rollback()
         errors = {}
         for problem in exc.problems:
             errors.setdefault(_field_of(problem.loc), problem.msg)
-        return _entry_form(request, principal, session, slug, kind, ident, values, errors, 422)
+        return _entry_form(request, principal, session, slug, kind, ident, FormState(values, errors, None, opened), 422)
     except Conflict as exc:
         session.rollback()
-        return _entry_form(request, principal, session, slug, kind, ident, values, {"id": str(exc)}, 409)
+        state = FormState(values, {"id": str(exc)}, None, opened)
+        return _entry_form(request, principal, session, slug, kind, ident, state, 409)
     commit_change(request, session, slug)
     target = {"agency": "agencies", "person": "people", "group": "groups", "link": None}[kind]
     if target is None:
@@ -282,21 +338,27 @@ async def update_entry(slug: str, kind: str, ident: str, request: Request, princ
 
 @router.post("/localities/{slug}/edit/{kind}/{ident}/delete", response_class=HTMLResponse)
 async def delete_entry(slug: str, kind: str, ident: str, request: Request, principal: PageEditor):
-    await checked_form(request)
+    form = await checked_form(request)
+    opened = str(form.get("version") or "") or None
 
     def work(session):
         if kind not in KINDS:
             raise NotFound(f"no kind of entry {kind!r}")
         try:
+            if form_conflict(session, slug, kind, ident, opened) is not None:
+                session.rollback()
+                state = FormState(message=CHANGED_MEANWHILE.format(kind=kind) + " (Delete again to delete it.)")
+                return _entry_form(request, principal, session, slug, kind, ident, state, 409)
+            notice = None  # an erasure's list of free text still naming the person
             if kind == "person":
-                edits.erase_person(session, slug, principal.name, ident)
+                notice = erasure.erase_person(session, slug, principal.name, ident).notice()
             else:
                 edits.delete(session, slug, principal.name, kind, ident)
         except Conflict as exc:
             session.rollback()
-            return _entry_form(request, principal, session, slug, kind, ident, message=str(exc), status_code=409)
+            return _entry_form(request, principal, session, slug, kind, ident, FormState(message=str(exc)), 409)
         commit_change(request, session, slug)
-        return _redirect(f"/localities/{slug}/edit")
+        return _redirect(f"/localities/{slug}/history?error={quote(notice)}" if notice else f"/localities/{slug}/edit")
 
     return await _run(request, work)
 
@@ -349,12 +411,12 @@ def history_page(slug: str, request: Request, principal: PageEditor, session: Se
 
 
 @router.post("/localities/{slug}/history/{entry_id}/revert", response_class=HTMLResponse)
-async def revert_change(slug: str, entry_id: int, request: Request, principal: PageEditor):
+async def revert_change(slug: str, entry_id: RowNumber, request: Request, principal: PageEditor):
     await checked_form(request)
 
     def work(session):
         try:
-            edits.revert(session, slug, principal.name, entry_id)
+            revert_entry(session, slug, principal.name, entry_id)
         except (DocumentError, Conflict) as exc:
             session.rollback()
             message = "; ".join(str(p) for p in exc.problems) if isinstance(exc, DocumentError) else str(exc)
@@ -418,7 +480,8 @@ def upload_form(request: Request, principal: PageReader):
 
 
 @router.post("/upload", response_class=HTMLResponse)
-async def upload(request: Request, principal: PageReader):
+async def upload(request: Request, principal: PageUploader):
+    """Store an uploaded file; who may, and the CSRF token (in the address), are checked before it is read."""
     form = await checked_form(request)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
