@@ -7,14 +7,22 @@ is made for it (``locmap user add``) and ``locmap serve --demo --workers 2``
 answers on 127.0.0.1.  wrk runs one connection per thread (50 of each), so
 in each thread's Lua state a request and its response strictly alternate
 and the script times each request by kind.  Every 20th request of a thread
-is a PATCH of the group field ``venue`` of that thread's own group, with
-the editor's Bearer token (and ``If-Match`` with the group's last ETag when
-the service sends ETags); the others alternate page and audit, accepting gzip as a browser does.
+is a PATCH of the group field ``venue`` of a group it shares with one other
+thread, with the editor's Bearer token and ``If-Match`` with the group's
+ETag as that thread last saw it; the others alternate page and audit,
+accepting gzip as a browser does.  Two editors of one group collide: the
+loser must be told (412 Precondition Failed), reads the group again and
+carries on.
 
-Errors are non-2xx answers, socket errors, answers later than the timeout
-and *unfinished* requests: those still waiting at the end of the run that
-had already waited longer than the timeout.  Requests cut off by the end of
-the run before their timeout are counted apart, not as errors.
+Errors are non-2xx answers other than those 412s, socket errors, answers
+later than the timeout and *unfinished* requests: those still waiting at
+the end of the run that had already waited longer than the timeout.
+Requests cut off by the end of the run before their timeout are counted
+apart, not as errors.  After the run every group is read back: a *lost
+write* is a group whose venue is not the one its last acknowledged PATCH
+wrote; a *silent overwrite* is an acknowledged PATCH whose ``If-Match`` was
+not the ETag the group's previous acknowledged PATCH gave (a change made
+without seeing the one before it).
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 
 from bench.loadtest import free_port, wait_for
@@ -48,6 +57,10 @@ function now_us()
 end
 
 local threads = {}
+
+function json_string(text)
+  return '"' .. string.gsub(text, '[\\"]', '\\%0') .. '"'
+end
 local BROWSER = {["Accept-Encoding"] = "gzip, deflate"}  -- as every browser sends
 local made = 0
 
@@ -59,22 +72,23 @@ end
 
 function init(args)
   sent, received, failed, n, started, pending = 0, 0, 0, 0, 0, nil
-  lat_get, lat_patch, statuses = {}, {}, {}
-  group = GROUPS[((index - 1) % #GROUPS) + 1]
-  etag = nil
+  lat_get, lat_patch, statuses, acks = {}, {}, {}, {}
+  group = GROUPS[(math.floor((index - 1) / 2) % #GROUPS) + 1]  -- two writers per group
+  etag, sent_match, sent_venue, conflicts = nil, nil, nil, 0
 end
 
 function request()
   n = n + 1
   local req
-  if n == 1 then
-    pending = "prime"  -- read this thread's group once, for its ETag
+  if n == 1 or etag == nil then
+    pending = "prime"  -- read this thread's group, for its ETag (at the start and after a conflict)
     req = wrk.format("GET", GROUP_API .. group, {["Authorization"] = "Bearer " .. TOKEN})
   elseif (n + index) % WRITE_EVERY == 0 then
     pending = "patch"
     local headers = {["Authorization"] = "Bearer " .. TOKEN, ["Content-Type"] = "application/json"}
-    if etag then headers["If-Match"] = etag end
-    req = wrk.format("PATCH", GROUP_API .. group, headers, string.format('{"venue": "Room %d-%d"}', index, n))
+    headers["If-Match"] = etag
+    sent_match, sent_venue = etag, string.format("Room %d-%d", index, n)
+    req = wrk.format("PATCH", GROUP_API .. group, headers, string.format('{"venue": "%s"}', sent_venue))
   elseif n % 2 == 0 then
     pending = "get"
     req = wrk.format("GET", PAGE, BROWSER)
@@ -91,9 +105,18 @@ function response(status, headers, body)
   local elapsed = now_us() - started
   received = received + 1
   statuses[tostring(status)] = (statuses[tostring(status)] or 0) + 1
-  if status < 200 or status > 299 then failed = failed + 1 end
   local tag = headers["etag"] or headers["ETag"] or headers["Etag"]
-  if tag and pending ~= "get" then etag = tag end
+  if pending == "patch" and status == 412 then
+    conflicts, etag = conflicts + 1, nil  -- told of the other editor's change: read the group again
+  elseif status < 200 or status > 299 then
+    failed = failed + 1
+  elseif pending == "patch" then
+    table.insert(acks, string.format('[%d,%s,%s,%s]', now_us(), json_string(sent_match),
+      json_string(tag or ""), json_string(sent_venue)))
+    etag = tag
+  elseif pending == "prime" then
+    etag = tag
+  end
   if pending == "get" then table.insert(lat_get, elapsed) end
   if pending == "patch" then table.insert(lat_patch, elapsed) end
   pending = nil
@@ -109,9 +132,12 @@ function done(summary, latency, requests)
     if t:get("pending") then waited = now - t:get("started") end
     local parts = {}
     for code, count in pairs(t:get("statuses")) do table.insert(parts, string.format('"%s":%d', code, count)) end
-    out:write(string.format('%s{"sent":%d,"received":%d,"failed":%d,"pending_us":%d,"statuses":{%s},"get":[%s],"patch":[%s]}',
+    out:write(string.format('%s{"sent":%d,"received":%d,"failed":%d,"pending_us":%d,"statuses":{%s},"get":[%s],"patch":[%s],'
+      .. '"group":%s,"conflicts":%d,"acks":[%s],"in_flight_venue":%s}',
       i > 1 and "," or "", t:get("sent"), t:get("received"), t:get("failed"), waited, table.concat(parts, ","),
-      table.concat(t:get("lat_get"), ","), table.concat(t:get("lat_patch"), ",")))
+      table.concat(t:get("lat_get"), ","), table.concat(t:get("lat_patch"), ","),
+      json_string(t:get("group")), t:get("conflicts"), table.concat(t:get("acks"), ","),
+      t:get("pending") == "patch" and json_string(t:get("sent_venue")) or "null"))
   end
   out:write("]}\n")
   out:close()
@@ -152,8 +178,45 @@ def prepare(locality: Path, folder: Path) -> tuple[str, str, str, list[str]]:
     token = re.search(r"\b(lm_[A-Za-z0-9_\-]+)", made.stdout + made.stderr)
     if token is None:
         raise RuntimeError(f"no token in `locmap user add` output: {made.stdout!r}")
-    groups = [g["id"] for g in data["groups"] if not g.get("external")][:CONNECTIONS]
+    groups = [g["id"] for g in data["groups"] if not g.get("external")][: CONNECTIONS // 2]
     return url, slug, token.group(1), groups
+
+
+def read_groups(base: str, slug: str, token: str, groups: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    """Each group's (ETag, venue) as the API gives them now."""
+    found = {}
+    for group in dict.fromkeys(groups):
+        request = urllib.request.Request(f"{base}/api/localities/{slug}/groups/{group}")
+        request.add_header("Authorization", f"Bearer {token}")
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            found[group] = (answer.headers.get("ETag"), json.loads(answer.read())["venue"])
+    return found
+
+
+def check_writes(threads: list[dict], before: dict, after: dict) -> dict:
+    """Lost writes and silent overwrites, group by group, from every thread's acknowledged PATCHes.
+
+    Acknowledged PATCHes of one group are ordered by when their answers
+    arrived (one monotonic clock for every thread); each must have been made
+    against the ETag the previous one gave (the first, against the group as
+    it was before the run), and the group must end with the last one's venue
+    (or with that of a PATCH still unanswered when the run ended).
+    """
+    acks: dict[str, list] = {}
+    cut_off: dict[str, set] = {}  # PATCHes still unanswered when the run ended: they may have been applied
+    for t in threads:
+        acks.setdefault(t["group"], []).extend(t["acks"])
+        cut_off.setdefault(t["group"], set()).add(t.get("in_flight_venue"))
+    lost = silent = 0
+    for group, made in acks.items():
+        made.sort()
+        expected = before[group][0]
+        for _, sent_match, new_tag, _ in made:
+            silent += sent_match != expected
+            expected = new_tag
+        final = after[group][1]
+        lost += bool(made) and final != made[-1][3] and final not in cut_off[group]
+    return {"acknowledged_writes": sum(len(m) for m in acks.values()), "lost_writes": lost, "silent_overwrites": silent}
 
 
 def summarise(raw: dict, seconds: int) -> dict:
@@ -190,6 +253,7 @@ def summarise(raw: dict, seconds: int) -> dict:
         "unfinished": unfinished,
         "cut_off_at_end": cut_off,
         "wrk_timeout_count": raw["wrk_timeout"],
+        "conflicts_told": sum(t["conflicts"] for t in threads),
         "errors": non2xx + sockets + late + unfinished,
     }
 
@@ -211,6 +275,7 @@ def run(locality: Path, seconds: int = 60, workers: int = 2) -> dict:
             wait_for(base + "/health", timeout=60)
             for path in (f"/localities/{slug}", f"/api/localities/{slug}/audit"):
                 wait_for(base + path, timeout=120)  # warm each path once: the load measures the steady state
+            before = read_groups(base, slug, token, groups)
             out = folder / "mixed.json"
             script = folder / "mixed.lua"
             script.write_text(lua_config(slug, token, groups, out) + LUA)
@@ -221,7 +286,9 @@ def run(locality: Path, seconds: int = 60, workers: int = 2) -> dict:
                 capture_output=True,
                 timeout=seconds + 120,
             )
-            result = summarise(json.loads(out.read_text()), seconds)
+            raw = json.loads(out.read_text())
+            result = summarise(raw, seconds)
+            result.update(check_writes(raw["threads"], before, read_groups(base, slug, token, groups)))
         finally:
             service.terminate()
             try:

@@ -158,6 +158,10 @@ def mixed_section(r: dict) -> list[str]:
         f"Statuses: {json.dumps(r['statuses'])}. {r['cut_off_at_end']} requests were in flight when the run ended,"
         " younger than the 10 s timeout: cut off by the end, not counted as errors.",
         "",
+        f"Two editors per group: {r.get('conflicts_told', 0)} PATCHes were told of the other's change (412) and read"
+        f" the group again; of {r.get('acknowledged_writes', 0)} acknowledged writes, {r.get('lost_writes', '?')}"
+        f" were lost and {r.get('silent_overwrites', '?')} overwrote a change their editor had not seen.",
+        "",
     ]
 
 

@@ -188,6 +188,18 @@ def _mixed(r: dict) -> list[Check]:
             r["unfinished"] == 0,
             "requests still waiting after 10 s",
         ),
+        Check(
+            "mixed load: zero lost acknowledged writes",
+            str(r.get("lost_writes")),
+            r.get("lost_writes") == 0,
+            f"{r.get('acknowledged_writes', 0)} acknowledged writes read back",
+        ),
+        Check(
+            "mixed load: zero silent overwrites (conflicts told with 412)",
+            str(r.get("silent_overwrites")),
+            r.get("silent_overwrites") == 0,
+            f"{r.get('conflicts_told', 0)} conflicting PATCHes told",
+        ),
     ]
 
 
