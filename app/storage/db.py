@@ -34,8 +34,11 @@ def _sqlite_pragmas(busy_timeout: float):
     return on_connect
 
 
-#: One locality edit at a time per process on SQLite (re-entrant for the thread that holds it).
-_SQLITE_WRITER = threading.RLock()
+#: One locality edit at a time per process on SQLite.  A plain lock, not an RLock: a request's
+#: session may end its transaction on another thread of the pool than the one that began it.
+_SQLITE_WRITER = threading.Lock()
+#: How long to wait in line before going on to SQLite's own busy handling (a session never ended).
+QUEUE_TIMEOUT_S = 30.0
 
 
 def queue_for_writing(session: Session) -> None:
@@ -50,7 +53,8 @@ def queue_for_writing(session: Session) -> None:
     """
     if session.get_bind().dialect.name != "sqlite" or session.info.get("queued_for_writing"):
         return
-    _SQLITE_WRITER.acquire()
+    if not _SQLITE_WRITER.acquire(timeout=QUEUE_TIMEOUT_S):
+        return
     session.info["queued_for_writing"] = True
     if not session.info.get("releases_writer"):
         session.info["releases_writer"] = True

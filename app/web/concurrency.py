@@ -22,6 +22,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request, status
+from sqlmodel import Session
 
 from app.storage import store
 from app.web.cache import etag, locality_version
@@ -114,6 +115,8 @@ def check_entry(session, slug: str, kind: str, ident: str, if_match: str | None)
     """
     what = f"{kind} {ident!r}"
     if_match = _required(if_match, what)
+    with Session(session.get_bind()) as glance:  # stale already: refused without waiting for the lock
+        _refuse_unless(if_match, entry_version(glance, slug, kind, ident)[1], what)
     store.lock_locality(session, slug)
     _refuse_unless(if_match, entry_version(session, slug, kind, ident)[1], what)
 
