@@ -1,0 +1,63 @@
+"""SQLite edits wait in line within a process (app.storage.db.queue_for_writing)."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlmodel import Session
+
+from app.samples import sample_paths
+from app.storage import db, store
+from app.storage.db import create_schema, make_engine
+from models.validation import load_path
+
+
+def _engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'queue.db'}")
+    create_schema(engine)
+    with Session(engine) as session:
+        store.import_document(session, load_path(next(p for p in sample_paths() if p.stem == "thame")))
+        session.commit()
+    return engine
+
+
+def test_an_edit_holds_the_queue_until_its_transaction_ends_whichever_thread_ends_it(tmp_path):
+    engine = _engine(tmp_path)
+    first = Session(engine)
+    begun = threading.Thread(target=store.lock_locality, args=(first, "thame"))
+    begun.start()
+    begun.join()
+    assert db._SQLITE_WRITER.locked()  # held while the edit is open
+    ended = threading.Thread(target=first.commit)  # as a request's session ends on another pool thread
+    ended.start()
+    ended.join()
+    assert not db._SQLITE_WRITER.locked()
+    with Session(engine) as second:
+        store.lock_locality(second, "thame")  # the next writer is not left waiting
+        second.rollback()
+    assert not db._SQLITE_WRITER.locked()
+    first.close()
+    engine.dispose()
+
+
+def test_a_second_writer_waits_for_the_first_to_commit(tmp_path):
+    engine = _engine(tmp_path)
+    order: list[str] = []
+    with Session(engine) as first:
+        store.lock_locality(first, "thame")
+
+        def second_writer():
+            with Session(engine) as second:
+                store.lock_locality(second, "thame")
+                order.append("second")
+                second.rollback()
+
+        waiting = threading.Thread(target=second_writer)
+        waiting.start()
+        waiting.join(timeout=0.5)
+        assert waiting.is_alive() and order == []  # in line, not failing
+        order.append("first")
+        first.commit()
+        waiting.join(timeout=30)
+    assert order == ["first", "second"]
+    engine.dispose()
