@@ -12,6 +12,7 @@ them again.
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 import re
 
@@ -22,7 +23,7 @@ from sqlmodel import Session
 from app.errors import Conflict
 from app.storage import edits, erasure, store
 from app.storage.backup import backup, restore
-from app.storage.db import make_engine
+from app.storage.db import create_schema, make_engine
 from models.tables import AuditLogEntry, ErasureRecord, Locality
 from models.validation import load_path
 from tests.conftest import SAMPLES_DIR, auth
@@ -189,17 +190,21 @@ def test_free_text_naming_the_person_is_listed_not_rewritten(thame):
     assert edits.entry(document, "group", "thame-network").purpose == "Chaired by zoë ångström since 2004."
 
 
-def test_a_restore_of_a_backup_with_the_person_erases_them_again(tmp_path):
-    """The ledger travels with later backups; a restore applies it to rows that came back."""
-    url = f"sqlite:///{tmp_path / 'live.db'}"
+def _thame_with_a_history(url: str, name: str):
+    """A file database holding Thame, with the person to erase called ``name`` and a history of them."""
     engine = make_engine(url)
-    from app.storage.db import create_schema
-
     create_schema(engine)
     with Session(engine) as session:
         store.import_document(session, load_path(SAMPLES_DIR / "thame.yaml"))
         session.commit()
-        give_a_history(session, "李雷")
+        give_a_history(session, name)
+    return engine
+
+
+def test_a_restore_of_a_backup_with_the_person_erases_them_again(tmp_path):
+    """The ledger travels with later backups; a restore applies it to rows that came back."""
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    engine = _thame_with_a_history(url, "李雷")
     backup(engine, tmp_path / "before.json.gz")
     with Session(engine) as session:
         erasure.erase_person(session, "thame", "ed", PERSON)
@@ -207,8 +212,6 @@ def test_a_restore_of_a_backup_with_the_person_erases_them_again(tmp_path):
     backup(engine, tmp_path / "after.json.gz")
     engine.dispose()
     # An old backup's rows with a newer ledger: what a restore must never bring back.
-    import gzip
-
     with gzip.open(tmp_path / "before.json.gz", "rt") as old, gzip.open(tmp_path / "after.json.gz", "rt") as new:
         mixed = json.load(old)
         mixed["tables"]["erasure"] = json.load(new)["tables"]["erasure"]
@@ -224,14 +227,7 @@ def test_a_restore_of_a_backup_with_the_person_erases_them_again(tmp_path):
 
 
 def test_a_restore_of_a_backup_from_before_the_erasure_into_the_live_database_erases_again(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
-    from app.storage.db import create_schema
-
-    create_schema(engine)
-    with Session(engine) as session:
-        store.import_document(session, load_path(SAMPLES_DIR / "thame.yaml"))
-        session.commit()
-        give_a_history(session, "Jo")
+    engine = _thame_with_a_history(f"sqlite:///{tmp_path / 'live.db'}", "Jo")
     backup(engine, tmp_path / "before.db")
     with Session(engine) as session:
         erasure.erase_person(session, "thame", "ed", PERSON)

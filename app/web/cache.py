@@ -215,19 +215,17 @@ class RevisionCache:
                 self.stamps.put(slug, now, value)
         return value
 
-    def forget(self, slug: str, *, stale_too: bool = False) -> None:
+    def forget(self, slug: str) -> None:
         """Drop everything cached about a locality (and the list of localities).
 
-        The newest values are kept to stand in while the next are computed,
-        unless ``stale_too`` (a deleted locality, an erasure).
+        Its newest values are kept to stand in while the next are computed
+        (:meth:`stale`); whether one may (after an erasure it may not) is for
+        the locality's version to say (:meth:`Version.may_stand_in_for`).
         """
         with self._lock:
             self._generation[slug] = self._generation.get(slug, 0) + 1
             for key in [k for k in self._items if k[0] in (slug, "*list*")]:
                 del self._items[key]
-            if stale_too:
-                for variant in [v for v in self._newest if v[0] == slug]:
-                    del self._newest[variant]
         self.stamps.forget(slug)
         self.stamps.forget("*list*")
 
