@@ -54,7 +54,7 @@ def broker_scores(graphs: LocalityGraphs, settings: AuditSettings) -> dict[str, 
     k = None
     if n > settings.betweenness_exact_limit:
         k = min(settings.betweenness_samples, n)
-    scores = betweenness(adjacency[nodes][:, nodes], k=k, seed=settings.seed)
+    scores = betweenness(adjacency.induced(nodes), k=k, seed=settings.seed)
     people = graphs.document.people
     n_people = len(people)
     return {

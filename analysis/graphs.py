@@ -44,12 +44,12 @@ from functools import cached_property
 
 import networkx as nx
 import numpy as np
-import scipy.sparse as sp
 
 from models.document import Agency, Group, LocalityDocument, Member, Person, looks_like_school
 from models.vocab import Focus, GroupType, LinkKind, Sector
 
 from .attendance import attendance
+from .sparse import Adjacency, co_occurrence, undirected_adjacency
 
 PERSON = "person"
 GROUP = "group"
@@ -275,35 +275,30 @@ class LocalityGraphs:
         return rows, cols
 
     @cached_property
-    def incidence(self) -> tuple[sp.csr_matrix, list[str], list[str]]:
-        """The people x groups incidence matrix ``B`` (CSR, 0/1), with row and column ids."""
+    def incidence(self) -> tuple[tuple[np.ndarray, np.ndarray], list[str], list[str]]:
+        """The people x groups incidence matrix ``B`` as its 1 entries ``(rows, cols)``, with row and column ids."""
         person_ids = [p.id for p in self.document.people]
         group_ids = [g.id for g in self.document.groups]
-        rows, cols = self._seat_arrays
-        data = np.ones(len(rows), dtype=np.float64)
-        matrix = sp.csr_matrix((data, (rows, cols)), shape=(len(person_ids), len(group_ids)))
-        return matrix, person_ids, group_ids
+        return self._seat_arrays, person_ids, group_ids
 
     @cached_property
     def co_membership(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Pairs of groups sharing members, from the sparse product ``B.T @ B``.
+        """Pairs of groups sharing members: the upper triangle of ``B.T @ B``.
 
         Returns ``(first, second, shared, sizes)``: for every pair of group
         columns ``first < second`` with at least one member in common, the
         number shared; and each group's number of members.  Pairs that share
-        nobody are never visited.
+        nobody are never visited (:func:`analysis.sparse.co_occurrence`).
         """
-        matrix, _, _ = self.incidence
-        sizes = np.asarray(matrix.sum(axis=0)).ravel()
-        if matrix.shape[1] < 2 or matrix.nnz == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0), sizes
-        shared = sp.triu(matrix.T @ matrix, k=1).tocoo()
-        return shared.row.astype(np.int64), shared.col.astype(np.int64), shared.data, sizes
+        rows, cols = self._seat_arrays
+        n_groups = len(self.document.groups)
+        sizes = np.bincount(cols, minlength=n_groups).astype(np.float64)
+        first, second, shared = co_occurrence(rows, cols, n_groups)
+        return first, second, shared, sizes
 
     @cached_property
-    def local_adjacency(self) -> sp.csr_matrix:
-        """The local system graph as a symmetric 0/1 CSR matrix over integer nodes.
+    def local_adjacency(self) -> Adjacency:
+        """The local system graph as a symmetric 0/1 CSR adjacency over integer nodes.
 
         Node ``i < P`` is the ``i``-th person, node ``P + j`` the ``j``-th
         group (file order, as in :attr:`incidence`).  Edges are the seats on,
@@ -325,13 +320,7 @@ class LocalityGraphs:
         if link_ends:
             ends = np.asarray(link_ends, dtype=np.int64) + n_people
             u = [np.concatenate([u[0], ends[:, 0]]), np.concatenate([u[1], ends[:, 1]])]
-        n = n_people + n_groups
-        a, b = u
-        data = np.ones(2 * len(a), dtype=np.int8)
-        matrix = sp.csr_matrix((data, (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n))
-        matrix.sum_duplicates()
-        matrix.data[:] = 1
-        return matrix
+        return undirected_adjacency(n_people + n_groups, (u[0], u[1]))
 
     @cached_property
     def local_nodes(self) -> np.ndarray:
@@ -484,26 +473,25 @@ def group_projection(graphs: LocalityGraphs) -> nx.Graph:
     The one-mode projection of the membership graph onto groups (Breiger
     1974), computed as the sparse product ``B.T @ B`` rather than pair by pair.
     """
-    matrix, _, group_ids = graphs.incidence
-    return _weighted_graph(matrix.T @ matrix, group_ids)
+    (rows, cols), _, group_ids = graphs.incidence
+    return _weighted_graph(co_occurrence(rows, cols, len(group_ids)), group_ids)
 
 
 def person_projection(graphs: LocalityGraphs) -> nx.Graph:
     """People joined by the groups they share (who meets whom), weighted by count.
 
     Built from ``B @ B.T``; fine for a locality, but at county scale use the
-    sparse matrix itself rather than this graph.
+    incidence itself rather than this graph.
     """
-    matrix, person_ids, _ = graphs.incidence
-    return _weighted_graph(matrix @ matrix.T, person_ids)
+    (rows, cols), person_ids, _ = graphs.incidence
+    return _weighted_graph(co_occurrence(cols, rows, len(person_ids)), person_ids)
 
 
-def _weighted_graph(product: sp.spmatrix, ids: list[str]) -> nx.Graph:
-    """The graph of a symmetric co-membership product: an edge per non-zero off-diagonal entry."""
-    shared = sp.triu(product, k=1).tocoo()
+def _weighted_graph(pairs: tuple[np.ndarray, np.ndarray, np.ndarray], ids: list[str]) -> nx.Graph:
+    """The graph of co-membership pairs ``(first, second, shared)``: an edge per pair."""
     projection = nx.Graph()
     projection.add_nodes_from(ids)
     projection.add_weighted_edges_from(
-        (ids[i], ids[j], int(w)) for i, j, w in zip(shared.row, shared.col, shared.data, strict=True)
+        (ids[i], ids[j], int(w)) for i, j, w in zip(*(part.tolist() for part in pairs), strict=True)
     )
     return projection

@@ -2,7 +2,8 @@
 
 NetworkX stays the graph model and the public face of this package
 (:mod:`analysis.graphs`); the audit's inner loops run here instead, on
-``scipy.sparse`` adjacency matrices whose nodes are numbered people first,
+CSR adjacency matrices (:class:`analysis.sparse.Adjacency`, or any CSR
+matrix with canonical ``indptr`` and ``indices``) whose nodes are numbered people first,
 then groups (:attr:`analysis.graphs.LocalityGraphs.local_adjacency`), so a
 county or national document (10^5 nodes, 5 x 10^5 edges) is audited in
 seconds.  Each function states the NetworkX computation it agrees with;
@@ -23,7 +24,8 @@ from collections.abc import Iterable
 
 import networkx as nx
 import numpy as np
-import scipy.sparse as sp
+
+from .sparse import Adjacency, upper_edges
 
 #: Nodes above which betweenness is worth igraph.  Importing igraph (which
 #: loads matplotlib.pyplot) costs a few tenths of a second of a command's
@@ -61,7 +63,7 @@ def _igraph():
 SMALL_GRAPH_NODES = 2000
 
 
-def component_labels(adjacency: sp.csr_matrix) -> np.ndarray:
+def component_labels(adjacency: Adjacency) -> np.ndarray:
     """The connected component of each node of an undirected graph.
 
     Equivalent to :func:`networkx.connected_components`, numbered in order of
@@ -72,7 +74,8 @@ def component_labels(adjacency: sp.csr_matrix) -> np.ndarray:
     if n > SMALL_GRAPH_NODES:
         from scipy.sparse.csgraph import connected_components
 
-        return connected_components(adjacency, directed=False)[1]
+        matrix = adjacency.to_scipy() if isinstance(adjacency, Adjacency) else adjacency
+        return connected_components(matrix, directed=False)[1]
     indptr, indices = adjacency.indptr.tolist(), adjacency.indices.tolist()
     labels = [-1] * n
     count = 0
@@ -91,12 +94,12 @@ def component_labels(adjacency: sp.csr_matrix) -> np.ndarray:
     return np.asarray(labels, dtype=np.int32)
 
 
-def separated_subtrees(adjacency: sp.csr_matrix, root: int) -> tuple[np.ndarray, dict[int, list[tuple[int, int]]]]:
+def separated_subtrees(adjacency: Adjacency, root: int) -> tuple[np.ndarray, dict[int, list[tuple[int, int]]]]:
     """What each cut vertex separates from ``root`` in the root's component.
 
     Parameters
     ----------
-    adjacency : scipy.sparse.csr_matrix
+    adjacency : Adjacency
         A symmetric 0/1 matrix without self-loops (a simple undirected graph).
     root : int
 
@@ -194,13 +197,13 @@ def reach(adjacency: dict, kinds: frozenset, sources: Iterable) -> set:
 
 
 def betweenness(
-    adjacency: sp.csr_matrix, *, k: int | None = None, seed: int | None = None, backend: str | None = None
+    adjacency: Adjacency, *, k: int | None = None, seed: int | None = None, backend: str | None = None
 ) -> np.ndarray:
     """Normalised betweenness of every node of a simple undirected graph, exact or sampled.
 
     Parameters
     ----------
-    adjacency : scipy.sparse.csr_matrix
+    adjacency : Adjacency
         Symmetric 0/1 adjacency; node ``i`` is row ``i``.
     k : int, optional
         Estimate from ``k`` source nodes chosen by ``random.Random(seed)``
@@ -235,15 +238,15 @@ def betweenness(
     if backend == "networkx":
         graph = nx.Graph()
         graph.add_nodes_from(range(n))
-        upper = sp.triu(adjacency, k=1).tocoo()
-        graph.add_edges_from(zip(upper.row.tolist(), upper.col.tolist(), strict=True))
+        first, second = upper_edges(adjacency)
+        graph.add_edges_from(zip(first.tolist(), second.tolist(), strict=True))
         scores = nx.betweenness_centrality(graph, k=k, seed=seed, normalized=True)
         return np.fromiter((scores[i] for i in range(n)), dtype=np.float64, count=n)
     igraph = _igraph()
     if igraph is None:
         raise RuntimeError("igraph is not installed")
-    upper = sp.triu(adjacency, k=1).tocoo()
-    graph = igraph.Graph(n=n, edges=list(zip(upper.row.tolist(), upper.col.tolist(), strict=True)), directed=False)
+    first, second = upper_edges(adjacency)
+    graph = igraph.Graph(n=n, edges=list(zip(first.tolist(), second.tolist(), strict=True)), directed=False)
     raw = 2.0 * np.asarray(graph.betweenness(directed=False, sources=sources), dtype=np.float64)
     big_n = n - 1  # endpoints excluded: pairs (s, t) with s, t != v
     if big_n < 2:

@@ -193,7 +193,7 @@ def test_bulk_built_graphs_equal_the_graphs_built_edge_by_edge(graphs):
 
 def test_local_adjacency_is_the_local_system_graph(graphs):
     view = local_system(graphs)
-    adjacency = graphs.local_adjacency
+    adjacency = graphs.local_adjacency.to_scipy()
     assert (adjacency != adjacency.T).nnz == 0 and adjacency.diagonal().sum() == 0
     rows, cols = adjacency.nonzero()
     got = {frozenset((graphs.node_name(i), graphs.node_name(j))) for i, j in zip(rows.tolist(), cols.tolist())}
