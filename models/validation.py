@@ -119,12 +119,31 @@ def _integer(text: str, line_of: Callable[[], int | None], convert: Callable[[st
     return value
 
 
+def _refusal(event: yaml.Event, depth: int) -> _Refused | None:
+    """Why an event may not appear in a locality file at this nesting ``depth``, or None.
+
+    Anchors, aliases and unusual tags are refused at the event that carries
+    them, so nothing shared is ever built; nesting stops at
+    :data:`MAX_NESTING` levels and strings at :data:`MAX_STRING_CHARS`.
+    """
+    line = event.start_mark.line + 1
+    if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+        return _Refused(_NO_ALIASES, line)
+    tag = getattr(event, "tag", None)
+    if tag not in (None, "!") and tag not in _PLAIN_TAGS:
+        shown = tag.replace("tag:yaml.org,2002:", "!!")
+        return _Refused(f"the YAML tag {shown} is not allowed in a locality file: write the plain value", line)
+    if isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_STRING_CHARS:
+        return _Refused(_too_long(len(event.value)), line)
+    if isinstance(event, yaml.CollectionStartEvent) and depth > MAX_NESTING:
+        return _Refused(f"nested more than {MAX_NESTING} levels deep", line)
+    return None
+
+
 class _StrictLoader(yaml.SafeLoader):
     """Safe YAML loader with YAML 1.2 booleans, no timestamps, no duplicate keys, and bounded composing.
 
-    Composing refuses anchors, aliases and unusual tags at the event that
-    carries them, so nothing shared is ever built, and stops at
-    :data:`MAX_NESTING` levels and at strings over :data:`MAX_STRING_CHARS`.
+    Composing checks each event (:func:`_refusal`) before it builds a node.
     """
 
     def __init__(self, stream):
@@ -133,24 +152,30 @@ class _StrictLoader(yaml.SafeLoader):
 
     def compose_node(self, parent, index):
         event = self.peek_event()
-        line = event.start_mark.line + 1
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise _Refused(_NO_ALIASES, line)
-        tag = getattr(event, "tag", None)
-        if tag not in (None, "!") and tag not in _PLAIN_TAGS:
-            shown = tag.replace("tag:yaml.org,2002:", "!!")
-            raise _Refused(f"the YAML tag {shown} is not allowed in a locality file: write the plain value", line)
-        if isinstance(event, yaml.ScalarEvent):
-            if len(event.value) > MAX_STRING_CHARS:
-                raise _Refused(_too_long(len(event.value)), line)
-            return super().compose_node(parent, index)
-        self.depth += 1
-        if self.depth > MAX_NESTING:
-            raise _Refused(f"nested more than {MAX_NESTING} levels deep", line)
+        nested = isinstance(event, yaml.CollectionStartEvent)
+        refused = _refusal(event, self.depth + nested)
+        if refused is not None:
+            raise refused
+        self.depth += nested
         try:
             return super().compose_node(parent, index)
         finally:
-            self.depth -= 1
+            self.depth -= nested
+
+
+def _refuse_events(text: str) -> None:
+    """Check every event of ``text`` with libyaml's parser before anything is composed (:func:`_refusal`)."""
+    parser = yaml.cyaml.CParser(text)
+    depth = 0
+    try:
+        while not isinstance(event := parser.get_event(), yaml.StreamEndEvent):
+            depth += isinstance(event, yaml.CollectionStartEvent)
+            refused = _refusal(event, depth)
+            if refused is not None:
+                raise refused
+            depth -= isinstance(event, yaml.CollectionEndEvent)
+    finally:
+        parser.dispose()
 
 
 def _too_long(length: int) -> str:
@@ -167,6 +192,22 @@ _StrictLoader.add_implicit_resolver(
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
+
+
+if yaml.__with_libyaml__:
+
+    class _FastStrictLoader(yaml.cyaml.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """:class:`_StrictLoader` composing in C (libyaml), five times faster; events checked first by :func:`_refuse_events`."""
+
+        yaml_implicit_resolvers = _StrictLoader.yaml_implicit_resolvers
+
+        def __init__(self, stream):
+            yaml.cyaml.CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FastStrictLoader = None
 
 
 class _DuplicateKey(Exception):
@@ -196,8 +237,10 @@ def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
     return _integer(node.value, lambda: node.start_mark.line + 1, lambda _: loader.construct_yaml_int(node))
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+for _loader in (_StrictLoader, _FastStrictLoader):
+    if _loader is not None:
+        _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+        _loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def _line_map(root: yaml.Node | None) -> dict[tuple, int]:
@@ -330,7 +373,9 @@ def parse_text(text: str | bytes, *, suffix: str | None = None) -> Parsed:
 
 def _parse_yaml(text: str) -> Parsed:
     try:
-        loader = _StrictLoader(text)
+        if _FastStrictLoader is not None:
+            _refuse_events(text)
+        loader = (_FastStrictLoader or _StrictLoader)(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None

@@ -20,6 +20,7 @@ from analysis.settings import DEFAULT_SETTINGS
 from app.cli import main
 from app.formats.report import html_report, markdown_report
 from app.formats.spreadsheets import neutralise, read_csv_zip, read_xlsx, unneutralise, write_csv_zip, write_xlsx
+from app.samples import samples_dir
 from models.validation import DocumentError, load_text, validate_data
 from tests.conftest import LOCMAP_SCRIPT
 
@@ -92,6 +93,41 @@ def test_the_line_map_never_walks_a_shared_node_twice():
     for _ in range(4):  # 9**5 paths if expanded: enough to see, too few to hurt
         shared = yaml.SequenceNode("tag:yaml.org,2002:seq", [shared] * 9, node.start_mark, node.end_mark)
     assert len(validation._line_map(shared)) < 100
+
+
+HOSTILE_YAML = {
+    "alias": "format: locmap/1\nlocality: {id: a, name: &n A}\nnote: *n\n",
+    "merge key": "format: locmap/1\nlocality:\n  <<: {id: m}\n",
+    "tag": "format: locmap/1\nlocality: !!binary aGVsbG8=\n",
+    "nesting": "x: " + "[" * 40 + "]" * 40 + "\n",
+    "long string": "x: " + "y" * 50_000 + "\n",
+    "syntax": "format: locmap/1\nlocality: [unclosed\n",
+    "duplicate key": "format: locmap/1\nformat: locmap/1\n",
+    "norway": "country: no\nflag: true\n",
+}
+
+
+def _parsed_both_ways(text: str, monkeypatch) -> list:
+    """What libyaml's loader and the pure-Python one make of ``text``: data and lines, or the problems."""
+    from models import validation
+
+    out = []
+    for fast in (validation._FastStrictLoader, None):
+        monkeypatch.setattr(validation, "_FastStrictLoader", fast)
+        try:
+            parsed = validation.parse_text(text, suffix=".yaml")
+            out.append((parsed.data, parsed.lines))
+        except DocumentError as exc:
+            out.append([(p.line, p.msg.split(":")[0]) for p in exc.problems])
+    return out
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize("name", ["thame", "city", *HOSTILE_YAML])
+def test_libyaml_and_pure_python_loaders_agree(name, monkeypatch):
+    text = (samples_dir() / f"{name}.yaml").read_text() if name in ("thame", "city") else HOSTILE_YAML[name]
+    fast, slow = _parsed_both_ways(text, monkeypatch)
+    assert fast == slow
 
 
 # ---------------------------------------------------------------- numbers, ids, duplicate keys
