@@ -21,14 +21,34 @@ import sys
 
 from app import __version__
 
+#: The family module of each command.  A command loads only its own family,
+#: so typer builds a handful of commands, not all twenty; help, and a word
+#: that is no command, load them all (``tests/test_startup.py`` checks this
+#: table against the commands the families register).
+COMMAND_FAMILIES = {
+    **dict.fromkeys(("audit", "compare", "report", "snapshot", "diff", "map"), "audit"),
+    **dict.fromkeys(("validate", "import", "export", "list", "schema"), "files"),
+    **dict.fromkeys(("serve", "db", "backup", "restore", "user", "keygen"), "service"),
+    "synth": "synth",
+}
+
+
+def register_commands(argv: list[str]) -> None:
+    """Import the command family that ``argv`` names, or every family (importing one registers its commands)."""
+    command = next((word for word in argv if not word.startswith("-")), None)
+    family = COMMAND_FAMILIES.get(command)
+    for name in [family] if family else sorted(set(COMMAND_FAMILIES.values())):
+        __import__(f"app.cli.{name}")  # the import statement's machinery, which -X importtime reports
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning every error into a message and an exit status."""
     import typer
     from typer.exceptions import TyperException
 
-    from app.cli import audit, files, service, synth  # noqa: F401  (importing a family registers its commands)
     from app.cli.app import cli, err
+
+    register_commands(sys.argv[1:] if argv is None else argv)
     from app.errors import UserError
 
     try:

@@ -7,12 +7,13 @@ inside the function that needs it (``tests/test_startup.py`` checks).
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from app import __version__
 from app.errors import UserError
@@ -20,6 +21,7 @@ from app.errors import UserError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from rich.console import Console
     from sqlalchemy.engine import Engine
 
     from analysis.settings import AuditSettings
@@ -34,10 +36,35 @@ cli = typer.Typer(
     rich_markup_mode=None,
 )
 
-out = Console(highlight=False, soft_wrap=True)
-if not out.is_terminal:
-    out = Console(highlight=False, soft_wrap=True, width=200)  # pipes and files: don't truncate table cells
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _Console:
+    """A rich console made on first use: a command that prints only JSON never loads rich (about 40 ms)."""
+
+    def __init__(self, stderr: bool):
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str):
+        if self._console is None:
+            from rich.console import Console
+
+            console = Console(stderr=self._stderr, highlight=False, soft_wrap=True)
+            if not self._stderr and not console.is_terminal:
+                console = Console(highlight=False, soft_wrap=True, width=200)  # pipes and files: don't truncate cells
+            self._console = console
+        return getattr(self._console, name)
+
+
+out = _Console(stderr=False)
+err = _Console(stderr=True)
+
+
+def escape(text: str) -> str:
+    """``text`` with rich markup escaped, for printing through :data:`out` or :data:`err`."""
+    from rich.markup import escape as escape_markup
+
+    return escape_markup(text)
+
 
 DbOption = Annotated[
     str | None,
@@ -132,6 +159,16 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise UserError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def print_json(data: object) -> None:
+    """Print ``data`` as indented JSON on standard output, as ``Console.print_json`` would, without re-parsing it.
+
+    A county audit is megabytes of JSON: rich would parse the text again and
+    lay it out token by token, most of a second on a large locality.
+    """
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 def progress(items: Iterable, description: str, total: int | None = None) -> Iterator:

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from app.cli.app import (
     DbOption,
     SettingsOption,
     cli,
     engine_factory,
+    escape,
     open_engine,
     out,
+    print_json,
     progress,
     say_skipped,
     settings_from,
     write_atomically,
 )
 from app.errors import UserError
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 LocalityArgument = Annotated[
     str, typer.Argument(help="A locality file, or the id of a stored locality.", metavar="PATH_OR_SLUG")
@@ -96,7 +98,7 @@ def audit(
         return
     result = run_audit(document, thresholds)
     if as_json:
-        out.print_json(json.dumps(result.as_dict()))
+        print_json(result.as_dict())
     else:
         _print_audit(document, result)
 
@@ -122,7 +124,7 @@ def _audit_folder(folder: str, thresholds, as_json: bool, db: str | None) -> Non
     audits = _audit_all(documents, thresholds)
     if as_json:
         data = {"localities": [a.as_dict() for a in audits], "comparison": comparison(audits)}
-        out.print_json(json.dumps(data))
+        print_json(data)
         return
     for document, result in zip(documents, audits, strict=True):
         _print_audit(document, result)
@@ -148,7 +150,7 @@ def _what_if(document, without: list[str], with_patch: Path | None, thresholds, 
     except (KeyError, ValueError) as exc:
         raise UserError(str(exc).strip('"')) from None
     if as_json:
-        out.print_json(json.dumps(change.as_dict()))
+        print_json(change.as_dict())
         return
     described = ", ".join([*without, *([f"with {with_patch}"] if with_patch else [])])
     out.print(f"[bold]What if[/bold] ({escape(described)}) for {escape(document.locality.name)}:")
@@ -196,6 +198,8 @@ def _print_audit(document, result) -> None:
         markup=False,
     )
     _print_findings(result.findings, "Findings")
+    from rich.table import Table
+
     table = Table(title="Collaborative-advantage profile", title_justify="left", show_lines=False)
     table.add_column("dimension")
     table.add_column("level")
@@ -244,7 +248,7 @@ def compare(
             raise UserError(f"{png_file}: the chart is written as PNG; use a .png file name")
         _write_chart(png_file, audits, documents)
     if as_json:
-        out.print_json(json.dumps(data))
+        print_json(data)
         return
     _print_comparison(data)
     for path in (csv_file, png_file):
@@ -261,6 +265,8 @@ def _write_chart(path: Path, audits, documents) -> None:
 
 
 def _comparison_table(title: str, slugs: list[str], first: str, justify: str) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     table.add_column(first)
     for slug in slugs:
@@ -363,7 +369,7 @@ def diff(
     new, new_name = load_version(after, engine_factory(db))
     result = diff_localities(old, new)
     if as_json:
-        out.print_json(json.dumps(result))
+        print_json(result)
         return
     out.print(f"[bold]From[/bold] {escape(old_name)} [bold]to[/bold] {escape(new_name)}")
     _print_structure_changes(result["structure"])

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from app.cli.app import (
     DbOption,
@@ -18,6 +17,7 @@ from app.cli.app import (
     err,
     open_engine,
     out,
+    print_json,
     progress,
     report_document_error,
     say_skipped,
@@ -247,11 +247,13 @@ def list_(
     with session_scope(engine) as session:
         rows = store.list_localities(session)
     if as_json:
-        out.print_json(json.dumps([{**row.__dict__, "updated_at": row.updated_at.isoformat()} for row in rows]))
+        print_json([{**row.__dict__, "updated_at": row.updated_at.isoformat()} for row in rows])
         return
     if not rows:
         out.print("no localities stored; add some with: locmap import FILE.yaml", markup=False)
         return
+    from rich.table import Table
+
     table = Table(title=f"Localities in {display_url(database_url(db))}", title_justify="left")
     for name in _LIST_COLUMNS:
         table.add_column(name, justify="right" if name in _COUNT_COLUMNS else "left")

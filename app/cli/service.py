@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from app.cli.app import DbOption, cli, database_url, display_url, open_engine, out
 from app.errors import UserError
@@ -213,6 +212,8 @@ def user_list(db: DbOption = None) -> None:
     if not rows:
         out.print("no users; add one with: locmap user add NAME --role admin", markup=False)
         return
+    from rich.table import Table
+
     table = Table()
     for column in ("name", "role", "status", "localities", "password"):
         table.add_column(column)
