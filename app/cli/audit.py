@@ -103,29 +103,24 @@ def audit(
         _print_audit(document, result)
 
 
-def _read_localities(refs: list[str], db: str | None) -> list:
-    """The localities referred to, folders expanded, with a progress bar on a terminal."""
-    from app.storage.sources import load_localities
+def _read_and_audit(refs: list[str], db: str | None, thresholds, documents: bool = True) -> tuple[list | None, list]:
+    """The localities referred to, folders expanded, and their audits (and documents, if wanted), with progress."""
+    from app.cli.batch import read_and_audit
 
-    return load_localities(refs, engine_factory(db), on_skip=say_skipped, each=lambda items: progress(items, "reading"))
-
-
-def _audit_all(documents: list, thresholds) -> list:
-    from analysis.audit import audit as run_audit
-
-    return [run_audit(d, thresholds) for d in progress(documents, "auditing")]
+    factory = engine_factory(db)
+    return read_and_audit(refs, factory, thresholds, on_skip=say_skipped, progress=progress, documents=documents)
 
 
 def _audit_folder(folder: str, thresholds, as_json: bool, db: str | None) -> None:
     """Every locality of a folder audited, then compared."""
     from analysis.compare import comparison
 
-    documents = _read_localities([folder], db)
-    audits = _audit_all(documents, thresholds)
+    documents, audits = _read_and_audit([folder], db, thresholds, documents=not as_json)
     if as_json:
         data = {"localities": [a.as_dict() for a in audits], "comparison": comparison(audits)}
         print_json(data)
         return
+    assert documents is not None  # read for the text
     for document, result in zip(documents, audits, strict=True):
         _print_audit(document, result)
         out.print()
@@ -152,19 +147,31 @@ def _what_if(document, without: list[str], with_patch: Path | None, thresholds, 
     if as_json:
         print_json(change.as_dict())
         return
-    described = ", ".join([*without, *([f"with {with_patch}"] if with_patch else [])])
+    described = _described(document, without, with_patch)
     out.print(f"[bold]What if[/bold] ({escape(described)}) for {escape(document.locality.name)}:")
     _print_findings(change.appeared, "Findings that appear")
     _print_findings(change.resolved, "Findings resolved")
-    _print_changes("Profile changes", change.profile_changes)
-    _print_changes("Metric changes", change.metric_changes)
+    _print_changes("Profile changes", change.profile_words())
+    _print_changes("Metric changes", change.metric_words())
 
 
-def _print_changes(heading: str, changes: dict) -> None:
-    if changes:
+def _described(document, without: list[str], with_patch: Path | None) -> str:
+    from analysis.whatif import parse_removal
+    from analysis.whatif_words import describe_change
+
+    removed: dict[str, list[str]] = {"person": [], "group": [], "agency": []}
+    for item in without:
+        kind, ident = parse_removal(item)
+        removed[kind].append(ident)
+    text = describe_change(document, people=removed["person"], groups=removed["group"], agencies=removed["agency"])
+    return text if not with_patch else f"{text}; with {with_patch}" if without else f"with {with_patch}"
+
+
+def _print_changes(heading: str, lines: list[str]) -> None:
+    if lines:
         out.print(f"\n[bold]{heading}[/bold]")
-        for name, (before, after) in changes.items():
-            out.print(f"  {name}: {before} → {after}", markup=False)
+        for line in lines:
+            out.print(f"  {line}", markup=False)
 
 
 def _print_findings(findings, heading: str) -> None:
@@ -238,14 +245,14 @@ def compare(
     from analysis.compare import comparison, comparison_csv
 
     thresholds = settings_from(settings)
-    documents = _read_localities(localities, db)
-    audits = _audit_all(documents, thresholds)
+    documents, audits = _read_and_audit(localities, db, thresholds, documents=png_file is not None)
     data = comparison(audits)
     if csv_file is not None:
         write_atomically(csv_file, comparison_csv(audits))
     if png_file is not None:
         if png_file.suffix.lower() != ".png":
             raise UserError(f"{png_file}: the chart is written as PNG; use a .png file name")
+        assert documents is not None  # read for the chart
         _write_chart(png_file, audits, documents)
     if as_json:
         print_json(data)
@@ -316,8 +323,9 @@ def report(
     if suffix not in (".md", ".html", ".htm"):
         raise UserError(f"{output}: unsupported extension {output.suffix or '(none)'!r}; use .md or .html")
     thresholds = settings_from(settings)
-    documents = _read_localities(localities, db)
-    pairs = list(zip(documents, _audit_all(documents, thresholds), strict=True))
+    documents, audits = _read_and_audit(localities, db, thresholds)
+    assert documents is not None  # read for the report
+    pairs = list(zip(documents, audits, strict=True))
     if suffix == ".md":
         chart = None
         if len(pairs) > 1:

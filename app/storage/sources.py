@@ -38,6 +38,9 @@ class NotALocality(Exception):
         self.path, self.reason = path, reason
         super().__init__(f"skipped {path}: {reason}")
 
+    def __reduce__(self):  # sent back from a worker process (app.cli.batch)
+        return NotALocality, (self.path, self.reason)
+
 
 def looks_like_path(ref: str) -> bool:
     return ref.lower().endswith(FILE_SUFFIXES) or "/" in ref or Path(ref).exists()
@@ -169,12 +172,16 @@ def load_localities(
             on_skip(skip)
             continue
         read_from.append(ref.text)
-    if not documents:
+    check_distinct(read_from, [document.locality.id for document in documents])
+    return documents
+
+
+def check_distinct(read_from: list[str], slugs: list[str]) -> None:
+    """Refuse no localities, or two references to one locality, naming both."""
+    if not slugs:
         raise UserError("no locality documents to read")
     seen: dict[str, str] = {}
-    for ref, document in zip(read_from, documents, strict=True):
-        slug = document.locality.id
+    for ref, slug in zip(read_from, slugs, strict=True):
         if slug in seen:
             raise UserError(f"{ref} and {seen[slug]} are the same locality ({slug!r})")
         seen[slug] = ref
-    return documents

@@ -1,0 +1,109 @@
+"""Reading and auditing many localities at once: on every core when they are files.
+
+``compare``, ``report`` and ``audit FOLDER`` read and audit each locality
+independently, and for a county folder that is seconds of validation and
+exact betweenness.  Files are read and audited by a pool of worker
+processes, one per core, which send back only the audits unless the
+documents themselves are wanted (sending a county locality's document back
+costs more than reading it again); stored localities, fewer than
+:data:`PARALLEL_FROM` files, or a one-core machine take the serial path.
+The parallel path is only ever a faster way to the same answer: if any
+worker fails, everything is read again serially, so a bad file is reported
+exactly as the serial path reports it, in order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+from app.storage.sources import (
+    NotALocality,
+    Ref,
+    check_distinct,
+    expand_folders,
+    load_localities,
+    load_locality,
+    looks_like_path,
+)
+
+if TYPE_CHECKING:
+    from analysis.audit import Audit
+    from analysis.settings import AuditSettings
+    from models.document import LocalityDocument
+
+#: Files from which a pool of workers pays for itself (starting one costs about a tenth of a second).
+PARALLEL_FROM = 4
+
+
+def read_and_audit(
+    refs: list[str],
+    engine_factory,
+    thresholds: AuditSettings,
+    *,
+    on_skip: Callable[[NotALocality], None],
+    progress: Callable,
+    documents: bool = True,
+) -> tuple[list[LocalityDocument] | None, list[Audit]]:
+    """Every locality referred to (folders expanded) and its audit, in order.
+
+    ``progress(items, description, total=None)`` wraps an iterable in a
+    progress bar (or not); ``on_skip`` is told of each file in a folder that
+    is not a locality document.  With ``documents=False`` the documents are
+    not returned (None), which spares the workers sending them back.
+    """
+    expanded = [entry for ref in refs for entry in (expand_folders([ref]) if not Ref(ref).in_folder else [Ref(ref)])]
+    workers = min(os.cpu_count() or 1, len(expanded))
+    if len(expanded) >= PARALLEL_FROM and workers > 1 and all(_is_file(ref) for ref in expanded):
+        done = _in_parallel(expanded, thresholds, workers, progress, documents)
+        if done is not None:
+            read_from, read, audits, skipped = done
+            for skip in skipped:
+                on_skip(skip)
+            check_distinct(read_from, [audit.locality for audit in audits])
+            return (read if documents else None), audits
+    read = load_localities(expanded, engine_factory, on_skip=on_skip, each=lambda items: progress(items, "reading"))
+    return (read if documents else None), [_audit(document, thresholds) for document in progress(read, "auditing")]
+
+
+def _is_file(ref: Ref) -> bool:
+    return ref.in_folder or looks_like_path(ref.text)
+
+
+def _in_parallel(refs: list[Ref], thresholds: AuditSettings, workers: int, progress: Callable, documents: bool):
+    """(read_from, documents, audits, skipped) from a pool of ``workers`` processes, or None if any failed."""
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    read_from, read, audits, skipped = [], [], [], []
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            # Every task is submitted (and every worker started) before a progress bar's thread exists.
+            futures = [pool.submit(_read_and_audit_one, ref, thresholds, documents) for ref in refs]
+            for ref, future in zip(refs, progress(futures, "reading and auditing", total=len(futures)), strict=True):
+                outcome = future.result()
+                if isinstance(outcome, NotALocality):
+                    skipped.append(outcome)
+                    continue
+                read_from.append(ref.text)
+                read.append(outcome[0])
+                audits.append(outcome[1])
+    except Exception:  # a bad file, or a worker that died: the serial path says exactly what
+        return None
+    return read_from, read, audits, skipped
+
+
+def _read_and_audit_one(ref: Ref, thresholds: AuditSettings, documents: bool):
+    """In a worker: the document (or None) and audit of one file, or the reason it is skipped."""
+    try:
+        document = load_locality(ref, engine_factory=None)
+    except NotALocality as skip:
+        return skip
+    return (document if documents else None), _audit(document, thresholds)
+
+
+def _audit(document: LocalityDocument, thresholds: AuditSettings) -> Audit:
+    from analysis.audit import audit
+
+    return audit(document, thresholds)
