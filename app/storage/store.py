@@ -202,9 +202,16 @@ def export_document(session: Session, slug: str) -> LocalityDocument:
 
 
 def _contents(session: Session, table: ContentTable, lpk: int) -> Sequence[Any]:
-    """A locality's rows of ``table`` in the order they were written."""
-    query = select(table).where(col(table.locality_pk) == lpk).order_by(col(table.pk))
-    return session.execute(query).scalars().all()
+    """A locality's rows of ``table`` in the order they were written, as plain rows.
+
+    Read as columns, not ORM objects: the rows are only read, and building
+    and tracking an object per seat was most of the export's time (about
+    five times slower on a locality of 3,000 seats).  A row's attributes
+    are the model's field names.
+    """
+    rows = table.__table__  # type: ignore[attr-defined]
+    query = select(rows).where(rows.c.locality_pk == lpk).order_by(rows.c.pk)
+    return session.execute(query).all()
 
 
 def _members_by_group(
@@ -212,12 +219,13 @@ def _members_by_group(
 ) -> dict[int | None, list[dict]]:
     """The seats of every group of a locality, by the group's key, in their stored order."""
     members: dict[int | None, list[dict]] = {g.pk: [] for g in groups}
+    seat, group = Membership.__table__, Group.__table__  # type: ignore[attr-defined]
     seats = session.execute(
-        select(Membership)
-        .join(Group, col(Group.pk) == Membership.group_pk)
-        .where(col(Group.locality_pk) == lpk)
-        .order_by(col(Membership.group_pk), col(Membership.position))
-    ).scalars()
+        select(seat)
+        .join(group, group.c.pk == seat.c.group_pk)
+        .where(group.c.locality_pk == lpk)
+        .order_by(seat.c.group_pk, seat.c.position)
+    )
     for m in seats:
         members[m.group_pk].append(member_entry(m, person_id[m.person_pk]))
     return members
