@@ -524,3 +524,62 @@ def read_members(session: Session, slug: str, group_id: str) -> list[dict]:
     if pk is None:
         raise NotFound(f"no group {group_id!r} in locality {slug!r}")
     return seats_of(session, [pk], names=True)[pk]
+
+
+# ---------------------------------------------------------------- places: where an entry stands, to put it back there
+
+
+def places(session: Session, lpk: int, kind: str, pk: int) -> dict[str, dict]:
+    """Where an entry and what goes with it stand: the positions of a group's seats (by person) and
+    the keys of its links (by id), or the positions of a person's seats (by group).
+
+    A deleted entry put back at the same keys and positions is exported exactly where it was.
+    """
+    if kind == "group":
+        seats = select(col(Person.id), col(Membership.position)).join(Person, col(Person.pk) == Membership.person_pk)
+        touching = (col(GroupLink.from_group_pk) == pk) | (col(GroupLink.to_group_pk) == pk)
+        links = select(col(GroupLink.id), col(GroupLink.pk)).where(col(GroupLink.locality_pk) == lpk, touching)
+        return {
+            "members": {person: at for person, at in session.execute(seats.where(col(Membership.group_pk) == pk))},
+            "links": {ident: key for ident, key in session.execute(links)},
+        }
+    if kind == "person":
+        seats = select(col(Group.id), col(Membership.position)).join(Group, col(Group.pk) == Membership.group_pk)
+        return {"seats": {group: at for group, at in session.execute(seats.where(col(Membership.person_pk) == pk))}}
+    return {}
+
+
+def seat_position(session: Session, group_pk: int, person_pk: int) -> int | None:
+    key = (col(Membership.group_pk) == group_pk) & (col(Membership.person_pk) == person_pk)
+    return session.execute(select(col(Membership.position)).where(key)).scalar()
+
+
+def move_row(session: Session, kind: str, pk: int, wanted: Any) -> None:
+    """Give a row just written, before anything refers to it, the key it had (if no row holds it now).
+
+    Keys are never issued twice by PostgreSQL's sequences, and SQLite's next key is one past the
+    largest, so a key freed by a deletion is free again once the changes after it are undone.
+    """
+    table = TABLES[kind]
+    if not isinstance(wanted, int) or wanted == pk:
+        return
+    if session.execute(select(col(table.pk)).where(col(table.pk) == wanted)).first() is not None:
+        return
+    session.execute(
+        update(table).where(col(table.pk) == pk).values(pk=wanted).execution_options(synchronize_session=False)
+    )
+
+
+def place_seat(session: Session, group_pk: int, person_pk: int, position: Any) -> None:
+    """Put a seat just written back at the position it had (if no other seat of the group holds it)."""
+    if not isinstance(position, int):
+        return
+    taken = select(col(Membership.person_pk)).where(
+        col(Membership.group_pk) == group_pk, col(Membership.position) == position
+    )
+    if session.execute(taken).first() is not None:
+        return
+    key = (col(Membership.group_pk) == group_pk) & (col(Membership.person_pk) == person_pk)
+    session.execute(
+        update(Membership).where(key).values(position=position).execution_options(synchronize_session=False)
+    )

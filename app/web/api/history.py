@@ -6,13 +6,12 @@ from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from analysis.diff import diff_localities
-from app.errors import Conflict, NotFound
+from app.errors import NotFound
 from app.storage import edits, store
 from app.web.changes import commit_change
 from app.web.deps import LocalityEditor, Reader, SessionDep
 from models.document import LocalityDocument, Name
 from models.schemas import AuditLogPublic
-from models.tables import AuditLogEntry
 from models.validation import validate_data
 
 #: The largest key a database row can have (a signed 64-bit integer).
@@ -69,24 +68,19 @@ def locality_history(
 
 
 def revert_entry(session, slug: str, user: str | None, entry_id: int) -> edits.Change:
-    """:func:`app.storage.edits.revert`, refusing in plain words (Conflict) a change whose entry is gone."""
-    logged = session.get(AuditLogEntry, entry_id)
-    if logged is None or logged.locality != slug:
-        raise NotFound(f"no change {entry_id} in the history of locality {slug!r}")
-    try:
-        return edits.revert(session, slug, user, entry_id)
-    except NotFound as exc:
-        raise Conflict(
-            f"change {entry_id} cannot be reverted: what it changed is no longer there ({exc}); "
-            "revert the change that removed it first"
-        ) from None
+    """:func:`app.storage.edits.revert`: NotFound for no such change, Conflict (in words) when it cannot be reverted."""
+    return edits.revert(session, slug, user, entry_id)
 
 
 @router.post("/history/{entry_id}/revert", response_model=AuditLogPublic, status_code=status.HTTP_201_CREATED)
 def revert_change(
     slug: str, entry_id: RowNumber, principal: LocalityEditor, session: SessionDep, request: Request
 ) -> AuditLogPublic:
-    """Undo one change (itself recorded as a change); 409 when what it changed is no longer there."""
+    """Undo one change, recorded as a change of its own (which can be reverted in turn).
+
+    404 when the history has no such change; 409, saying why, when it was already reverted,
+    when what it changed is no longer there or was changed again since, or for an erasure.
+    """
     revert_entry(session, slug, principal.name, entry_id)
     commit_change(request, session, slug)
     e = edits.history(session, slug, 1)[0]
