@@ -3,187 +3,100 @@ members; the change history with revert; snapshots.
 
 Every form carries a CSRF token bound to the browser session; every change goes
 through :mod:`app.storage.edits` row by row (the entry validated by its model and its
-references checked, logged, atomic), and problems are shown next to the field they concern.
+references checked, logged, atomic), and problems are shown next to the field they concern,
+in plain words (:mod:`app.web.pages.forms`).
 An entry's form also carries the version it was opened at: if someone else changed
 the entry meanwhile, the form is shown again with what they stored, the user's input kept.
+Every deletion is asked first on a page of its own (it works without scripts) that names
+what goes (:mod:`app.web.pages.outcomes`), and every change ends on a page whose flash
+line says what changed (:mod:`app.web.flash`).
 """
 
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
-from sqlmodel import Session
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.errors import Conflict, NotFound
 from app.formats.exchange import INPUT_SUFFIXES, read
 from app.storage import edits, erasure, store
-from app.web.api.history import RowNumber, revert_entry
+from app.web import flash
 from app.web.api.localities import store_upload
 from app.web.changes import commit_change
 from app.web.concurrency import PageUploader, entry_version, form_conflict
-from app.web.deps import PageEditor, PageReader, SessionDep
-from app.web.pages.rendering import TYPE_WORDS, render
+from app.web.deps import PageEditor, SessionDep
+from app.web.pages.forms import (
+    COMMON_ROLES,
+    MEMBER_ROWS,
+    field_specs,
+    free_id,
+    model_errors,
+    parse_form,
+    role_words,
+    slugify,
+)
+from app.web.pages.outcomes import REVERTIBLE, changes, deletion, link_words, plural, seat_removal
+from app.web.pages.rendering import render
 from app.web.security import checked_form, csrf_token
 from models import document as doc
-from models import vocab
+from models.tables import Person
 from models.validation import DocumentError
+from models.vocab import MemberRole
 
 router = APIRouter(include_in_schema=False)
 
-KINDS = {
+KINDS: dict[str, tuple[str, type[BaseModel]]] = {
     "agency": ("agencies", doc.Agency),
     "person": ("people", doc.Person),
     "group": ("groups", doc.Group),
     "link": ("links", doc.Link),
 }
+KIND_WORDS = {"agency": "agency", "person": "person", "group": "group", "link": "link"}
+ENTRY_PAGES = {"agency": "agencies", "person": "people", "group": "groups"}
 
 
-# ---------------------------------------------------------------- form fields
+def known_roles(session, document) -> tuple[str, ...]:
+    """The job roles a person form offers: the common ones, this locality's, and any two localities share.
 
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    label: str
-    widget: str = "text"  # text, textarea, select, checkbox, number
-    choices: tuple = ()
-    required: bool = False
-    help: str = ""
-
-
-def _choices(enum) -> tuple:
-    return tuple((m.value, m.value.replace("_", " ")) for m in enum)
-
-
-def field_specs(kind: str, document, creating: bool) -> list[FieldSpec]:
-    """The fields of a form; with ``document`` None, without choices (enough to read a posted form)."""
-    agencies = tuple((a.id, a.name) for a in document.agencies) if document else ()
-    schools = tuple((a.id, a.name) for a in document.agencies if a.school) if document else ()
-    groups = tuple((g.id, g.name) for g in document.groups) if document else ()
-    ident = (
-        [
-            FieldSpec(
-                "id",
-                "Id",
-                required=True,
-                help="Lower-case letters, digits, - and _; used in addresses. Cannot be changed later.",
-            )
-        ]
-        if creating
-        else []
-    )
-    if kind == "agency":
-        return [
-            *ident,
-            FieldSpec("name", "Name", required=True),
-            FieldSpec("sector", "Sector", "select", _choices(vocab.Sector), True),
-            FieldSpec("school", "This agency is a school", "checkbox"),
-            FieldSpec("note", "Note", "textarea"),
-        ]
-    if kind == "person":
-        return [
-            *ident,
-            FieldSpec("name", "Name", required=True, help="Prefer a role description, e.g. 'SENCO, Larkrise School'."),
-            FieldSpec("role", "Job role", help="e.g. head_teacher, senco, hsclw"),
-            FieldSpec("agency", "Agency", "select", agencies),
-            FieldSpec("systems_minder", "Minds the communication system", "checkbox"),
-            FieldSpec("service_user_rep", "Represents parents, young people or the community", "checkbox"),
-            FieldSpec("local", "Works on this patch", "checkbox"),
-            FieldSpec("hours_per_week", "Working hours a week", "number"),
-            FieldSpec("note", "Note", "textarea"),
-        ]
-    if kind == "group":
-        return [
-            *ident,
-            FieldSpec("name", "Name", required=True),
-            FieldSpec(
-                "type", "Kind of group", "select", tuple((t.value, TYPE_WORDS[t.value]) for t in vocab.GroupType), True
-            ),
-            FieldSpec(
-                "focus", "Focus", "select", _choices(vocab.Focus), help="Leave blank for the usual focus of its kind."
-            ),
-            FieldSpec("membership", "Membership", "select", _choices(vocab.MembershipRule)),
-            FieldSpec("meets", "Meets", "select", _choices(vocab.Meets)),
-            FieldSpec("meetings_per_year", "Meetings a year", "number", help="Overrides 'Meets' when given."),
-            FieldSpec("hours", "Hours a meeting", "number"),
-            FieldSpec("external", "Belongs to the local-authority centre or a body outside the locality", "checkbox"),
-            FieldSpec(
-                "area",
-                "Areas served",
-                help="Locality ids, separated by commas, for groups serving across the boundary.",
-            ),
-            FieldSpec("school", "Sits in school", "select", schools),
-            FieldSpec("purpose", "Purpose", "textarea"),
-            FieldSpec("venue", "Where it meets"),
-            FieldSpec("note", "Note", "textarea"),
-        ]
-    return [
-        FieldSpec("from", "From group", "select", groups, True),
-        FieldSpec("kind", "Kind of link", "select", _choices(vocab.LinkKind), True),
-        FieldSpec("to", "To group", "select", groups, True),
-        FieldSpec("note", "Note", "textarea"),
-    ]
-
-
-def parse_form(specs: list[FieldSpec], form: dict) -> tuple[dict, dict[str, str]]:
-    """Form values to a document entry; errors by field name for values that cannot be read."""
-    row: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for spec in specs:
-        raw = form.get(spec.name)
-        if spec.widget == "checkbox":
-            row[spec.name] = raw is not None
-            continue
-        text = str(raw).strip() if raw is not None else ""
-        if spec.widget == "textarea" and raw is not None:
-            text = str(raw).replace("\r\n", "\n").strip()
-        if not text:
-            if spec.required:
-                errors[spec.name] = "Required."
-            continue
-        if spec.widget == "number":
-            try:
-                row[spec.name] = float(text)
-            except ValueError:
-                errors[spec.name] = f"Not a number: {text!r}."
-            continue
-        if spec.name == "area":
-            row["area"] = [part.strip() for part in text.split(",") if part.strip()]
-            continue
-        row[spec.name] = text
-    return row, errors
-
-
-def _field_of(loc: str) -> str:
-    return loc.rsplit(".", 1)[-1].split("[")[0] if "." in loc else loc.split("[")[0]
-
-
-def model_errors(model, row: dict) -> dict[str, str]:
-    try:
-        model.model_validate(row)
-    except ValidationError as exc:
-        out = {}
-        for err in exc.errors(include_url=False):
-            name = "from" if err["loc"] and err["loc"][0] == "from_" else str(err["loc"][0]) if err["loc"] else "id"
-            out.setdefault(name, err["msg"].removeprefix("Value error, "))
-        return out
-    return {}
+    A role used in only one other locality is left out: with its locality it may point at one person.
+    """
+    rows = session.execute(select(col(Person.role), col(Person.locality_pk)).where(col(Person.role).is_not(None)))
+    localities: dict[str, set[int]] = {}
+    for role, locality in rows:
+        localities.setdefault(role, set()).add(locality)
+    shared = {role for role, where in localities.items() if len(where) > 1}
+    here = {p.role for p in document.people if p.role}
+    extra = sorted((shared | here) - set(COMMON_ROLES), key=lambda r: role_words(r).casefold())
+    return (*COMMON_ROLES, *extra)
 
 
 def values_of(entry) -> dict:
     data = entry.model_dump(mode="json", by_alias=True)
     if "area" in data:
         data["area"] = ", ".join(data["area"])
+    if data.get("role"):
+        data["role"] = role_words(data["role"])
     return data
 
 
-def _redirect(path: str) -> RedirectResponse:
-    return RedirectResponse(path, status_code=303)
+def _redirect(path: str, request: Request | None = None, said: str | None = None) -> RedirectResponse:
+    """A 303 to ``path``; with ``said``, the page there tells the user what their change did."""
+    response = RedirectResponse(path, status_code=303)
+    if request is not None and said:
+        flash.add(request, response, said)
+    return response
+
+
+def _page_of(slug: str, kind: str, data: dict) -> str:
+    if kind == "link":
+        return f"/localities/{slug}/groups/{quote(data['from'])}"
+    return f"/localities/{slug}/{ENTRY_PAGES[kind]}/{quote(data['id'])}"
 
 
 # ---------------------------------------------------------------- pages
@@ -223,21 +136,48 @@ def _entry_form(request, principal, session, slug, kind, ident=None, state: Form
     version = state.version
     if version is None and not creating:
         version = entry_version(session, slug, kind, ident, members=False)[1]
+    specs = field_specs(kind, document, creating, known_roles(session, document) if kind == "person" else ())
+    errors = state.errors or {}
+    shown = {s.name for s in specs} | {"members"}
     return render(
         request,
         principal,
         "edit_entry.html",
         status_code,
         kind=kind,
+        kind_words=KIND_WORDS,
         ident=ident,
-        specs=field_specs(kind, document, creating),
+        specs=specs,
         values=values,
-        errors=state.errors or {},
+        errors=errors,
+        unplaced=[text for name, text in errors.items() if name not in shown],
         message=state.message,
         version=version,
         stored=state.stored or [],
+        members=_member_rows(document, kind, ident, values) if kind == "group" else None,
         **context,
     )
+
+
+def _member_rows(document, kind, ident, values) -> dict:
+    """The group form's members part: who sits on it now, who may be added, and the rows as typed."""
+    group = edits.entry(document, "group", ident) if ident else None
+    seated = {m.person for m in group.members} if group else set()
+    people = {p.id: p for p in document.people}
+    typed = list(zip(_as_list(values.get("member_person")), _as_list(values.get("member_role")), strict=False))
+    rows = typed + [("", "member")] * max(0, MEMBER_ROWS - len(typed))
+    return {
+        "current": [(people[m.person], m.role.value) for m in group.members] if group else [],
+        "candidates": [p for p in document.people if p.id not in seated],
+        "roles": [r.value for r in MemberRole],
+        "rows": rows,
+    }
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
 CHANGED_MEANWHILE = (
@@ -280,24 +220,68 @@ def edit_entry_form(slug: str, kind: str, ident: str, request: Request, principa
     return _entry_form(request, principal, session, slug, kind, ident)
 
 
+def _read_entry(session, slug, kind, creating, ident, form, document) -> tuple[dict, dict, dict | None]:
+    """The posted entry, its problems by field, and (when editing) the entry as stored before."""
+    specs = field_specs(kind, None, creating)
+    row, errors = parse_form(specs, form, known_roles(session, document) if kind == "person" else COMMON_ROLES)
+    before = None
+    if creating and kind != "link" and "id" not in row and "id" not in errors:
+        derived = slugify(str(row.get("name", "")))
+        taken = {e.id for e in getattr(document, KINDS[kind][0])}
+        if derived:
+            row["id"] = free_id(derived, taken)
+        elif "name" not in errors:
+            errors["id"] = "Give an id: the name has no letters or digits to make one from."
+    if not creating:
+        before = store.read_entry(session, slug, kind, ident, members=False)[1]
+        row["id"] = before["id"]
+    errors = {**model_errors(KINDS[kind][1], row, specs), **errors}
+    if kind == "group":
+        members, problem = _posted_members(document, ident, form)
+        if problem:
+            errors["members"] = problem
+        elif members:
+            row["members"] = members
+    return row, errors, before
+
+
+def _posted_members(document, ident, form) -> tuple[list[dict], str | None]:
+    """New members chosen in the group form, or what is wrong with them."""
+    people = {p.id: p for p in document.people}
+    group = edits.entry(document, "group", ident) if ident else None
+    seated = {m.person for m in group.members} if group else set()
+    chosen: list[dict] = []
+    for person, role in zip(_as_list(form.get("member_person")), _as_list(form.get("member_role")), strict=False):
+        if not person.strip():
+            continue
+        if person not in people:
+            return [], f"There is no person {person!r} in this locality; choose someone from the list."
+        if person in seated or any(m["person"] == person for m in chosen):
+            return [], f"{people[person].name} is chosen twice or already sits on this group."
+        if role not in {r.value for r in MemberRole}:
+            return [], f"Choose a role on the group for {people[person].name}."
+        chosen.append({"person": person, "role": role})
+    return chosen, None
+
+
 def _save(request, principal, session, slug, kind, ident, form) -> HTMLResponse | RedirectResponse:
-    section, model = KINDS.get(kind, (None, None))
-    if model is None:
+    if kind not in KINDS:
         raise NotFound(f"no kind of entry {kind!r}")
     creating = ident is None
-    specs = field_specs(kind, None, creating)
-    row, errors = parse_form(specs, form)
-    if not creating:
-        row["id"] = store.read_entry(session, slug, kind, ident, members=False)[1]["id"]
-    errors = {**model_errors(model, row), **errors}
+    document = store.export_document(session, slug)
+    row, errors, before = _read_entry(session, slug, kind, creating, ident, form, document)
+    specs = field_specs(kind, document, creating)
     values = {**form, **{s.name: form.get(s.name) is not None for s in specs if s.widget == "checkbox"}}
     opened = str(form.get("version") or "") or None
     if errors:
         return _entry_form(request, principal, session, slug, kind, ident, FormState(values, errors, None, opened), 422)
-    entry = model.model_validate(row)
-    data = entry.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data = KINDS[kind][1].model_validate(row).model_dump(mode="json", by_alias=True, exclude_none=True)
+    seated = len(data.get("members", []))
     if kind == "group" and not creating:
-        data.pop("members", None)  # the form edits the group, not its seats: keep them
+        added = data.pop("members", [])  # the form adds seats; the ones the group has are kept
+        if added:
+            current = edits.entry(document, "group", ident).model_dump(mode="json", by_alias=True, exclude_none=True)
+            data["members"] = current["members"] + added
     try:
         if creating:
             edits.create(session, slug, principal.name, kind, data)
@@ -313,15 +297,43 @@ def _save(request, principal, session, slug, kind, ident, form) -> HTMLResponse 
         for problem in exc.problems:
             errors.setdefault(_field_of(problem.loc), problem.msg)
         return _entry_form(request, principal, session, slug, kind, ident, FormState(values, errors, None, opened), 422)
-    except Conflict as exc:
+    except Conflict:
         session.rollback()
-        state = FormState(values, {"id": str(exc)}, None, opened)
+        state = FormState(values, _conflict_problem(document, kind, data), None, opened)
         return _entry_form(request, principal, session, slug, kind, ident, state, 409)
     commit_change(request, session, slug)
-    target = {"agency": "agencies", "person": "people", "group": "groups", "link": None}[kind]
-    if target is None:
-        return _redirect(f"/localities/{slug}/groups/{quote(data['from'])}")
-    return _redirect(f"/localities/{slug}/{target}/{quote(data['id'])}")
+    return _redirect(_page_of(slug, kind, data), request, _saved_words(document, kind, specs, before, data, seated))
+
+
+def _field_of(loc: str) -> str:
+    """The form field a document problem's place names: ``groups[3].school`` is ``school``."""
+    if ".members" in loc:
+        return "members"
+    return loc.rsplit(".", 1)[-1].split("[")[0] if "." in loc else loc.split("[")[0]
+
+
+def _conflict_problem(document, kind: str, data: dict) -> dict[str, str]:
+    """A 409 from the store, as the field it concerns: a taken id, or a link that is already there."""
+    if kind == "link":
+        link = doc.Link.model_validate(data)
+        return {
+            "to": f"There is already a link “{link_words(document, link)}”: a link from one group to another of this kind is recorded once."
+        }
+    taken = next((e for e in getattr(document, KINDS[kind][0]) if e.id == data.get("id")), None)
+    owner = f" ({taken.name})" if taken is not None else ""
+    return {"id": f"A {KIND_WORDS[kind]} with the id {data.get('id')!r}{owner} already exists; choose another id."}
+
+
+def _saved_words(document, kind: str, specs, before: dict | None, data: dict, seated: int) -> str:
+    """The flash after a save: what was added, or which fields changed from what to what."""
+    name = link_words(document, doc.Link.model_validate(data)) if kind == "link" else data.get("name", "")
+    if before is None:
+        with_seats = f" with {plural(seated, 'member')}" if seated else ""
+        return f"Added the {KIND_WORDS[kind]} {name}{with_seats}."
+    said = changes([s for s in specs if s.name != "id"], before, data)
+    if seated:
+        said.append(f"{plural(seated, 'member')} added")
+    return f"Saved {name}: {'; '.join(said)}." if said else f"Saved {name}: nothing had changed."
 
 
 @router.post("/localities/{slug}/edit/{kind}/new", response_class=HTMLResponse)
@@ -336,31 +348,66 @@ async def update_entry(slug: str, kind: str, ident: str, request: Request, princ
     return await _run(request, lambda session: _save(request, principal, session, slug, kind, ident, form))
 
 
+# ---------------------------------------------------------------- deleting, asked first
+
+
+@router.get("/localities/{slug}/edit/{kind}/{ident}/delete", response_class=HTMLResponse)
+def confirm_delete(slug: str, kind: str, ident: str, request: Request, principal: PageEditor, session: SessionDep):
+    """The page that asks before a deletion, naming what goes; its form posts the deletion."""
+    if kind not in KINDS:
+        raise NotFound(f"no kind of entry {kind!r}")
+    context = _editor_context(request, principal, session, slug)
+    entry = edits.entry(context["document"], kind, ident)
+    return render(
+        request,
+        principal,
+        "confirm.html",
+        asked=deletion(context["document"], kind, entry),
+        kind=kind,
+        action=f"/localities/{slug}/edit/{kind}/{quote(ident)}/delete",
+        back=f"/localities/{slug}/edit/{kind}/{quote(ident)}",
+        version=entry_version(session, slug, kind, ident, members=False)[1],
+        revertible=REVERTIBLE,
+        **context,
+    )
+
+
 @router.post("/localities/{slug}/edit/{kind}/{ident}/delete", response_class=HTMLResponse)
 async def delete_entry(slug: str, kind: str, ident: str, request: Request, principal: PageEditor):
+    """Delete an entry; a person is erased (for good) unless the form asks ``how=delete`` (revertible)."""
     form = await checked_form(request)
     opened = str(form.get("version") or "") or None
+    erase = kind == "person" and form.get("how") != "delete"
 
     def work(session):
         if kind not in KINDS:
             raise NotFound(f"no kind of entry {kind!r}")
+        document = store.export_document(session, slug)
+        said = deletion(document, kind, edits.entry(document, kind, ident)).flash
         try:
             if form_conflict(session, slug, kind, ident, opened) is not None:
                 session.rollback()
                 state = FormState(message=CHANGED_MEANWHILE.format(kind=kind) + " (Delete again to delete it.)")
                 return _entry_form(request, principal, session, slug, kind, ident, state, 409)
             notice = None  # an erasure's list of free text still naming the person
-            if kind == "person":
+            if erase:
                 notice = erasure.erase_person(session, slug, principal.name, ident).notice()
+                said = "Erased the person from this locality and its history; this cannot be undone."
             else:
                 edits.delete(session, slug, principal.name, kind, ident)
+                said += " " + REVERTIBLE
         except Conflict as exc:
             session.rollback()
             return _entry_form(request, principal, session, slug, kind, ident, FormState(message=str(exc)), 409)
         commit_change(request, session, slug)
-        return _redirect(f"/localities/{slug}/history?error={quote(notice)}" if notice else f"/localities/{slug}/edit")
+        if notice:
+            return _redirect(f"/localities/{slug}/history?error={quote(notice)}", request, said)
+        return _redirect(f"/localities/{slug}/edit", request, said)
 
     return await _run(request, work)
+
+
+# ---------------------------------------------------------------- members
 
 
 @router.post("/localities/{slug}/groups/{group_id}/members", response_class=HTMLResponse)
@@ -369,17 +416,60 @@ async def add_member(slug: str, group_id: str, request: Request, principal: Page
 
     def work(session):
         seat = {"person": str(form.get("person", "")).strip(), "role": str(form.get("role") or "member")}
-        try:
-            doc.Member.model_validate(seat)
-            edits.add_seat(session, slug, principal.name, group_id, seat)
-        except (ValidationError, DocumentError, Conflict) as exc:
-            session.rollback()
-            message = exc.problems[0].msg if isinstance(exc, DocumentError) else str(exc).splitlines()[0]
-            return _redirect(f"/localities/{slug}/groups/{quote(group_id)}?error={quote(message)}#members")
+        document = store.export_document(session, slug)
+        group = edits.entry(document, "group", group_id)
+        names = {p.id: p.name for p in document.people}
+        back = f"/localities/{slug}/groups/{quote(group_id)}"
+        problem = _seat_problem(seat, names, group)
+        if problem is None:
+            try:
+                edits.add_seat(session, slug, principal.name, group_id, seat)
+            except (DocumentError, Conflict) as exc:
+                session.rollback()
+                problem = exc.problems[0].msg if isinstance(exc, DocumentError) else str(exc)
+        if problem is not None:
+            return _redirect(f"{back}?error={quote(problem)}#members")
         commit_change(request, session, slug)
-        return _redirect(f"/localities/{slug}/groups/{quote(group_id)}#members")
+        said = f"Added {names[seat['person']]} to {group.name} as {seat['role'].replace('_', ' ')}. {REVERTIBLE}"
+        return _redirect(f"{back}#members", request, said)
 
     return await _run(request, work)
+
+
+def _seat_problem(seat: dict, names: dict[str, str], group) -> str | None:
+    if not seat["person"]:
+        return "Choose the person to add."
+    if seat["person"] not in names:
+        return f"There is no person {seat['person']!r} in this locality."
+    if any(m.person == seat["person"] for m in group.members):
+        return f"{names[seat['person']]} is already a member of {group.name}."
+    if seat["role"] not in {r.value for r in MemberRole}:
+        return "Choose a role on the group: " + ", ".join(r.value.replace("_", " ") for r in MemberRole) + "."
+    return None
+
+
+@router.get("/localities/{slug}/groups/{group_id}/members/{person_id}/remove", response_class=HTMLResponse)
+def confirm_remove_member(
+    slug: str, group_id: str, person_id: str, request: Request, principal: PageEditor, session: SessionDep
+):
+    """The page that asks before taking someone off a group."""
+    context = _editor_context(request, principal, session, slug)
+    document = context["document"]
+    group, person = edits.entry(document, "group", group_id), edits.entry(document, "person", person_id)
+    if all(m.person != person_id for m in group.members):
+        raise NotFound(f"{person.name} does not sit on {group.name}")
+    return render(
+        request,
+        principal,
+        "confirm.html",
+        asked=seat_removal(document, group, person),
+        kind="member",
+        action=f"/localities/{slug}/groups/{quote(group_id)}/members/{quote(person_id)}/remove",
+        back=f"/localities/{slug}/groups/{quote(group_id)}#members",
+        version=None,
+        revertible=REVERTIBLE,
+        **context,
+    )
 
 
 @router.post("/localities/{slug}/groups/{group_id}/members/{person_id}/remove", response_class=HTMLResponse)
@@ -387,42 +477,13 @@ async def remove_member(slug: str, group_id: str, person_id: str, request: Reque
     await checked_form(request)
 
     def work(session):
+        document = store.export_document(session, slug)
+        said = seat_removal(
+            document, edits.entry(document, "group", group_id), edits.entry(document, "person", person_id)
+        ).flash
         edits.remove_seat(session, slug, principal.name, group_id, person_id)
         commit_change(request, session, slug)
-        return _redirect(f"/localities/{slug}/groups/{quote(group_id)}#members")
-
-    return await _run(request, work)
-
-
-@router.get("/localities/{slug}/history", response_class=HTMLResponse)
-def history_page(slug: str, request: Request, principal: PageEditor, session: SessionDep):
-    store.get_locality(session, slug)
-    entries = edits.history(session, slug)
-    return render(
-        request,
-        principal,
-        "history.html",
-        document=store.export_document(session, slug),
-        entries=entries,
-        csrf=csrf_token(request),
-        error=request.query_params.get("error"),
-        summary=summarise,
-    )
-
-
-@router.post("/localities/{slug}/history/{entry_id}/revert", response_class=HTMLResponse)
-async def revert_change(slug: str, entry_id: RowNumber, request: Request, principal: PageEditor):
-    await checked_form(request)
-
-    def work(session):
-        try:
-            revert_entry(session, slug, principal.name, entry_id)
-        except (DocumentError, Conflict) as exc:
-            session.rollback()
-            message = "; ".join(str(p) for p in exc.problems) if isinstance(exc, DocumentError) else str(exc)
-            return _redirect(f"/localities/{slug}/history?error={quote('Could not revert: ' + message)}")
-        commit_change(request, session, slug)
-        return _redirect(f"/localities/{slug}/history")
+        return _redirect(f"/localities/{slug}/groups/{quote(group_id)}#members", request, f"{said} {REVERTIBLE}")
 
     return await _run(request, work)
 
@@ -454,28 +515,12 @@ async def _run(request: Request, work):
     return await run_in_threadpool(call)
 
 
-def summarise(entry) -> str:
-    """One line for a history entry: what changed, in words."""
-    what = f"{entry.entity} {entry.entity_id}" if entry.entity_id else entry.entity
-    if entry.action in ("update", "revert") and entry.before and entry.after and entry.entity != "locality":
-        fields = [
-            k
-            for k in sorted(set(entry.before) | set(entry.after))
-            if k != "reverts" and entry.before.get(k) != entry.after.get(k)
-        ]
-        if fields:
-            return f"{what}: changed {', '.join(fields)}"
-    if entry.action in ("add_member", "remove_member", "update_member"):
-        seat = (entry.after or entry.before or {}).get("member", {})
-        return f"{what}: {entry.action.replace('_', ' ')} {seat.get('person', '')}"
-    return what
-
-
 # ---------------------------------------------------------------- upload
 
 
 @router.get("/upload", response_class=HTMLResponse)
-def upload_form(request: Request, principal: PageReader):
+def upload_form(request: Request, principal: PageUploader):
+    """The upload form, for those who may change a locality; anonymous visitors are sent to sign in first."""
     return render(request, principal, "upload.html", csrf=csrf_token(request), problems=None)
 
 
@@ -491,13 +536,13 @@ async def upload(request: Request, principal: PageUploader):
             "upload.html",
             400,
             csrf=csrf_token(request),
-            problems=[("file", "Choose a file to upload.")],
+            problems=[("File", "Choose a file to upload.")],
         )
     name = upload.filename
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if suffix not in INPUT_SUFFIXES:
         problems = [
-            ("file", f"{name}: use a spreadsheet (.xlsx, or .zip of CSV files) or a locmap/1 file (.yaml, .json).")
+            ("File", f"{name}: use a spreadsheet (.xlsx, or .zip of CSV files) or a locmap/1 file (.yaml, .json).")
         ]
         return render(request, principal, "upload.html", 400, csrf=csrf_token(request), problems=problems)
     content = await upload.read()
@@ -510,7 +555,18 @@ async def upload(request: Request, principal: PageUploader):
         )
 
     def work(session):
-        store_upload(request, session, principal, document)
-        return _redirect(f"/localities/{quote(document.locality.id)}")
+        created = store_upload(request, session, principal, document)[1]
+        counts = ", ".join(
+            plural(len(items), one, many)
+            for items, one, many in (
+                (document.groups, "group", None),
+                (document.people, "person", "people"),
+                (document.agencies, "agency", "agencies"),
+                (document.links, "link", None),
+            )
+        )
+        how = "added" if created else "replaced (the history keeps the version before)"
+        said = f"Uploaded {name}: {document.locality.name} {how}, with {counts}."
+        return _redirect(f"/localities/{quote(document.locality.id)}", request, said)
 
     return await _run(request, work)
