@@ -6,8 +6,10 @@ fix this?"; the answer is the findings that appear and those resolved.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -18,6 +20,7 @@ from .audit import Audit, audit
 from .findings import Finding
 from .graphs import remove_from_document
 from .settings import DEFAULT_SETTINGS, AuditSettings
+from .whatif_words import key_group_line, metric_line, profile_line
 
 REMOVABLE = ("person", "group", "agency")
 
@@ -72,6 +75,53 @@ def apply_patch(document: LocalityDocument, data: object, source: str = "patch")
         raise DocumentError(problems, source) from None
 
 
+@dataclass(frozen=True)
+class DraftLink:
+    """A link of a draft group to an existing group: outgoing (draft → group) or incoming (group → draft)."""
+
+    kind: str
+    group: str
+    outgoing: bool = True
+
+
+@dataclass(frozen=True)
+class DraftGroup:
+    """A group a co-ordinator is thinking of setting up: its name, kind, members and links."""
+
+    name: str
+    type: str
+    members: tuple[str, ...] = ()
+    links: tuple[DraftLink, ...] = ()
+    meets: str | None = None
+
+    def patch(self, document: LocalityDocument) -> dict:
+        """The group and its links as a patch (:func:`apply_patch`), with an id made from its name."""
+        ident = free_group_id(document, self.name)
+        group: dict = {"id": ident, "name": self.name, "type": self.type}
+        if self.meets:
+            group["meets"] = self.meets
+        group["members"] = [{"person": person} for person in self.members]
+        links = [
+            {"from": ident, "kind": link.kind, "to": link.group}
+            if link.outgoing
+            else {"from": link.group, "kind": link.kind, "to": ident}
+            for link in self.links
+        ]
+        return {"groups": [group], "links": links}
+
+
+def free_group_id(document: LocalityDocument, name: str) -> str:
+    """An id for a new group made from its name ("Thame forum" → "thame-forum"), not already taken."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    base = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:56].strip("-") or "draft-group"
+    taken = {g.id for g in document.groups}
+    ident, number = base, 1
+    while ident in taken:
+        number += 1
+        ident = f"{base}-{number}"
+    return ident
+
+
 @dataclass
 class WhatIf:
     before: Audit
@@ -80,6 +130,24 @@ class WhatIf:
     resolved: list[Finding]
     profile_changes: dict[str, tuple]
     metric_changes: dict[str, tuple]
+    #: Names of the groups of both versions, to name the key communication group.
+    names: dict[str, str] = field(default_factory=dict)
+    #: The locality as changed (set by :func:`what_if`).
+    changed: LocalityDocument | None = None
+
+    def profile_words(self) -> list[str]:
+        """Each changed profile level in the audit's words."""
+        return [profile_line(dim, a, b) for dim, (a, b) in self.profile_changes.items()]
+
+    def metric_words(self) -> list[str]:
+        """The key communication group, if it changed, then each changed figure, in words."""
+        key = key_group_line(self.before.metrics.get("key_group"), self.after.metrics.get("key_group"), self.names)
+        figures = [
+            metric_line(name, a, b)
+            for name, (a, b) in self.metric_changes.items()
+            if not isinstance(a, str) and not isinstance(b, str)
+        ]
+        return [key, *figures] if key else figures
 
     def as_dict(self) -> dict:
         return {
@@ -88,6 +156,7 @@ class WhatIf:
             "resolved": [f.as_dict() for f in self.resolved],
             "profile_changes": {k: {"before": a, "after": b} for k, (a, b) in self.profile_changes.items()},
             "metric_changes": {k: {"before": a, "after": b} for k, (a, b) in self.metric_changes.items()},
+            "in_words": {"profile": self.profile_words(), "metrics": self.metric_words()},
             "after": self.after.as_dict(),
         }
 
@@ -132,4 +201,7 @@ def what_if(
     changed = remove_from_document(
         changed, people=removals["person"], groups=removals["group"], agencies=removals["agency"]
     )
-    return compare_audits(audit(document, settings), audit(changed, settings))
+    change = compare_audits(audit(document, settings), audit(changed, settings))
+    change.names = {g.id: g.name for g in [*document.groups, *changed.groups]}
+    change.changed = changed
+    return change
