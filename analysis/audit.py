@@ -18,6 +18,7 @@ from models.vocab import Boundary, Focus, GroupType, MemberRole, MembershipRule
 from .attendance import attendance
 from .centrality import top_brokers
 from .context import AuditContext
+from .counts import locality_counts
 from .findings import SEVERITY_ORDER, Basis, Finding, Principle, Severity
 from .graphs import LocalityGraphs, build_graphs
 from .load import group_hours_per_year
@@ -769,15 +770,8 @@ def locality_metrics(ctx: AuditContext) -> dict:
     )
     memberships = sum(len(graphs.members_of[g]) for g in graphs.groups)
     return {
-        "groups": len(graphs.groups),
-        "local_groups": len(local),
-        "external_groups": len(graphs.groups) - len(local),
-        "people": len(graphs.people),
-        "people_in_groups": len(seated_people),
-        "agencies": len(graphs.document.agencies),
-        "agencies_in_groups": len(seated_agencies),  # on the locality's own groups
-        "links": graphs.links.number_of_edges(),
-        "memberships": memberships,
+        # groups, people, agencies, links and seats: counted as every page and command counts them
+        **locality_counts(graphs.document).as_dict(),
         "meetings_per_year": round(sum(per_group[g][0] for g in local), 1),
         "meeting_hours_per_year": round(sum(per_group[g][1] for g in local), 1),
         "person_hours_per_year": round(sum(hours), 1),

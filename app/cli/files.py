@@ -26,8 +26,15 @@ from app.cli.app import (
 from app.errors import UserError
 
 #: Columns of ``locmap list``, the counts right-aligned.
-_LIST_COLUMNS = ("id", "name", "boundary", "groups", "people", "agencies", "links", "memberships")
+_LIST_COLUMNS = ("id", "name", "boundary", "local groups", "outside", "people", "agencies", "links", "memberships")
 _COUNT_COLUMNS = _LIST_COLUMNS[3:]
+
+#: What ``locmap list`` counts, in the words the pages and the audit use (:mod:`analysis.counts`).
+_LIST_NOTE = (
+    "local groups: the locality's own; outside: groups outside the locality (such as the county's centre), "
+    "which the audit's figures leave out; people: on groups; agencies: on local groups; "
+    "'of N': N in the file."
+)
 
 
 @cli.command()
@@ -239,15 +246,20 @@ def list_(
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """List the stored localities with their counts."""
+    """List the stored localities with their counts, counted as the pages and the audit count them."""
+    from analysis.counts import locality_counts
     from app.storage import store
     from app.storage.db import session_scope
 
     engine = open_engine(db)
     with session_scope(engine) as session:
-        rows = store.list_localities(session)
+        rows = [
+            (row, locality_counts(store.export_document(session, row.id))) for row in store.list_localities(session)
+        ]
     if as_json:
-        print_json([{**row.__dict__, "updated_at": row.updated_at.isoformat()} for row in rows])
+        print_json(
+            [{**row.__dict__, **counts.as_dict(), "updated_at": row.updated_at.isoformat()} for row, counts in rows]
+        )
         return
     if not rows:
         out.print("no localities stored; add some with: locmap import FILE.yaml", markup=False)
@@ -257,9 +269,18 @@ def list_(
     table = Table(title=f"Localities in {display_url(database_url(db))}", title_justify="left")
     for name in _LIST_COLUMNS:
         table.add_column(name, justify="right" if name in _COUNT_COLUMNS else "left")
-    for row in rows:
-        table.add_row(row.id, row.name, row.boundary, *(str(getattr(row, name)) for name in _COUNT_COLUMNS))
+    for row, c in rows:
+        people = _of(c.people_in_groups, c.people)
+        agencies = _of(c.agencies_in_groups, c.agencies)
+        figures = (c.local_groups, c.external_groups, people, agencies, c.links, c.memberships)
+        table.add_row(row.id, row.name, row.boundary, *map(str, figures))
     out.print(table)
+    out.print(_LIST_NOTE, markup=False)
+
+
+def _of(part: int, whole: int) -> str:
+    """``8 of 9`` where a figure leaves some of the file out; the figure alone where it does not."""
+    return str(part) if part == whole else f"{part} of {whole}"
 
 
 @cli.command()

@@ -32,7 +32,7 @@ METRIC_LABELS = {
     "groups": "Groups (including external)",
     "local_groups": "Groups in the locality",
     "people_in_groups": "People on groups",
-    "agencies_in_groups": "Agencies on groups",
+    "agencies_in_groups": "Agencies on local groups",
     "links": "Links between groups",
     "memberships": "Seats (memberships)",
     "meetings_per_year": "Meetings a year",

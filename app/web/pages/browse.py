@@ -4,35 +4,31 @@ Pages work without JavaScript except the map.  Templates autoescape every
 value; names are data, never markup.
 """
 
-import dataclasses
 from collections import defaultdict
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from analysis.attendance import attendance
-from analysis.audit import audit
 from analysis.compare import KEY_METRICS, comparison
+from analysis.counts import count_phrases, locality_counts
 from analysis.graphs import build_graphs
 from analysis.load import group_year, meeting_loads
 from analysis.profile import DIMENSIONS
 from analysis.settings import DEFAULT_SETTINGS
-from app.errors import NotFound
-from app.formats.report import METRIC_LABELS
+from app.formats.report import METRIC_LABELS, html_report
 from app.maps import map_json, map_payload
 from app.storage import store
 from app.storage.accounts import revoke_token
 from app.storage.edits import entry
-from app.web.api.analysis import cached_audit, cached_document
-from app.web.cache import Compressed, all_versions, cached_or_stale, etag
+from app.web.api.analysis import cached_audit, cached_document, compare_columns
+from app.web.cache import Compressed, all_versions, cached_answer, cached_or_stale, etag, locality_version
 from app.web.deps import SESSION_COOKIE, PageReader, PrincipalDep, SessionDep, SettingsDep
 from app.web.pages.rendering import render, words
 from app.web.security import csrf_token
 from app.web.sessions import sign_in
-from models.tables import Snapshot
-from models.validation import validate_data
 from models.vocab import MEETINGS_PER_YEAR, MemberRole
 
 router = APIRouter(include_in_schema=False)
@@ -45,6 +41,23 @@ LINK_WORDS = {
     "oversees": "oversees",
     "consults": "consults",
 }
+
+
+#: The formats of ``/api/localities/{slug}/download/{fmt}`` (every one the API offers), as a reader names them.
+DOWNLOAD_WORDS = {
+    "xlsx": "Spreadsheet (XLSX)",
+    "zip": "Spreadsheet as CSV files (zip)",
+    "yaml": "locmap file (YAML)",
+    "json": "locmap file (JSON)",
+    "gexf": "Network for Gephi (GEXF)",
+    "graphml": "Network for Cytoscape (GraphML)",
+    "kumu": "Network for Kumu (JSON)",
+}
+
+
+def may_upload(principal) -> bool:
+    """Whether to offer the upload page: editors and admins (the upload itself checks the locality)."""
+    return principal is not None and principal.role in ("editor", "admin")
 
 
 #: A big locality's page lists this many people (those on most groups), so it stays small;
@@ -87,6 +100,7 @@ def headline(request: Request, session, slug: str, version: tuple) -> dict:
         document, result = cached_audit(request, session, slug, version=version)
         key = result.metrics["key_group"]
         return {
+            "counts": count_phrases(locality_counts(document)),
             "high": sum(f.severity.value == "high" for f in result.findings),
             "medium": sum(f.severity.value == "medium" for f in result.findings),
             "key_group": next((g for g in document.groups if g.id == key), None),
@@ -208,6 +222,9 @@ def _locality_page_html(
         frequency=frequency,
         dimensions=DIMENSIONS,
         may_edit=principal.may_edit(slug),
+        may_upload=may_upload(principal),
+        counts=count_phrases(locality_counts(document)),
+        downloads=DOWNLOAD_WORDS,
     )
     return bytes(page.body)
 
@@ -228,6 +245,23 @@ async def locality_map_data(
 
     version, data = await cached_or_stale(request, slug, ("map", view), laid_out)
     return data.answer(request, etag(slug, version, "map", view), "application/json")
+
+
+@router.get("/localities/{slug}/report.html")
+def locality_report(slug: str, request: Request, _: PageReader, session: SessionDep) -> Response:
+    """The audit as a self-contained HTML report (as ``locmap report``), a download rendered once per version.
+
+    A download, not a page: the report carries its own styles, which this site's pages may not.
+    """
+    cache = request.app.state.audit_cache
+    version = cache.version(slug, lambda: locality_version(session, slug))
+
+    def written() -> bytes:
+        return html_report([cached_audit(request, session, slug, version=version)]).encode("utf-8")
+
+    body = cache.get_or_compute((slug, version, "report"), written)
+    disposition = {"Content-Disposition": f'attachment; filename="{slug}-report.html"'}
+    return cached_answer(request, etag(slug, version, "report"), body, "text/html; charset=utf-8", disposition)
 
 
 def _names(document) -> dict[str, str]:
@@ -391,41 +425,29 @@ def compare_page(
         Query(max_length=20, description="Snapshots to set beside the localities."),
     ] = [],  # noqa: B006
 ):
+    """Localities and snapshots side by side, chosen on the page's form; the chart draws every column."""
     summaries = store.list_localities(session)
     known = {s.id for s in summaries}
-    chosen = [slug for slug in dict.fromkeys(locality) if slug in known] or (
-        [] if snapshot else [s.id for s in summaries]
+    asked = [slug for slug in dict.fromkeys(locality) if slug in known]
+    chosen, audits, names = compare_columns(
+        request, session, asked or ([] if snapshot else [s.id for s in summaries]), list(snapshot)
     )
-    pairs = [cached_audit(request, session, slug) for slug in chosen]
-    names = {d.locality.id: d.locality.name for d, _ in pairs}
-    for number in dict.fromkeys(snapshot):
-        taken = session.get(Snapshot, number)
-        if taken is None:
-            raise NotFound(f"no snapshot {number}")
-        key = f"{taken.locality}@{taken.pk}"
-        earlier = audit(validate_data(taken.document), DEFAULT_SETTINGS)
-        pairs.append((None, dataclasses.replace(earlier, locality=key)))
-        names[key] = f"{names.get(taken.locality, taken.locality)} at '{taken.label}' ({taken.taken_at:%Y-%m-%d})"
-        if taken.locality not in chosen:
-            chosen.append(taken.locality)
-            pairs.insert(len(chosen) - 1, cached_audit(request, session, taken.locality))
-            names[taken.locality] = pairs[len(chosen) - 1][0].locality.name
-    columns = [a.locality for _, a in pairs]
-    data = comparison([a for _, a in pairs])
-    chart = "/api/compare/chart.png?" + urlencode([("locality", slug) for slug in chosen])
-    snapshots = [s for slug in known for s in store.list_snapshots(session, slug)]
+    data = comparison(audits)
+    query = [("locality", slug) for slug in chosen] + [("snapshot", str(n)) for n in dict.fromkeys(snapshot)]
+    snapshots = [s for summary in summaries for s in store.list_snapshots(session, summary.id)]
     return render(
         request,
         principal,
         "compare.html",
         summaries=summaries,
-        chosen=columns,
+        locality_names={s.id: s.name for s in summaries},
+        chosen=[a.locality for a in audits],
         picked=chosen,
         snapshots=snapshots,
         picked_snapshots=list(snapshot),
         data=data,
         names=names,
-        chart=chart,
+        chart="/api/compare/chart.png?" + urlencode(query),
         key_metrics=KEY_METRICS,
         metric_labels=METRIC_LABELS,
     )

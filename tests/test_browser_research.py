@@ -1,0 +1,81 @@
+"""A researcher's task in a real browser: compare two localities and a snapshot, without typing an address.
+
+Playwright drives Debian's Chromium against a live service (see tests/browser_support.py);
+every request a page makes must stay on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatch, live_server, require_browser
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, browser):
+    """The samples, a snapshot of Thame, and a viewer (a researcher), on a service that is not a demo."""
+    from app.storage import store
+    from app.storage.accounts import create_user
+    from app.storage.db import create_schema, make_engine, session_scope
+    from app.web.main import load_samples_if_empty
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('research') / 'locmap.db'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    load_samples_if_empty(engine)
+    with session_scope(engine) as session:
+        create_user(session, "rita", "viewer", password=PASSWORD)
+        store.take_snapshot(session, "thame", "before the new forum", "ada")
+    engine.dispose()
+    with live_server(url, demo=False) as (base, app):
+        yield base
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    watch = PageWatch(page)
+    yield page
+    context.close()
+    assert watch.foreign == [], f"requests left 127.0.0.1: {watch.foreign}"
+    assert watch.errors == [], f"console errors: {watch.errors}"
+
+
+def test_a_researcher_compares_two_localities_and_a_snapshot_by_clicking(server, page):
+    page.goto(server + "/")  # the one address typed: the service's own
+    page.fill("#name", "rita")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Compare").click()
+    page.wait_for_url("**/compare")
+    for box in page.locator("input[name=locality]").all():
+        box.uncheck()
+    page.get_by_label("Thame", exact=True).check()
+    page.get_by_label("Banbury", exact=True).check()
+    page.get_by_label("Thame at 'before the new forum'", exact=False).check()
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_url("**/compare?*")
+    headers = page.locator("section:has(h2:text('Collaborative-advantage profile')) thead th").all_inner_texts()
+    assert len(headers) == 4 and headers[1:3] == ["Banbury", "Thame"]  # "Condition", then three columns
+    assert "before the new forum" in headers[3]
+    chart = page.locator("img.chart")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle())
+    assert "before the new forum" in chart.get_attribute("alt")
+    assert "snapshot=" in chart.get_attribute("src")
