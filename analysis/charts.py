@@ -260,6 +260,30 @@ def meeting_load_chart(result: Audit, loads: list[tuple[str, float]], name: str 
     return figure
 
 
+def svg_bytes(figure: Figure) -> bytes:
+    """Render a figure to SVG: text as paths, no fonts, no links, nothing fetched.
+
+    Parameters
+    ----------
+    figure : Figure
+        A chart from this module (its names already through :func:`plain`).
+
+    Returns
+    -------
+    bytes
+        A standalone SVG document.  Glyphs are drawn as paths
+        (``svg.fonttype: "path"``), so no font is named, embedded or fetched
+        and no user text appears as markup; metadata is left out so the same
+        chart gives the same bytes.
+    """
+    import matplotlib
+
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "locmap"}):
+        figure.savefig(buffer, format="svg", facecolor="white", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
 def png_bytes(figure: Figure, dpi: int = 110) -> bytes:
     """Render a figure to PNG with the Agg backend."""
     buffer = io.BytesIO()

@@ -58,32 +58,34 @@
 
   /* ------------------------------------------------------------ swatches */
 
-  function shapeSwatch(shape, fill, stroke) {
+  /* Each group shape as SVG path data in a 26 x 20 box, drawn both as the
+   * page's SVG swatches and (through Path2D) in the downloaded picture's key. */
+  var SHAPE_PATHS = {
+    box: ['M5 4H21A3 3 0 0 1 24 7V13A3 3 0 0 1 21 16H5A3 3 0 0 1 2 13V7A3 3 0 0 1 5 4Z'],
+    'box-square': ['M2 4H24V16H2Z'],
+    'box-double': ['M4 4H22A2 2 0 0 1 24 6V14A2 2 0 0 1 22 16H4A2 2 0 0 1 2 14V6A2 2 0 0 1 4 4Z'],
+    ellipse: ['M2 10A11 6.5 0 1 0 24 10A11 6.5 0 1 0 2 10Z'],
+    database: ['M4 5V15A9 3 0 0 0 22 15V5', 'M4 5A9 3 0 1 0 22 5A9 3 0 1 0 4 5Z'],
+    square: ['M5 2H21V18H5Z'],
+    diamond: ['M13 1L22 10L13 19L4 10Z'],
+    triangle: ['M13 2L22 18L4 18Z'],
+    hexagon: ['M8 2L18 2L23 10L18 18L8 18L3 10Z'],
+    star: ['M13 1L15.6 7.4L22.5 7.7L17.2 12L19 18.8L13 15L7 18.8L8.8 12L3.5 7.7L10.4 7.4Z'],
+    'dot-large': ['M4.5 10A8.5 8.5 0 1 0 21.5 10A8.5 8.5 0 1 0 4.5 10Z'],
+    dot: ['M7.5 10A5.5 5.5 0 1 0 18.5 10A5.5 5.5 0 1 0 7.5 10Z']
+  };
+
+  function shapePaths(shape) { return SHAPE_PATHS[shape] || SHAPE_PATHS.dot; }
+  function shapeStroke(shape) { return shape === 'box-double' ? 3.2 : 1.4; }
+
+  function shapeSwatch(shape, fill, stroke, dashes) {
     var s = svg('svg', { width: 26, height: 20, viewBox: '0 0 26 20', 'aria-hidden': 'true', focusable: 'false' });
     s.setAttribute('class', 'locmap-swatch locmap-swatch-shape');
-    var paint = { fill: fill || '#CBD2D9', stroke: stroke || '#3E4C59', 'stroke-width': 1.4 };
-    function add(tag, attrs) { s.appendChild(svg(tag, Object.assign({}, paint, attrs))); }
-    switch (shape) {
-      case 'box': add('rect', { x: 2, y: 4, width: 22, height: 12, rx: 3 }); break;
-      case 'box-square': add('rect', { x: 2, y: 4, width: 22, height: 12, rx: 0 }); break;
-      case 'box-double':
-        add('rect', { x: 2, y: 4, width: 22, height: 12, rx: 2, 'stroke-width': 3.2 });
-        break;
-      case 'ellipse': add('ellipse', { cx: 13, cy: 10, rx: 11, ry: 6.5 }); break;
-      case 'database':
-        add('path', { d: 'M4 5 v10 a9 3 0 0 0 18 0 v-10' });
-        add('ellipse', { cx: 13, cy: 5, rx: 9, ry: 3 });
-        break;
-      case 'square': add('rect', { x: 5, y: 2, width: 16, height: 16 }); break;
-      case 'diamond': add('polygon', { points: '13,1 22,10 13,19 4,10' }); break;
-      case 'triangle': add('polygon', { points: '13,2 22,18 4,18' }); break;
-      case 'hexagon': add('polygon', { points: '8,2 18,2 23,10 18,18 8,18 3,10' }); break;
-      case 'star':
-        add('polygon', { points: '13,1 15.6,7.4 22.5,7.7 17.2,12 19,18.8 13,15 7,18.8 8.8,12 3.5,7.7 10.4,7.4' });
-        break;
-      case 'dot-large': add('circle', { cx: 13, cy: 10, r: 8.5 }); break;
-      default: add('circle', { cx: 13, cy: 10, r: 5.5 });
-    }
+    shapePaths(shape).forEach(function (d) {
+      var path = svg('path', { d: d, fill: fill || '#CBD2D9', stroke: stroke || '#3E4C59', 'stroke-width': dashes ? 2 : shapeStroke(shape) });
+      if (dashes) path.setAttribute('stroke-dasharray', dashes.join(' '));
+      s.appendChild(path);
+    });
     return s;
   }
 
@@ -104,11 +106,62 @@
     return s;
   }
 
-  function dashedSwatch() {
-    var s = shapeSwatch('box', '#FFFFFF', '#3E4C59');
-    s.firstChild.setAttribute('stroke-dasharray', '4 3');
-    s.firstChild.setAttribute('stroke-width', '2');
-    return s;
+  /* ------------------------------------------------------------ the key, as data */
+
+  /* The key's sections, each {title, items: [{label, swatch}]}, where a swatch
+   * is {type: 'colour' | 'round' | 'shape' | 'line', ...}: drawn as SVG on the
+   * page (domSwatch) and on the canvas of the downloaded picture (map-export). */
+  function legendSections(payload) {
+    var legend = payload.legend || {};
+    var sections = [];
+    function add(title, items, swatch) {
+      if (items && items.length) {
+        sections.push({ title: title, items: items.map(function (item) { return { label: item.label, swatch: swatch(item) }; }) });
+      }
+    }
+    add('Group colour: focus', legend.focus, function (item) { return { type: 'colour', colour: item.color }; });
+    add('Group shape: kind', legend.group_types, function (item) { return { type: 'shape', shape: item.shape }; });
+    var extra = [];
+    if (legend.external) extra.push({ label: legend.external.label, swatch: { type: 'shape', shape: 'box', fill: '#FFFFFF', dashes: [4, 3] } });
+    if (legend.people_size) extra.push({ label: legend.people_size, swatch: { type: 'shape', shape: 'dot-large', fill: '#9AA5B1', stroke: '#FFFFFF' } });
+    add('Borders and sizes', extra, function (item) { return item.swatch; });
+    if (payload.view === 'people') {
+      add('Person colour: sector', legend.sectors, function (item) { return { type: 'round', colour: item.color }; });
+    }
+    add('Lines', (legend.link_kinds || []).concat(legend.edges || []), function (item) {
+      if (item.value === 'member') return { type: 'line', colour: item.color, width: 1.5 };
+      if (item.value === 'shared') return { type: 'line', colour: item.color, dashes: [3, 4], width: 3 };
+      return { type: 'line', colour: item.color, dashes: item.dashes, arrow: true };
+    });
+    return sections;
+  }
+
+  function domSwatch(spec) {
+    if (spec.type === 'colour' || spec.type === 'round') return colourSwatch(spec.colour, spec.type === 'round');
+    if (spec.type === 'line') return lineSwatch(spec.colour, spec.dashes, spec.arrow, spec.width);
+    return shapeSwatch(spec.shape, spec.fill, spec.stroke, spec.dashes);
+  }
+
+  function legendBlock(payload) {
+    var box = el('section', 'locmap-legend');
+    box.setAttribute('aria-label', 'Key');
+    box.appendChild(el('h2', 'locmap-panel-title', 'Key'));
+    var grid = el('div', 'locmap-legend-grid');
+    legendSections(payload).forEach(function (section) {
+      var block = el('div', 'locmap-legend-section');
+      block.appendChild(el('h3', null, section.title));
+      var list = el('ul');
+      section.items.forEach(function (item) {
+        var li = el('li');
+        li.appendChild(domSwatch(item.swatch));
+        li.appendChild(el('span', null, item.label));
+        list.appendChild(li);
+      });
+      block.appendChild(list);
+      grid.appendChild(block);
+    });
+    box.appendChild(grid);
+    return box;
   }
 
   /* ------------------------------------------------------------ the map */
@@ -232,8 +285,12 @@
     clearButton.type = 'button';
     clearButton.setAttribute('data-action', 'clear');
     clearButton.disabled = true;
+    var pictureButton = el('button', 'locmap-btn', 'Download map as PNG');
+    pictureButton.type = 'button';
+    pictureButton.setAttribute('data-action', 'download-png');
     buttons.appendChild(fitButton);
     buttons.appendChild(clearButton);
+    buttons.appendChild(pictureButton);
     toolbar.appendChild(buttons);
 
     var status = el('p', 'locmap-status');
@@ -244,10 +301,12 @@
     /* --- filters ------------------------------------------------------------ */
 
     var body = el('div', 'locmap-body');
-    var filterPanel = el('aside', 'locmap-filters');
+    // A <details>: folded on a phone, under the map; open beside it on a wide screen.
+    var filterPanel = el('details', 'locmap-filters');
     filterPanel.setAttribute('aria-label', 'Filters');
+    filterPanel.appendChild(el('summary', 'locmap-panel-title', 'Filters'));
+    foldOnNarrowScreens(filterPanel);
     var filterHead = el('div', 'locmap-panel-head');
-    filterHead.appendChild(el('h2', 'locmap-panel-title', 'Filters'));
     var showAll = el('button', 'locmap-linkbtn', 'Show all');
     showAll.type = 'button';
     showAll.setAttribute('data-action', 'show-all');
@@ -314,44 +373,7 @@
     body.appendChild(canvasWrap);
     body.appendChild(details);
 
-    /* --- legend -------------------------------------------------------------- */
-
-    var legendBox = el('section', 'locmap-legend');
-    legendBox.setAttribute('aria-label', 'Key');
-    legendBox.appendChild(el('h2', 'locmap-panel-title', 'Key'));
-    var legendGrid = el('div', 'locmap-legend-grid');
-    legendBox.appendChild(legendGrid);
-
-    function legendSection(title, items, swatch, cls) {
-      if (!items || !items.length) return;
-      var section = el('div', 'locmap-legend-section' + (cls ? ' ' + cls : ''));
-      section.appendChild(el('h3', null, title));
-      var list = el('ul');
-      items.forEach(function (item) {
-        var li = el('li');
-        li.appendChild(swatch(item));
-        li.appendChild(el('span', null, item.label));
-        list.appendChild(li);
-      });
-      section.appendChild(list);
-      legendGrid.appendChild(section);
-    }
-
-    var legend = payload.legend || {};
-    legendSection('Group colour: focus', legend.focus, function (item) { return colourSwatch(item.color, false); });
-    legendSection('Group shape: kind', legend.group_types, function (item) { return shapeSwatch(item.shape); });
-    var extra = [];
-    if (legend.external) extra.push({ label: legend.external.label, swatch: dashedSwatch });
-    if (legend.people_size) extra.push({ label: legend.people_size, swatch: function () { return shapeSwatch('dot-large', '#9AA5B1', '#FFFFFF'); } });
-    legendSection('Borders and sizes', extra, function (item) { return item.swatch(); });
-    if (payload.view === 'people') {
-      legendSection('Person colour: sector', legend.sectors, function (item) { return colourSwatch(item.color, true); });
-    }
-    legendSection('Lines', (legend.link_kinds || []).concat(legend.edges || []), function (item) {
-      if (item.value === 'member') return lineSwatch(item.color, null, false, 1.5);
-      if (item.value === 'shared') return lineSwatch(item.color, [3, 4], false, 3);
-      return lineSwatch(item.color, item.dashes, true);
-    });
+    var legendBox = legendBlock(payload);
 
     container.appendChild(toolbar);
     container.appendChild(body);
@@ -669,6 +691,8 @@
     container.dataset.selected = '';
     updateCounts();
 
+    pictureButton.addEventListener('click', function () { downloadPicture(network, container, payload); });
+
     window.locmapMaps.push({
       network: network,
       nodes: nodes,
@@ -681,10 +705,201 @@
     });
   }
 
+  /* ------------------------------------------------------------ the map as a picture */
+
+  // Device pixels: 3000 across prints about 25 cm wide at 300 dpi.
+  var PICTURE_WIDTH = 3000;
+  var PICTURE_HEIGHT = 2000;
+  var VIEW_WORDS = { people: 'People and groups', groups: 'Groups and their links' };
+
+  function downloadPicture(network, container, payload) {
+    var picture = mapPicture(network, container, payload);
+    var name = (payload.locality.id || 'locality') + '-' + payload.view + '-map.png';
+    picture.toBlob(function (blob) {
+      if (!blob) return;
+      var link = document.createElement('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = name;
+      document.body.appendChild(link);
+      link.click();
+      document.body.removeChild(link);
+      window.setTimeout(function () { URL.revokeObjectURL(link.href); }, 30000);
+    }, 'image/png');
+  }
+
+  /* The map drawn at print resolution: for one synchronous moment (nothing is
+   * painted in between) the canvas is PICTURE_WIDTH device pixels wide and
+   * fitted; its pixels are copied under a caption and over the key, and the
+   * reader's view is put back as it was. */
+  function mapPicture(network, container, payload) {
+    var ratio = window.devicePixelRatio || 1;
+    var scale = network.getScale();
+    var position = network.getViewPosition();
+    network.setSize(Math.round(PICTURE_WIDTH / ratio) + 'px', Math.round(PICTURE_HEIGHT / ratio) + 'px');
+    network.redraw();
+    network.fit({ animation: false });
+    network.redraw();
+    var picture = composePicture(container.querySelector('.locmap-canvas canvas'), payload);
+    network.setSize('100%', '100%');
+    network.redraw();
+    network.moveTo({ position: position, scale: scale, animation: false });
+    return picture;
+  }
+
+  function composePicture(source, payload) {
+    var width = source.width;
+    var unit = width / 1000;
+    var sections = legendSections(payload);
+    var captionHeight = 80 * unit;
+    var keyHeight = drawKey(null, sections, 0, width, unit);
+    var picture = document.createElement('canvas');
+    picture.width = width;
+    picture.height = Math.ceil(captionHeight + source.height + keyHeight);
+    var ctx = picture.getContext('2d');
+    ctx.fillStyle = '#FFFFFF';
+    ctx.fillRect(0, 0, picture.width, picture.height);
+    ctx.fillStyle = '#1F2933';
+    ctx.textBaseline = 'alphabetic';
+    ctx.font = 'bold ' + 26 * unit + 'px system-ui, sans-serif';
+    ctx.fillText(payload.locality.name + ': who meets where', 20 * unit, 38 * unit, width - 40 * unit);
+    ctx.fillStyle = '#52606D';
+    ctx.font = 15 * unit + 'px system-ui, sans-serif';
+    var counts = payload.counts || {};
+    var sub = (VIEW_WORDS[payload.view] || payload.view) + ' · ' + counts.groups + ' groups' +
+      (payload.view === 'people' ? ', ' + counts.people + ' people' : '');
+    ctx.fillText(sub, 20 * unit, 64 * unit, width - 40 * unit);
+    ctx.drawImage(source, 0, captionHeight);
+    drawKey(ctx, sections, captionHeight + source.height, width, unit);
+    return picture;
+  }
+
+  /* Lays out (and, given a context, draws) the key in columns below the map;
+   * returns its height. */
+  function drawKey(ctx, sections, top, width, unit) {
+    var margin = 20 * unit;
+    var column = 245 * unit;
+    var row = 24 * unit;
+    var columns = Math.max(1, Math.floor((width - 2 * margin) / column));
+    var y = top + margin;
+    if (ctx) {
+      ctx.strokeStyle = '#D3D9E0';
+      ctx.lineWidth = unit;
+      ctx.beginPath(); ctx.moveTo(margin, y - margin / 2); ctx.lineTo(width - margin, y - margin / 2); ctx.stroke();
+      ctx.fillStyle = '#1F2933';
+      ctx.font = 'bold ' + 17 * unit + 'px system-ui, sans-serif';
+      ctx.fillText('Key', margin, y + 16 * unit);
+    }
+    y += 30 * unit;
+    sections.forEach(function (section) {
+      if (ctx) {
+        ctx.fillStyle = '#52606D';
+        ctx.font = 'bold ' + 12 * unit + 'px system-ui, sans-serif';
+        ctx.fillText(section.title.toUpperCase(), margin, y + 12 * unit);
+      }
+      y += 20 * unit;
+      section.items.forEach(function (item, i) {
+        var x = margin + (i % columns) * column;
+        var iy = y + Math.floor(i / columns) * row;
+        if (!ctx) return;
+        drawSwatch(ctx, item.swatch, x, iy, unit);
+        ctx.fillStyle = '#1F2933';
+        ctx.font = 14 * unit + 'px system-ui, sans-serif';
+        ctx.fillText(item.label, x + 46 * unit, iy + 15 * unit, column - 52 * unit);
+      });
+      y += Math.ceil(section.items.length / columns) * row + 10 * unit;
+    });
+    return y - top + margin;
+  }
+
+  function drawSwatch(ctx, spec, x, y, unit) {
+    ctx.save();
+    ctx.translate(x, y);
+    ctx.scale(unit, unit);
+    ctx.setLineDash(spec.dashes || []);
+    if (spec.type === 'colour' || spec.type === 'round') {
+      ctx.fillStyle = spec.colour;
+      ctx.strokeStyle = 'rgba(31,41,51,0.35)';
+      ctx.beginPath();
+      if (spec.type === 'round') ctx.arc(13, 10, 7, 0, 2 * Math.PI); else ctx.rect(4, 3, 18, 14);
+      ctx.fill();
+      ctx.stroke();
+    } else if (spec.type === 'line') {
+      ctx.strokeStyle = spec.colour;
+      ctx.lineWidth = spec.width || 2.5;
+      ctx.beginPath(); ctx.moveTo(1, 10); ctx.lineTo(spec.arrow ? 29 : 37, 10); ctx.stroke();
+      if (spec.arrow) {
+        ctx.fillStyle = spec.colour;
+        ctx.beginPath(); ctx.moveTo(28, 5.5); ctx.lineTo(37, 10); ctx.lineTo(28, 14.5); ctx.closePath(); ctx.fill();
+      }
+    } else {
+      ctx.fillStyle = spec.fill || '#CBD2D9';
+      ctx.strokeStyle = spec.stroke || '#3E4C59';
+      ctx.lineWidth = spec.dashes ? 2 : shapeStroke(spec.shape);
+      shapePaths(spec.shape).forEach(function (d) {
+        var path = new Path2D(d);
+        ctx.fill(path);
+        ctx.stroke(path);
+      });
+    }
+    ctx.restore();
+  }
+
+  /* ------------------------------------------------------------ narrow screens */
+
+  var NARROW = '(max-width: 60rem)';
+
+  function foldOnNarrowScreens(panel) {
+    if (!window.matchMedia) { panel.open = true; return; }
+    var narrow = window.matchMedia(NARROW);
+    panel.open = !narrow.matches;
+    onChange(narrow, function () { panel.open = !narrow.matches; });
+  }
+
+  function onChange(query, handler) {
+    if (query.addEventListener) query.addEventListener('change', handler);
+    else if (query.addListener) query.addListener(handler);
+  }
+
+  /* ------------------------------------------------------------ print */
+
+  /* vis draws on a canvas sized for the screen.  Before printing, the layout
+   * for paper is not known yet, so the canvas is drawn at a fixed size of the
+   * printed box's shape (map.css gives it aspect-ratio 6 / 5 and stretches
+   * the drawing to fill it): the printed map is whole, undistorted and sharp.
+   * After printing the reader's view is put back. */
+  var PRINT_SIZE = { width: 1800, height: 1500 };
+
+  function printing(on) {
+    window.locmapMaps.forEach(function (m) {
+      var network = m.network;
+      if (on && !m.screenView) {
+        m.screenView = { position: network.getViewPosition(), scale: network.getScale() };
+        network.setSize(PRINT_SIZE.width + 'px', PRINT_SIZE.height + 'px');
+        network.redraw();
+        network.fit({ animation: false });
+        network.redraw();
+      } else if (!on && m.screenView) {
+        network.setSize('100%', '100%');
+        network.redraw();
+        network.moveTo({ position: m.screenView.position, scale: m.screenView.scale, animation: false });
+        m.screenView = null;
+      }
+    });
+  }
+
+  function watchPrinting() {
+    window.addEventListener('beforeprint', function () { printing(true); });
+    window.addEventListener('afterprint', function () { printing(false); });
+    if (!window.matchMedia) return;
+    var paper = window.matchMedia('print');
+    onChange(paper, function () { printing(paper.matches); });
+  }
+
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll('[data-locmap-map]'), init);
   }
 
+  watchPrinting();
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
 })();
