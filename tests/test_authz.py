@@ -161,6 +161,8 @@ CASES = [
     Case("GET", "/api/compare", "/api/compare", READ, params={"locality": ["thame", "city"]}),
     Case("GET", "/api/compare/chart.png", "/api/compare/chart.png", READ, params={"locality": ["thame"]}),
     Case("GET", "/api/localities/{slug}/charts/{chart}.png", f"{THAME}/charts/profile.png", READ),
+    Case("GET", "/api/compare/chart.svg", "/api/compare/chart.svg", READ, params={"locality": ["thame"]}),
+    Case("GET", "/api/localities/{slug}/charts/{chart}.svg", f"{THAME}/charts/profile.svg", READ),
     Case("GET", "/api/audit-log", "/api/audit-log", ADMIN_ONLY),
     Case("GET", "/api/users", "/api/users", ADMIN_ONLY),
     Case(
@@ -180,6 +182,9 @@ CASES = [
     Case("GET", "/localities/{slug}/agencies/{agency_id}", "/localities/thame/agencies/lord-williams", PAGE),
     Case("GET", "/search", "/search", PAGE, params={"q": "thame"}),
     Case("GET", "/compare", "/compare", PAGE),
+    Case("GET", "/localities/{slug}/report.html", "/localities/thame/report.html", PAGE),
+    Case("GET", "/localities/{slug}/snapshots", "/localities/thame/snapshots", PAGE),
+    Case("GET", "/localities/{slug}/diff", "/localities/thame/diff", PAGE, params={"from": "current"}),
     Case("GET", "/signin", "/signin", PUBLIC),
     Case("POST", "/signin", "/signin", {**{r: 401 for r in ROLES}, "anonymous": 403}, None),  # 403: no form token
     Case("POST", "/signout", "/signout", {r: 303 for r in ROLES}),
@@ -239,6 +244,19 @@ CASES = [
         prepare=[("POST", f"{THAME}/agencies", NEW_AGENCY)],
     ),
     Case(
+        "GET",
+        "/localities/{slug}/edit/{kind}/{ident}/delete",
+        "/localities/thame/edit/group/thame-network/delete",
+        page_editor(200),
+    ),
+    Case(
+        "GET",
+        "/localities/{slug}/groups/{group_id}/members/{person_id}/remove",
+        f"{GROUP_PAGE_MEMBERS}/school-nurse/remove",
+        page_editor(200),
+        prepare=[("POST", MEMBERS, {"person": "school-nurse"})],
+    ),
+    Case(
         "POST",
         "/localities/{slug}/edit/{kind}/{ident}/delete",
         "/localities/thame/edit/agency/authz-agency/delete",
@@ -264,6 +282,14 @@ CASES = [
     ),
     Case("GET", "/localities/{slug}/history", "/localities/thame/history", page_editor(200)),
     Case(
+        "GET",
+        "/localities/{slug}/history/{entry_id}/revert",
+        "",
+        page_editor(200),
+        prepare=[TOUCH],
+        dynamic_path=latest_change_page,
+    ),
+    Case(
         "POST",
         "/localities/{slug}/history/{entry_id}/revert",
         "",
@@ -279,6 +305,23 @@ CASES = [
         page_editor(303),
         form={"label": "page snapshot"},
     ),
+    # What-if: anyone who reads may run one; only the locality's editors save or apply it.
+    Case("GET", "/localities/{slug}/whatif", "/localities/thame/whatif", PAGE, params={"group": "thame-network"}),
+    Case(
+        "POST",
+        "/localities/{slug}/whatif/snapshot",
+        "/localities/thame/whatif/snapshot",
+        page_editor(303),
+        form={"group": "thame-network"},
+    ),
+    Case(
+        "POST",
+        "/localities/{slug}/whatif/apply",
+        "/localities/thame/whatif/apply",
+        page_editor(303),
+        form={"draft_name": "Authz forum", "draft_type": "forum"},
+        prepare=[("DELETE", f"{THAME}/groups/authz-forum", None)],
+    ),
     # Files in and out.
     Case("GET", "/api/localities/{slug}/download/{fmt}", f"{THAME}/download/xlsx", READ),
     Case(
@@ -289,7 +332,7 @@ CASES = [
         params={"format": "yaml"},
         content=(SAMPLES_DIR / "thame.yaml").read_bytes(),
     ),
-    Case("GET", "/upload", "/upload", PAGE),
+    Case("GET", "/upload", "/upload", {**PAGE, "viewer": 403}),
     Case(
         "POST",
         "/upload",

@@ -303,17 +303,16 @@ def test_an_editor_adds_a_group_a_member_and_a_link_sees_the_change_and_reverts_
     findings = page.locator("#findings").inner_text()
     assert "NO_LINK_TO_CENTRE" not in findings  # the forum reaches the centre through its chair
 
-    # Revert the newest change (the link), and the one before (the member): the finding returns.
+    # Revert the newest change (the link), and the one before (the member), each after its confirmation.
     page.goto(base + "/localities/thame/history")
     rows = page.locator("#history tbody tr")
-    assert "create" in rows.nth(0).inner_text() and "link" in rows.nth(0).inner_text()
-    rows.nth(0).get_by_role("button", name="Revert").click()
-    page.wait_for_url(base + "/localities/thame/history")
-    member_row = page.locator("#history tbody tr").nth(2)  # newest first: revert, link, member, group
-    assert "add member" in member_row.inner_text()
-    member_row.get_by_role("button", name="Revert").click()
-    page.wait_for_url(base + "/localities/thame/history")
-    assert page.locator("#history tbody tr").nth(0).locator("td").nth(2).inner_text() == "revert"
+    assert "Link:" in rows.nth(0).inner_text() and "added" in rows.nth(0).inner_text()
+    for row in (rows.nth(0), page.locator("#history tbody tr").filter(has_text="County ISS lead officer").first):
+        row.get_by_role("link", name="Revert…").click()
+        page.get_by_role("button", name="Revert change").click()
+        page.wait_for_url(base + "/localities/thame/history")
+    assert page.locator("#history tbody tr").nth(0).get_by_role("link", name="Revert…").count() == 1
+    assert page.locator("#history .muted", has_text="Reverted by").count() == 2
     page.goto(base + "/localities/thame")
     wait_for_map(page)
     assert "NO_LINK_TO_CENTRE" in page.locator("#findings").inner_text()
@@ -328,7 +327,7 @@ def test_validation_errors_appear_next_to_the_field(server, page):
     page.fill("#f-id", "Not An Id")
     page.fill("#f-hours_per_week", "lots")
     page.click("form.form button[type=submit]")
-    assert page.locator("#e-id").is_visible() and page.locator("#e-name").inner_text() == "Required."
+    assert page.locator("#e-id").is_visible() and page.locator("#e-name").inner_text() == "Name is required."
     assert page.locator("#e-hours_per_week").inner_text() == "Not a number: 'lots'."
     assert page.locator("#f-id").input_value() == "Not An Id"
     # The re-shown form answers 422 (Unprocessable Entity), which Chromium logs; nothing else may.

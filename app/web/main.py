@@ -32,8 +32,11 @@ from app.storage.db import create_schema, make_engine, session_scope
 from app.web.api import analysis, auditlog, auth, entities, health, history, localities, users
 from app.web.cache import AuditCache
 from app.web.errors import ERROR_RESPONSES, install_error_handlers
+from app.web.flash import FlashRegion
 from app.web.middleware import GZIP_EXCLUDED, BodySizeLimit, CrossSiteGuard, SecurityHeaders
-from app.web.pages import browse, editing
+from app.web.pages import browse, editing, whatif
+from app.web.pages import history as history_pages
+from app.web.pages import snapshots as snapshot_pages
 from app.web.pages.rendering import TEMPLATES
 from app.web.security import csrf_token
 from app.web.sessions import purge_expired_tokens, purge_on_schedule
@@ -55,7 +58,10 @@ ROUTERS = (
     auditlog.router,
     users.router,
     browse.router,
+    snapshot_pages.router,
     editing.router,
+    history_pages.router,
+    whatif.router,
 )
 
 
@@ -112,6 +118,7 @@ def add_middleware(app: FastAPI, settings: Settings) -> None:
     compressed files (PNG, XLSX, zip) and bodies sent gzipped (the cached
     map data) pass through.
     """
+    app.add_middleware(FlashRegion)  # innermost: puts a change's flash line into the next page
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=GZIP_EXCLUDED)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
