@@ -163,8 +163,10 @@ def _described(document, without: list[str], with_patch: Path | None) -> str:
     for item in without:
         kind, ident = parse_removal(item)
         removed[kind].append(ident)
-    text = describe_change(document, people=removed["person"], groups=removed["group"], agencies=removed["agency"])
-    return text if not with_patch else f"{text}; with {with_patch}" if without else f"with {with_patch}"
+    parts = [describe_change(document, people=removed["person"], groups=removed["group"], agencies=removed["agency"])]
+    if with_patch is not None:
+        parts = [*(parts if without else []), f"with {with_patch}"]
+    return "; ".join(parts)
 
 
 def _print_changes(heading: str, lines: list[str]) -> None:
