@@ -285,3 +285,16 @@ def test_home_list_locality_page_and_audit_count_alike(service, capsys, tmp_path
     assert main(["list", "--db", db]) == 0
     table = capsys.readouterr().out
     assert "local groups" in table and "outside the locality" in table and "on local groups" in table
+
+
+def test_the_locality_page_says_boundary_and_funding_in_words():
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.web.main import create_app
+
+    with TestClient(create_app(Settings(database_url="sqlite://", demo=True, load_samples=True))) as client:
+        city = client.get("/localities/city").text
+        thame = client.get("/localities/thame").text
+    assert "unclear boundary · substantial devolved funding" in city
+    assert "clear boundary · project funding only" in thame and "devolved funding project" not in thame
