@@ -126,7 +126,7 @@ def _refusal(event: yaml.Event, depth: int) -> _Refused | None:
     them, so nothing shared is ever built; nesting stops at
     :data:`MAX_NESTING` levels and strings at :data:`MAX_STRING_CHARS`.
     """
-    line = event.start_mark.line + 1
+    line = event.start_mark.line + 1 if event.start_mark else None
     if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
         return _Refused(_NO_ALIASES, line)
     tag = getattr(event, "tag", None)
@@ -165,7 +165,7 @@ class _StrictLoader(yaml.SafeLoader):
 
 def _refuse_events(text: str) -> None:
     """Check every event of ``text`` with libyaml's parser before anything is composed (:func:`_refusal`)."""
-    parser = yaml.cyaml.CParser(text)
+    parser = _CPARSER(text)
     depth = 0
     try:
         while not isinstance(event := parser.get_event(), yaml.StreamEndEvent):
@@ -194,20 +194,30 @@ _StrictLoader.add_implicit_resolver(
 )
 
 
-if yaml.__with_libyaml__:
+#: libyaml's parser, when PyYAML was built with it (typed loosely: it is a C extension type).
+_CPARSER: Any = getattr(yaml.cyaml, "CParser", None) if yaml.__with_libyaml__ else None
 
-    class _FastStrictLoader(yaml.cyaml.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
-        """:class:`_StrictLoader` composing in C (libyaml), five times faster; events checked first by :func:`_refuse_events`."""
 
-        yaml_implicit_resolvers = _StrictLoader.yaml_implicit_resolvers
+def _fast_loader() -> Any:
+    """:class:`_StrictLoader` composing in C (libyaml), five times faster, or None without libyaml.
 
-        def __init__(self, stream):
-            yaml.cyaml.CParser.__init__(self, stream)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
+    libyaml composes in C, so :meth:`_StrictLoader.compose_node` cannot
+    check each event there; :func:`_refuse_events` checks them all first.
+    """
+    if _CPARSER is None:  # pragma: no cover - PyYAML built without libyaml
+        return None
 
-else:  # pragma: no cover - PyYAML built without libyaml
-    _FastStrictLoader = None
+    def __init__(self, stream):
+        _CPARSER.__init__(self, stream)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+    bases = (_CPARSER, yaml.constructor.SafeConstructor, yaml.resolver.Resolver)
+    resolvers = _StrictLoader.yaml_implicit_resolvers
+    return type("_FastStrictLoader", bases, {"__init__": __init__, "yaml_implicit_resolvers": resolvers})
+
+
+_FastStrictLoader: Any = _fast_loader()
 
 
 class _DuplicateKey(Exception):
