@@ -68,7 +68,7 @@ def sampled_county(county: Path, repeat: int, sources: int | None = None) -> dic
     settings = DEFAULT_SETTINGS.with_values(betweenness_samples=sources) if sources else DEFAULT_SETTINGS
     document = merged(load_scale(county))
     graphs = build_graphs(document)
-    adjacency = graphs.local_adjacency
+    adjacency = graphs.local_adjacency.to_scipy()
     nodes = np.flatnonzero(np.diff(adjacency.indptr) > 0)  # as broker_scores orders them
     upper = sp.triu(adjacency[nodes][:, nodes], k=1).tocoo()
     graph = nx.Graph()

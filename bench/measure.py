@@ -187,10 +187,13 @@ def step_map(data: Path, repeat: int) -> dict:
     return out
 
 
-def _incidence(document):
-    from analysis.graphs import build_graphs
+def _incidence_matrix(graphs):
+    """The people x groups incidence matrix ``B`` as a scipy CSR matrix, from the audit's seat arrays."""
+    import numpy as np
+    import scipy.sparse as sp
 
-    return build_graphs(document).incidence[0]
+    (rows, cols), people, groups = graphs.incidence
+    return sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(people), len(groups)))
 
 
 def step_kernels(data: Path, repeat: int) -> dict:
@@ -204,7 +207,7 @@ def step_kernels(data: Path, repeat: int) -> dict:
 
     document = merged(load_scale(data))
     graphs = build_graphs(document)
-    matrix = graphs.incidence[0]
+    matrix = _incidence_matrix(graphs)
     product, product_times, _ = timed(lambda: matrix.T @ matrix, max(repeat, 5))
     people, groups = matrix.shape
     square = sp.bmat([[None, matrix], [matrix.T, None]]).tocsr()
