@@ -42,6 +42,32 @@ def require_browser():
         pytest.skip(missing)
 
 
+@contextmanager
+def chromium():
+    """Debian's Chromium under Playwright, headless, for a module of browser tests."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def sample_database(folder) -> tuple[str, object]:
+    """A SQLite file in ``folder`` holding the six sample localities: its URL and an engine (dispose it after)."""
+    from app.storage.db import create_schema, make_engine
+    from app.web.main import load_samples_if_empty
+
+    url = f"sqlite:///{folder / 'locmap.db'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    load_samples_if_empty(engine)
+    return url, engine
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

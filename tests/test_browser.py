@@ -10,7 +10,7 @@ import copy
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatch, live_server, require_browser
+from tests.browser_support import PageWatch, chromium, live_server, sample_database
 from tests.conftest import MINIMAL, SAMPLES_DIR
 
 pytestmark = pytest.mark.browser
@@ -27,27 +27,18 @@ EVIL["groups"][1]["name"] = "href"
 
 @pytest.fixture(scope="module")
 def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, browser):
     from app.storage import store
     from app.storage.accounts import create_user
-    from app.storage.db import create_schema, make_engine, session_scope
-    from app.web.main import load_samples_if_empty
+    from app.storage.db import session_scope
     from models.validation import validate_data
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'locmap.db'}"
-    engine = make_engine(url)
-    create_schema(engine)
-    load_samples_if_empty(engine)
+    url, engine = sample_database(tmp_path_factory.mktemp("browser"))
     with session_scope(engine) as session:
         store.import_document(session, validate_data(EVIL))
         create_user(session, "ed", "editor", ["thame"], password="correct horse battery")

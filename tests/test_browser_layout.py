@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, live_server, require_browser
+from tests.browser_support import chromium, live_server, sample_database
 from tests.conftest import SAMPLES_DIR
 
 pytestmark = pytest.mark.browser
@@ -90,13 +90,8 @@ def page_templates() -> list[str]:
 
 @pytest.fixture(scope="module")
 def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
@@ -106,14 +101,10 @@ def server(tmp_path_factory, browser):
 
     from app.storage import edits, store
     from app.storage.accounts import create_user
-    from app.storage.db import create_schema, make_engine, session_scope
-    from app.web.main import load_samples_if_empty
+    from app.storage.db import session_scope
     from models.tables import AuditLogEntry
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('layout') / 'locmap.db'}"
-    engine = make_engine(url)
-    create_schema(engine)
-    load_samples_if_empty(engine)
+    url, engine = sample_database(tmp_path_factory.mktemp("layout"))
     with session_scope(engine) as session:
         create_user(session, EDITOR[0], "editor", ["thame"], password=EDITOR[1])
         edits.update(session, "thame", EDITOR[0], "group", "thame-network", {"meets": "monthly"})

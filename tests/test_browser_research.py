@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatch, live_server, require_browser
+from tests.browser_support import PageWatch, chromium, live_server, sample_database
 
 pytestmark = pytest.mark.browser
 
@@ -17,13 +17,8 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(scope="module")
 def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +26,9 @@ def server(tmp_path_factory, browser):
     """The samples, a snapshot of Thame, and a viewer (a researcher), on a service that is not a demo."""
     from app.storage import store
     from app.storage.accounts import create_user
-    from app.storage.db import create_schema, make_engine, session_scope
-    from app.web.main import load_samples_if_empty
+    from app.storage.db import session_scope
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('research') / 'locmap.db'}"
-    engine = make_engine(url)
-    create_schema(engine)
-    load_samples_if_empty(engine)
+    url, engine = sample_database(tmp_path_factory.mktemp("research"))
     with session_scope(engine) as session:
         create_user(session, "rita", "viewer", password=PASSWORD)
         store.take_snapshot(session, "thame", "before the new forum", "ada")

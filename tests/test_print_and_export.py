@@ -15,7 +15,7 @@ from analysis.audit import audit
 from analysis.charts import comparison_figure, profile_bars, svg_bytes
 from analysis.settings import DEFAULT_SETTINGS
 from models.validation import validate_data
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatch, live_server, require_browser
+from tests.browser_support import PageWatch, chromium, live_server, sample_database
 from tests.conftest import MINIMAL, SAMPLES_DIR, auth
 
 HOSTILE = "--></svg><script>alert(1)</script><text>$\\frac{a}$ & co"
@@ -79,24 +79,13 @@ def test_the_compare_page_offers_the_chart_as_svg(service):
 
 @pytest.fixture(scope="module")
 def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, browser):
-    from app.storage.db import create_schema, make_engine
-    from app.web.main import load_samples_if_empty
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('print') / 'locmap.db'}"
-    engine = make_engine(url)
-    create_schema(engine)
-    load_samples_if_empty(engine)
+    url, engine = sample_database(tmp_path_factory.mktemp("print"))
     engine.dispose()
     with live_server(url, demo=True) as (base, _):
         yield base
@@ -136,6 +125,8 @@ def test_printing_gives_the_map_the_page_with_its_key(server, browser, standalon
     context, page = open_map(browser, url, offline=where == "standalone file")
     screen = page.evaluate(CANVAS)
     page.emulate_media(media="print")
+    # As on the way back: the redraw for paper happens at the page's next rendering step, later on a loaded machine.
+    page.wait_for_function("w => document.querySelector('.locmap-canvas canvas').width !== w", arg=screen["width"])
     printed = page.evaluate(CANVAS)
     for hidden in (".locmap-toolbar", ".locmap-filters", ".locmap-details", "header.site nav", "form", "button"):
         assert not page.evaluate(VISIBLE, hidden), f"{hidden} shows in print"
