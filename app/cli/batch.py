@@ -55,7 +55,7 @@ def read_and_audit(
     is not a locality document.  With ``documents=False`` the documents are
     not returned (None), which spares the workers sending them back.
     """
-    expanded = [entry for ref in refs for entry in (expand_folders([ref]) if not Ref(ref).in_folder else [Ref(ref)])]
+    expanded = expand_folders(refs)
     workers = min(os.cpu_count() or 1, len(expanded))
     if len(expanded) >= PARALLEL_FROM and workers > 1 and all(_is_file(ref) for ref in expanded):
         done = _in_parallel(expanded, thresholds, workers, progress, documents)
