@@ -9,7 +9,8 @@ are joined by directed links of several kinds.  :func:`build_graphs` makes:
     with the member's ``role`` and ``attendance``.
 ``links``
     The directed multigraph of groups; each edge has the link's ``kind``
-    as its key.
+    as its key (:class:`analysis.links.LinkGraph`, a plain adjacency, so
+    an audit never loads NetworkX).
 ``system``
     The undirected union of both: people, groups, seats and links.  Its
     connected parts are the parts of the communication system.
@@ -19,7 +20,7 @@ only within a section), which is also how what-if removals name them.  Every
 analysis in this package works on these graphs and the document's plain
 attributes; none touches a database or the web.
 
-``membership`` and ``system`` are built on first use.  The audit reads the
+``membership`` and ``system`` are NetworkX graphs built on first use.  The audit reads the
 same structure as integer-indexed sparse matrices, built once per locality
 in O(people + groups + seats + links): the people x groups incidence
 matrix (:attr:`LocalityGraphs.incidence`), its co-membership product
@@ -41,15 +42,19 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from models.document import Agency, Group, LocalityDocument, Member, Person, looks_like_school
 from models.vocab import Focus, GroupType, LinkKind, Sector
 
 from .attendance import attendance
+from .links import LinkGraph
 from .sparse import Adjacency, co_occurrence, undirected_adjacency
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 PERSON = "person"
 GROUP = "group"
@@ -92,7 +97,7 @@ class LocalityGraphs:
     """
 
     document: LocalityDocument
-    links: nx.MultiDiGraph
+    links: LinkGraph
     groups: dict[str, Group] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
 
@@ -259,6 +264,8 @@ class LocalityGraphs:
 
     def link_view(self, kinds: frozenset[LinkKind]) -> nx.DiGraph:
         """The group-link graph restricted to some kinds of link, as a simple digraph."""
+        import networkx as nx  # views are for callers wanting NetworkX; the audit walks ``links``
+
         view = nx.DiGraph()
         view.add_nodes_from(self.groups)
         view.add_edges_from((u, v) for u, v, kind in self.links.edges(keys=True) if kind in kinds)
@@ -396,9 +403,9 @@ def build_graphs(document: LocalityDocument) -> LocalityGraphs:
         ``external``; for people ``agency`` and ``sector``.  The membership
         and system graphs are built on first use.
     """
-    links = nx.MultiDiGraph(name=document.locality.id)
-    links.add_nodes_from(g.id for g in document.groups)
-    links.add_edges_from((link.from_, link.to, link.kind, {"id": link.id}) for link in document.links)
+    links = LinkGraph(document.locality.id, (g.id for g in document.groups))
+    for link in document.links:
+        links.add_edge(link.from_, link.to, link.kind, id=link.id)
     return LocalityGraphs(
         document=document,
         links=links,
@@ -448,13 +455,17 @@ def _seat_edges(document: LocalityDocument):
 
 
 def _membership_graph(document: LocalityDocument) -> nx.Graph:
+    import networkx as nx  # the NetworkX graphs are built on first use, never by the audit
+
     membership = nx.Graph(name=document.locality.id)
     membership.add_nodes_from(_node_entries(document))
     membership.add_edges_from(_seat_edges(document))
     return membership
 
 
-def _system_graph(document: LocalityDocument, links: nx.MultiDiGraph) -> nx.Graph:
+def _system_graph(document: LocalityDocument, links: LinkGraph) -> nx.Graph:
+    import networkx as nx
+
     system = nx.Graph(name=document.locality.id)
     system.add_nodes_from(_node_entries(document))
     system.add_edges_from(_seat_edges(document))
@@ -489,6 +500,8 @@ def person_projection(graphs: LocalityGraphs) -> nx.Graph:
 
 def _weighted_graph(pairs: tuple[np.ndarray, np.ndarray, np.ndarray], ids: list[str]) -> nx.Graph:
     """The graph of co-membership pairs ``(first, second, shared)``: an edge per pair."""
+    import networkx as nx
+
     projection = nx.Graph()
     projection.add_nodes_from(ids)
     projection.add_weighted_edges_from(

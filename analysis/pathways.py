@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from models.vocab import Focus, GroupType, LinkKind, MemberRole, MembershipRule
 
@@ -24,6 +23,9 @@ from .attendance import is_regular
 from .graphs import CASE_KINDS, FEEDBACK_KINDS, UPWARD_KINDS, LocalityGraphs
 from .kernels import reach
 from .settings import AuditSettings
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def reachable_sets(view: nx.DiGraph) -> dict[str, set[str]]:
@@ -36,6 +38,8 @@ def reachable_sets(view: nx.DiGraph) -> dict[str, set[str]]:
     or from a few groups only, found by one targeted search
     (:func:`analysis.kernels.reach`).
     """
+    import networkx as nx  # for callers that want every set; the audit never does
+
     condensed = nx.condensation(view)
     members = nx.get_node_attributes(condensed, "members")
     below: dict[int, set[str]] = {}

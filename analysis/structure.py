@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from .graphs import GROUP, LocalityGraphs, node
 from .kernels import component_labels, separated_subtrees
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def local_system(graphs: LocalityGraphs) -> nx.Graph:
@@ -20,6 +23,8 @@ def local_system(graphs: LocalityGraphs) -> nx.Graph:
     to change it).  The audit itself uses the same graph as the integer
     matrix :attr:`~analysis.graphs.LocalityGraphs.local_adjacency`.
     """
+    import networkx as nx  # a NetworkX view for callers that want one; the audit never does
+
     external = {node(GROUP, g.id) for g in graphs.document.groups if g.external}
     return nx.subgraph_view(graphs.system, filter_node=lambda n: n not in external)
 

@@ -455,15 +455,53 @@ def test_broker_scores_are_networkx_betweenness(graphs, exact_limit, samples):
 
 @pytest.mark.skipif(_igraph() is None, reason="igraph not installed")
 @pytest.mark.parametrize("k", [None, 1, 7, 40])
-def test_igraph_and_networkx_betweenness_agree(k):
+def test_igraph_and_python_betweenness_agree_with_networkx(k):
     G = nx.connected_watts_strogatz_graph(120, 4, 0.2, seed=5)
     G.add_edges_from([(120, 0), (121, 120)])  # a pendant path
     adjacency = nx.to_scipy_sparse_array(G, nodelist=range(122), format="csr")
     by_igraph = betweenness(adjacency, k=k, seed=11, backend="igraph")
-    by_networkx = betweenness(adjacency, k=k, seed=11, backend="networkx")
+    by_python = betweenness(adjacency, k=k, seed=11, backend="python")
     reference = nx.betweenness_centrality(G, k=k, seed=11, normalized=True)
-    np.testing.assert_allclose(by_networkx, [reference[i] for i in range(122)], rtol=1e-12)
-    np.testing.assert_allclose(by_igraph, by_networkx, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(by_python, [reference[i] for i in range(122)], rtol=1e-12)
+    np.testing.assert_allclose(by_igraph, by_python, rtol=1e-9, atol=1e-12)
+
+
+def _numbered(G: nx.Graph) -> nx.Graph:
+    """``G`` with nodes 0..n-1 (sorted names), added in that order: the order sources are sampled in."""
+    numbered = nx.convert_node_labels_to_integers(G, ordering="sorted")
+    ordered = nx.Graph()
+    ordered.add_nodes_from(range(len(numbered)))
+    ordered.add_edges_from(numbered.edges)
+    return ordered
+
+
+@pytest.mark.parametrize(
+    "G",
+    [
+        _numbered(nx.krackhardt_kite_graph()),
+        _numbered(nx.davis_southern_women_graph()),
+        nx.path_graph(6),
+        nx.star_graph(5),
+        nx.disjoint_union(nx.cycle_graph(5), nx.path_graph(4)),  # two parts, never joined
+        nx.empty_graph(3),
+    ],
+    ids=["krackhardt-kite", "davis-southern-women", "path", "star", "two-parts", "no-edges"],
+)
+@pytest.mark.parametrize("k", [None, 2, 3])
+def test_python_betweenness_is_networkx_betweenness_on_known_graphs(G, k):
+    n = G.number_of_nodes()
+    adjacency = nx.to_scipy_sparse_array(G, nodelist=range(n), format="csr")
+    reference = nx.betweenness_centrality(G, k=k, seed=3, normalized=True)
+    got = betweenness(adjacency, k=k, seed=3, backend="python")
+    np.testing.assert_allclose(got, [reference[i] for i in range(n)], rtol=1e-12, atol=1e-15)
+
+
+def test_krackhardt_kite_broker_is_heather():
+    """Heather (node 7) lies on the most shortest paths of the kite (Krackhardt 1990): 0.389 normalised."""
+    G = nx.krackhardt_kite_graph()
+    scores = betweenness(nx.to_scipy_sparse_array(G, nodelist=range(10), format="csr"), backend="python")
+    assert int(np.argmax(scores)) == 7
+    assert scores[7] == pytest.approx(14 / 36)
 
 
 def test_medium_audit_is_repeatable(graphs):
