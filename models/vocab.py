@@ -128,6 +128,84 @@ class LinkKind(StrEnum):
     consults = "consults"
 
 
+class Concern(StrEnum):
+    """A kind of worry about a child that a group takes (``groups[].handles``).
+
+    Grouped as the referral forms of the pilots grouped children's needs,
+    after Oxfordshire's threshold-of-need matrix (report 4.2 and Appendix
+    THREE, table 7): development, education, emotional and behavioural
+    development, family and social relationships, parenting capacity, and
+    the level-four needs.
+    """
+
+    behaviour = "behaviour"
+    attendance = "attendance"
+    emotional_mental_health = "emotional_mental_health"
+    learning_sen = "learning_sen"
+    family_support = "family_support"
+    child_protection = "child_protection"
+    domestic_violence = "domestic_violence"
+    health = "health"
+    substance_misuse = "substance_misuse"
+    offending = "offending"
+    youth_community = "youth_community"
+    housing = "housing"
+
+
+#: Each concern in words, for pages, routes and the search.
+CONCERN_LABELS: dict[str, str] = {
+    "behaviour": "Behaviour",
+    "attendance": "Attendance and punctuality",
+    "emotional_mental_health": "Emotional and mental health",
+    "learning_sen": "Learning and special educational needs",
+    "family_support": "Family support and parenting",
+    "child_protection": "Child protection concerns",
+    "domestic_violence": "Domestic violence",
+    "health": "Health",
+    "substance_misuse": "Substance misuse and self-harm",
+    "offending": "Offending and anti-social behaviour",
+    "youth_community": "Youth and community",
+    "housing": "Housing",
+}
+
+#: Words people use for each concern, so a search or a route asked in their
+#: words finds it: the referral forms' own phrases first (Appendix THREE,
+#: table 7), then everyday synonyms.  Lower case; a search matches whole words.
+CONCERN_WORDS: dict[str, tuple[str, ...]] = {
+    "behaviour": ("behaviour", "behavior", "disruptive", "challenging", "anger", "conduct", "bsa"),
+    "attendance": ("attendance", "punctuality", "truancy", "absence", "esw", "education welfare"),
+    "emotional_mental_health": (
+        "emotional",
+        "mental health",
+        "wellbeing",
+        "anxiety",
+        "depression",
+        "camhs",
+        "pcamhs",
+        "counselling",
+    ),
+    "learning_sen": (
+        "learning",
+        "sen",
+        "send",
+        "special educational needs",
+        "statement",
+        "disaffection",
+        "underachievement",
+        "exclusion",
+        "senco",
+    ),
+    "family_support": ("family", "parenting", "parents", "carer", "family centre", "family group conference"),
+    "child_protection": ("child protection", "safeguarding", "abuse", "neglect", "harm", "unsafe"),
+    "domestic_violence": ("domestic violence", "domestic abuse"),
+    "health": ("health", "diet", "hygiene", "appointments", "nurse", "health visitor", "gp"),
+    "substance_misuse": ("substance", "drugs", "alcohol", "self-harm", "self harm", "self harming"),
+    "offending": ("offending", "anti-social", "antisocial", "crime", "police", "youth offending", "yot"),
+    "youth_community": ("youth", "community", "young people", "youth work", "leisure"),
+    "housing": ("housing", "homeless", "tenancy"),
+}
+
+
 #: Each kind of group in words, for pages, maps and reports.
 GROUP_TYPE_LABELS: dict[str, str] = {
     "steering_group": "Steering group",
@@ -193,6 +271,7 @@ VOCABULARIES: dict[str, type[StrEnum]] = {
     "groups[].focus": Focus,
     "groups[].membership": MembershipRule,
     "groups[].meets": Meets,
+    "groups[].handles": Concern,
     "groups[].members[].role": MemberRole,
     "links[].kind": LinkKind,
 }
