@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints, model_validator
@@ -21,6 +22,7 @@ from .vocab import (
     MEETINGS_PER_YEAR,
     SCHOOL_NAME_WORDS,
     Boundary,
+    Concern,
     DevolvedFunding,
     Focus,
     GroupType,
@@ -125,6 +127,58 @@ ShortText = Annotated[
 Text = Annotated[str, Strict(), StringConstraints(max_length=TEXT_MAX), AfterValidator(_reject_hidden_in_text)]
 
 
+def _real_date(value: str) -> str:
+    """A calendar date written YYYY-MM-DD ("2025-02-30" is refused: there is no such day)."""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            date.fromisoformat(value)
+            return value
+    except ValueError:
+        pass
+    raise ValueError("is not a real date: write the date of the next meeting as YYYY-MM-DD, such as 2025-03-11")
+
+
+#: A mailbox that names a person: ``jane.smith@`` or ``j_smith@`` (two words joined by a dot or underscore).
+_PERSONAL_MAILBOX = re.compile(r"(?<![\w.%+-])([a-z]+)[._]([a-z]+)@", re.IGNORECASE)
+#: Words that make such a mailbox an office's, not a person's (``mast.city@``, ``sct_admin@``).
+OFFICE_WORDS = frozenset(
+    "admin enquiries info office team mast sct iss panel network forum locality service services "
+    "school schools reception referrals duty contact hub support city county council".split()
+)
+CONTACT_WORDS = "contact must be a role or a public office address or phone, never a person's own details"
+
+
+def _no_personal_mailbox(value: str) -> str:
+    """Refuse an email address of a person-looking form: a contact is a role or an office's address."""
+    for found in _PERSONAL_MAILBOX.finditer(value):
+        if OFFICE_WORDS.isdisjoint(word.lower() for word in found.groups()):
+            raise ValueError(
+                f"holds an email address that looks like a person's ({found.group(0)}...): {CONTACT_WORDS}"
+            )
+    return value
+
+
+def _each_once(value: list) -> list:
+    """A list of concerns in which no concern is repeated."""
+    seen: set = set()
+    for item in value:
+        if item in seen:
+            raise ValueError(f"lists {str(item)!r} twice: list each kind of concern once")
+        seen.add(item)
+    return value
+
+
+MeetingDate = Annotated[
+    str,
+    Strict(),
+    StringConstraints(strip_whitespace=True, max_length=NAME_MAX),
+    AfterValidator(_real_date),
+    Field(description="A date, YYYY-MM-DD.", examples=["2025-03-11"]),
+]
+Contact = Annotated[ShortText, AfterValidator(_no_personal_mailbox)]
+Concerns = Annotated[list[Concern], AfterValidator(_each_once)]
+
+
 class _Entry(BaseModel):
     """Common configuration: unknown fields are errors, not silently dropped."""
 
@@ -216,6 +270,20 @@ class Group(_Entry):
     area: list[Id] = Field(default_factory=list, description="Ids of the localities the group serves.")
     school: Id | None = Field(None, description="Id of the school agency the group sits in.")
     purpose: Text | None = None
+    handles: Concerns = Field(
+        default_factory=list, description="The kinds of concern about a child the group takes (see docs/format.md)."
+    )
+    handles_other: ShortText | None = Field(
+        None, description="Other concerns it takes, in words, where the vocabulary has no word for them."
+    )
+    contact: Contact | None = Field(
+        None,
+        description="How to bring an item: a role, or a public office address or phone; never a private person's details.",
+    )
+    meeting_pattern: ShortText | None = Field(
+        None, description="When it meets, in words: 'second Tuesday of each month, 12:30-14:00'."
+    )
+    next_meeting: MeetingDate | None = Field(None, description="The date of the next meeting, YYYY-MM-DD, where known.")
     venue: ShortText | None = None
     members: list[Member] = Field(default_factory=list)
     note: Text | None = None

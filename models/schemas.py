@@ -15,11 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .document import (
     Agency,
+    Concerns,
+    Contact,
     Flag,
     Group,
     Id,
     Link,
     LocalityInfo,
+    MeetingDate,
     Member,
     Name,
     Number,
@@ -92,6 +95,11 @@ class GroupUpdate(_Update):
     area: list[Id] | None = None
     school: Id | None = None
     purpose: Text | None = None
+    handles: Concerns | None = None
+    handles_other: ShortText | None = None
+    contact: Contact | None = None
+    meeting_pattern: ShortText | None = None
+    next_meeting: MeetingDate | None = None
     venue: ShortText | None = None
     note: Text | None = None
 

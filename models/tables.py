@@ -109,6 +109,12 @@ class Group(SQLModel, table=True):
     area: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     school_pk: int | None = Field(default=None, foreign_key="agency.pk", ondelete="SET NULL", index=True)
     purpose: str | None = Field(default=None, max_length=TEXT_MAX)
+    # The concerns it takes (models.vocab.Concern values), in the file's order.
+    handles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    handles_other: str | None = Field(default=None, max_length=NAME_MAX)
+    contact: str | None = Field(default=None, max_length=NAME_MAX)
+    meeting_pattern: str | None = Field(default=None, max_length=NAME_MAX)
+    next_meeting: str | None = Field(default=None, max_length=NAME_MAX)
     venue: str | None = Field(default=None, max_length=NAME_MAX)
     note: str | None = Field(default=None, max_length=TEXT_MAX)
 

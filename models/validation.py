@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .document import TEXT_MAX, LocalityDocument, default_link_id, looks_like_school
+from .document import CONTACT_WORDS, OFFICE_WORDS, TEXT_MAX, LocalityDocument, default_link_id, looks_like_school
 from .vocab import FORMAT_VERSION
 
 #: Largest locality file accepted, in bytes (a national synthetic set is ~60 MB).
@@ -285,13 +285,16 @@ def _json_line(text: str, literal: str) -> int | None:
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> dict:
-    out: dict[str, Any] = {}
+    out = dict(pairs)
+    if len(out) == len(pairs):  # no key twice: the usual case, checked in C
+        return out
+    seen: dict[str, Any] = {}
     for key, value in pairs:
-        if key in out:
+        if key in seen:
             # The JSON parser's hooks know no position: name the mapping by its first keys instead.
-            others = ", ".join(repr(k) for k in list(out)[:4])
+            others = ", ".join(repr(k) for k in list(seen)[:4])
             raise _DuplicateKey(key, None, f" (in the mapping with keys {others})")
-        out[key] = value
+        seen[key] = value
     return out
 
 
@@ -300,23 +303,44 @@ def _json_constant(name: str) -> Any:
 
 
 def _check_shape(data: Any) -> None:
-    """Refuse parsed JSON nested deeper than MAX_NESTING or holding strings over MAX_STRING_CHARS."""
+    """Refuse parsed JSON nested deeper than MAX_NESTING or holding strings over MAX_STRING_CHARS.
+
+    The walk keeps only each value's depth; the path to a refused value is
+    found afterwards (:func:`_path_to`), so a good file builds no paths.
+    """
+    stack: list[tuple[int, Any]] = [(0, data)]
+    while stack:
+        depth, value = stack.pop()
+        if isinstance(value, str):
+            if len(value) > MAX_STRING_CHARS:
+                raise _Refused(_too_long(len(value)), loc=_format_path(_path_to(data, value)))
+            continue
+        if isinstance(value, list):
+            children: Iterable[Any] = value
+        elif isinstance(value, dict):
+            long_key = next((k for k in value if len(k) > MAX_STRING_CHARS), None)
+            if long_key is not None:
+                raise _Refused(_too_long(len(long_key)), loc=_format_path(_path_to(data, value)))
+            children = value.values()
+        else:
+            continue
+        if depth >= MAX_NESTING:
+            raise _Refused(f"nested more than {MAX_NESTING} levels deep", loc=_format_path(_path_to(data, value)))
+        stack.extend((depth + 1, child) for child in children)
+
+
+def _path_to(data: Any, target: Any) -> tuple:
+    """The path of keys and indexes from ``data`` to the object ``target`` (found by identity)."""
     stack: list[tuple[tuple, Any]] = [((), data)]
     while stack:
         path, value = stack.pop()
-        if isinstance(value, str):
-            if len(value) > MAX_STRING_CHARS:
-                raise _Refused(_too_long(len(value)), loc=_format_path(path))
-            continue
-        if not isinstance(value, (dict, list)):
-            continue
-        if len(path) >= MAX_NESTING:
-            raise _Refused(f"nested more than {MAX_NESTING} levels deep", loc=_format_path(path))
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        for key, item in items:
-            if isinstance(key, str) and len(key) > MAX_STRING_CHARS:
-                raise _Refused(_too_long(len(key)), loc=_format_path(path))
-            stack.append((path + (key,), item))
+        if value is target:
+            return path
+        if isinstance(value, dict):
+            stack.extend((path + (k,), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(value))
+    return ()
 
 
 def _parse_json(text: str) -> Any:
@@ -471,6 +495,68 @@ def _section_ids(data: dict, problems: list[Problem]) -> dict[str, set[str]]:
     return ids
 
 
+#: One word of a personal name: "Smith", "O'Brien", "Smith-Jones".
+_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:['’-][A-Za-z][a-z]*)*")
+#: Words that make a name a role or an office ("Network Co-ordinator", "Thame Team"), not a person's own.
+_ROLE_WORDS = OFFICE_WORDS | frozenset(
+    "worker officer coordinator co-ordinator head teacher senco nurse counsellor lead manager adviser advisor "
+    "representative rep chair secretary clinician psychologist visitor mentor deputy director principal "
+    "group centre center partnership project trust board unit clinic practice police".split()
+)
+
+
+def reads_as_personal_name(name: str) -> bool:
+    """Whether a person's ``name`` is a name ("Jane Smith") rather than a role description.
+
+    Two to four capitalised words, none of them a role or office word: "SENCO,
+    Lord Williams's School" and "County ISS lead officer" read as roles, as
+    the format asks people to be named.
+    """
+    words = name.split()
+    if not 2 <= len(words) <= 4 or not all(_NAME_WORD.fullmatch(word) for word in words):
+        return False
+    return _ROLE_WORDS.isdisjoint(word.lower() for word in words)
+
+
+def contact_problem(contact: str, names: Iterable[str]) -> str | None:
+    """What is wrong with a group's ``contact`` given the locality's people's names, or None.
+
+    Parameters
+    ----------
+    contact : str
+        How to bring an item to the group.
+    names : iterable of str
+        The names of the locality's people; only those that read as
+        personal names (:func:`reads_as_personal_name`) are looked for, as
+        whole words in any case.
+
+    Returns
+    -------
+    str or None
+        A plain-words refusal naming the person found, or None.
+    """
+    folded = contact.casefold()
+    for name in names:
+        if name.casefold() in folded and reads_as_personal_name(name):
+            if re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", folded):
+                return f"{_show(contact)} names {name!r}, one of the locality's people: {CONTACT_WORDS}"
+    return None
+
+
+def _contact_problems(data: dict) -> list[Problem]:
+    """Groups whose contact names one of the document's people (checked only when a group has a contact)."""
+    contacts = [(i, group["contact"]) for i, group in _items(data, "groups") if isinstance(group.get("contact"), str)]
+    if not contacts:
+        return []
+    names = {p["name"].strip() for _, p in _items(data, "people") if isinstance(p.get("name"), str)}
+    problems = []
+    for i, contact in contacts:
+        problem = contact_problem(contact, names)
+        if problem:
+            problems.append(Problem(f"groups[{i}].contact", problem))
+    return problems
+
+
 def _reference_problems(data: dict) -> list[Problem]:
     """Checks across sections, run on the raw data so they report even when fields fail."""
     problems: list[Problem] = []
@@ -549,6 +635,7 @@ def _reference_problems(data: dict) -> list[Problem]:
             )
         else:
             seen_link_ids[link_id] = i
+    problems.extend(_contact_problems(data))
     return problems
 
 

@@ -85,6 +85,20 @@ def test_an_enormous_string_is_refused_before_validation(suffix):
     assert len(found) == 1 and "characters long" in found[0]
 
 
+def test_a_refused_json_value_is_located_by_its_path():
+    long_text = json.dumps({"format": "locmap/1", "groups": [{"id": "a"}, {"purpose": "x" * 50_000}]})
+    assert problems(long_text, ".json")[0].startswith("groups[1].purpose: a string 50000 characters long")
+    long_key = json.dumps({"format": "locmap/1", "groups": [{"id": "a"}, {"k" * 50_000: 1}]})
+    assert problems(long_key, ".json")[0].startswith("groups[1]: a string 50000 characters long")
+    deep: list = []
+    inner = deep
+    for _ in range(40):
+        inner.append([])
+        inner = inner[0]
+    found = problems(json.dumps({"format": "locmap/1", "groups": deep}), ".json")
+    assert found == [f"groups{'[0]' * 31}: nested more than 32 levels deep"]
+
+
 def test_the_line_map_never_walks_a_shared_node_twice():
     from models import validation
 

@@ -178,12 +178,14 @@ def test_free_text_naming_the_person_is_listed_not_rewritten(thame):
     edits.update(thame, "thame", "ed", "group", "thame-network", {"purpose": "Chaired by zoë ångström since 2004."})
     edits.update(thame, "thame", "ed", "agency", "lord-williams", {"note": "Ask Zoë Ångström."})
     edits.update(thame, "thame", "ed", "group", "thame-partnership-heads", {"note": "Zoë Ångströms are not matched"})
+    edits.update(thame, "thame", "ed", "group", "bodyzone-group", {"meeting_pattern": "At Zoë Ångström's, Fridays"})
     thame.commit()
     done = erasure.erase_person(thame, "thame", "ed", PERSON)
     thame.commit()
     assert {(p.entity, p.id, p.field) for p in done.free_text} == {
         ("group", "thame-network", "purpose"),
         ("agency", "lord-williams", "note"),
+        ("group", "bodyzone-group", "meeting_pattern"),
     }
     assert "Zoë" not in done.model_dump_json()
     document = store.export_document(thame, "thame")

@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 
+from app.web.pages.history import FIELD_WORDS, value_words
 from tests.conftest import auth
 from tests.test_csrf import sign_in_form
 
@@ -112,3 +113,11 @@ def test_an_erasure_says_it_is_never_reverted(editor):
     assert "never reverted" in row and "Revert…" not in row
     refused = client.post(f"/api/localities/thame/history/{newest(client, tokens)}/revert", headers=admin)
     assert refused.status_code == 409 and "never reverted" in refused.json()["detail"]
+
+
+def test_a_groups_concerns_and_contact_read_as_the_form_words_them():
+    assert FIELD_WORDS["handles"] == "concerns it takes" and FIELD_WORDS["contact"] == "how to bring an item"
+    handles = value_words("handles", ["emotional_mental_health", "behaviour"], None)
+    assert handles == "Emotional and mental health, Behaviour"
+    # Free text that might name someone is said to have been written, not shown.
+    assert value_words("meeting_pattern", "At Jo's, Fridays", None) == "a text"

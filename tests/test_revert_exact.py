@@ -99,7 +99,18 @@ def an_edit(draw, data: dict, n: int):
     if choice == "update_group":
         changes = draw(
             st.sampled_from(
-                [{"meets": "weekly"}, {"hours": 1.5, "venue": "Hall"}, {"name": f"Renamed {n}"}, {"meets": None}]
+                [
+                    {"meets": "weekly"},
+                    {"hours": 1.5, "venue": "Hall"},
+                    {"name": f"Renamed {n}"},
+                    {"meets": None},
+                    {
+                        "handles": ["behaviour", "attendance"],
+                        "contact": "The panel office",
+                        "next_meeting": "2025-03-11",
+                    },
+                    {"handles": None, "meeting_pattern": "Mondays"},
+                ]
             )
         )
         return lambda s, g=pick(groups): edits.update(s, SLUG, "ed", "group", g, changes)

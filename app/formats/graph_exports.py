@@ -20,8 +20,9 @@ value, as scalars (str, int, float, bool):
   default for the type), ``focus_declared`` (bool), ``membership``, ``meets``,
   ``meetings_per_year`` (as written), ``yearly_meetings`` (as used by the
   audit: written, or implied by ``meets``), ``hours``, ``external``, ``area``
-  (locality ids joined with ``;``), ``school``, ``purpose``, ``venue``,
-  ``note``;
+  (locality ids joined with ``;``), ``school``, ``purpose``, ``handles``
+  (concerns joined with ``;``), ``handles_other``, ``contact``,
+  ``meeting_pattern``, ``next_meeting``, ``venue``, ``note``;
 - person: ``role``, ``agency``, ``sector`` (of the agency), ``systems_minder``,
   ``service_user_rep``, ``local``, ``hours_per_week``, ``note``;
 - agency: ``sector``, ``is_school`` (the file's ``school`` flag, renamed
@@ -128,6 +129,11 @@ def group_attributes(g: Group) -> dict[str, Any]:
             "area": g.area,
             "school": g.school,
             "purpose": g.purpose,
+            "handles": [concern.value for concern in g.handles],
+            "handles_other": g.handles_other,
+            "contact": g.contact,
+            "meeting_pattern": g.meeting_pattern,
+            "next_meeting": g.next_meeting,
             "venue": g.venue,
             "note": g.note,
         }

@@ -27,13 +27,16 @@ what identifies people:
 - **free text scrubbed of the locality's people's names**
   (:mod:`app.formats.scrub`: whole words, any case, with or without
   accents, full names, first names and surnames): group names, purposes,
-  venues and notes; agency names and notes; link notes; the locality's
+  other concerns, contacts, meeting patterns, venues and notes; agency
+  names and notes; link notes; the locality's
   name, description and ``sources``; kept roles.  A text that cannot be
   scrubbed by words (a name run together, "yvonnebright@...") is dropped, or
   for a required name replaced by its kind and number ("Panel 7");
 - **kept as they are**: the locality's id, boundary and funding; agencies'
   sectors and whether they are schools; groups' kinds, focus, membership
-  rules, frequencies, hours, areas and whether they are external; seats'
+  rules, frequencies, hours, areas, the concerns they handle and whether
+  they are external (a next meeting's date is left out: it pins the
+  locality down); seats'
   roles and attendance; people's flags (``systems_minder``,
   ``service_user_rep``, ``local``) and ``hours_per_week``; links' kinds.
 
@@ -265,7 +268,7 @@ def _people(document, generalisation, ids, key, scrub) -> list[dict]:
 
 
 #: Group fields kept as they are.
-GROUP_STRUCTURE = {"type", "focus", "membership", "meets", "meetings_per_year", "hours", "external", "area"}
+GROUP_STRUCTURE = {"type", "focus", "membership", "meets", "meetings_per_year", "hours", "external", "area", "handles"}
 
 
 def _groups(document, ids, key, scrub) -> list[dict]:
@@ -279,7 +282,7 @@ def _groups(document, ids, key, scrub) -> list[dict]:
         entry = {"id": new, "name": scrub.name(group.name, f"groups[{i}].name", fallback)}
         entry |= group.model_dump(mode="json", include=GROUP_STRUCTURE, exclude_none=True)
         _set(entry, "school", agencies.get(group.school) if group.school else None)
-        for field_name in ("purpose", "venue", "note"):
+        for field_name in ("purpose", "handles_other", "contact", "meeting_pattern", "venue", "note"):
             _set(entry, field_name, scrub.text(getattr(group, field_name), f"groups[{i}].{field_name}"))
         seats = [
             m.model_dump(mode="json", include={"role", "attendance"}, exclude_none=True) | {"person": people[m.person]}

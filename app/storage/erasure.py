@@ -214,6 +214,10 @@ def name_pattern(name: str) -> re.Pattern | None:
     return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
 
 
+#: A group's fields of free text (a contact is refused if it names a person, but is searched all the same).
+GROUP_TEXT = ("id", "name", "purpose", "contact", "meeting_pattern", "handles_other", "venue", "note")
+
+
 def _fields(document: LocalityDocument, person_id: str) -> Iterator[tuple[str, str, str, str | None]]:
     """Every field of free text in a locality, as (entity, id, field, text), the person's own entry left out."""
     info = document.locality
@@ -225,7 +229,7 @@ def _fields(document: LocalityDocument, person_id: str) -> Iterator[tuple[str, s
         if p.id != person_id:
             yield from (("person", p.id, f, getattr(p, f)) for f in ("role", "note"))
     for g in document.groups:
-        yield from (("group", g.id, f, getattr(g, f)) for f in ("id", "name", "purpose", "venue", "note"))
+        yield from (("group", g.id, f, getattr(g, f)) for f in GROUP_TEXT)
         yield from (("group", g.id, f"area[{i}]", a) for i, a in enumerate(g.area))
         yield from (("group", g.id, f"members[{m.person}].note", m.note) for m in g.members if m.person != person_id)
     for link in document.links:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import String, delete, func, insert, literal, select, update
 from sqlmodel import Session, col
 
 from app.errors import Conflict, NotFound
@@ -27,7 +27,7 @@ from app.storage import store
 from models import document as doc
 from models.document import _tidy_numbers, default_link_id
 from models.tables import Agency, Group, GroupLink, Membership, Person
-from models.validation import DocumentError, Problem, _field_problems
+from models.validation import DocumentError, Problem, _field_problems, contact_problem, reads_as_personal_name
 
 
 def apply_changes(before: dict, changes: dict[str, Any]) -> dict:
@@ -198,15 +198,50 @@ def _link_refs(
     return keys
 
 
-def _checked(t: Target, kind: str, raw: dict, where: Callable[[], str], self_pk: int | None = None):
-    """The entry validated with every reference it makes: (entry, row values) or DocumentError."""
+def _contact_refs(t: Target, raw: dict, where: Callable[[], str], problems: list[Problem], stored: Any) -> None:
+    """A group's contact may not name one of the locality's people (:func:`models.validation.contact_problem`).
+
+    Checked only when it is new or changed (``stored`` is the contact as it was): renaming a
+    person checks the contacts in turn.  Only the names found inside the contact are read.
+    """
+    contact = raw.get("contact")
+    if not isinstance(contact, str) or not contact.strip() or contact == stored:
+        return
+    inside = func.lower(literal(contact, String)).contains(func.lower(col(Person.name)))
+    query = select(col(Person.name)).where(col(Person.locality_pk) == t.lpk, inside)
+    problem = contact_problem(contact, t.session.execute(query).scalars())
+    if problem:
+        problems.append(Problem(f"{where()}.contact", problem))
+
+
+def _contacts_naming(t: Target, raw: dict, stored: Any) -> list[Problem]:
+    """A person newly named as a person (not a role) may not be named already in a group's contact."""
+    name = raw.get("name")
+    if not isinstance(name, str) or name == stored or not reads_as_personal_name(name.strip()):
+        return []
+    named = func.lower(col(Group.contact)).contains(name.strip().lower(), autoescape=True)
+    query = select(col(Group.pk), col(Group.contact)).where(col(Group.locality_pk) == t.lpk, named)
+    return [
+        Problem(f"groups[{index_of(t, 'group', pk)}].contact", problem)
+        for pk, contact in t.session.execute(query.order_by(col(Group.pk)))
+        if (problem := contact_problem(contact, [name.strip()]))
+    ]
+
+
+def _checked(t: Target, kind: str, raw: dict, where: Callable[[], str], self_pk: int | None = None, before=None):
+    """The entry validated with every reference it makes: (entry, row values) or DocumentError.
+
+    ``before`` is the entry as stored, when it is being changed.
+    """
     entry, problems = _validated(MODELS[kind], raw, where)
     refs: dict[str, Any] = {}
     if kind == "person":
         refs["agency"] = _agency_ref(t, raw, "agency", where, problems)
+        problems.extend(_contacts_naming(t, raw, (before or {}).get("name")))
     elif kind == "group":
         refs["school"] = _agency_ref(t, raw, "school", where, problems)
         refs["people"] = _member_refs(t, raw.get("members"), where, problems)
+        _contact_refs(t, raw, where, problems, (before or {}).get("contact"))
     elif kind == "link":
         refs["groups"] = _link_refs(t, raw, where, problems, self_pk)
     elif kind == "agency" and self_pk is not None:
@@ -274,7 +309,7 @@ def update_entry(t: Target, kind: str, ident: str, after: Callable[[dict], dict]
     changed = after(dict(before))
     if changed.get("id", ident) != ident and kind != "link":
         raise Conflict(f"the id of {kind} {ident!r} cannot be changed")
-    entry, values = _checked(t, kind, changed, lambda: f"{SECTIONS[kind]}[{index_of(t, kind, pk)}]", pk)
+    entry, values = _checked(t, kind, changed, lambda: f"{SECTIONS[kind]}[{index_of(t, kind, pk)}]", pk, before)
     table = store.TABLES[kind]
     t.session.execute(update(table).where(col(table.pk) == pk).values(**values))
     if kind == "group" and "members" in changed:

@@ -155,6 +155,11 @@ def group_row(g: doc.Group, agency_pk: dict[str, int]) -> dict[str, Any]:
         "area": list(g.area),
         "school_pk": agency_pk[g.school] if g.school else None,
         "purpose": g.purpose,
+        "handles": [concern.value for concern in g.handles],
+        "handles_other": g.handles_other,
+        "contact": g.contact,
+        "meeting_pattern": g.meeting_pattern,
+        "next_meeting": g.next_meeting,
         "venue": g.venue,
         "note": g.note,
     }
@@ -289,6 +294,11 @@ def group_entry(g: Group, agency_id: dict[int | None, str], members: list[dict])
             "area": list(g.area or []),
             "school": agency_id.get(g.school_pk) if g.school_pk else None,
             "purpose": g.purpose,
+            "handles": list(g.handles or []),
+            "handles_other": g.handles_other,
+            "contact": g.contact,
+            "meeting_pattern": g.meeting_pattern,
+            "next_meeting": g.next_meeting,
             "venue": g.venue,
             "members": members,
             "note": g.note,
@@ -465,14 +475,17 @@ def seats_of(session: Session, group_pks: list, *, names: bool = False) -> dict[
     out: dict[int, list[dict]] = {pk: [] for pk in group_pks}
     if not group_pks:
         return out
+    # Plain rows, not ORM objects: a large group's seats are read back after every edit of it.
+    seat, person = Membership.__table__, Person.__table__  # type: ignore[attr-defined]
     query = (
-        select(Membership, Person.id, Person.name)
-        .join(Person, col(Person.pk) == Membership.person_pk)
-        .where(col(Membership.group_pk).in_(group_pks))
-        .order_by(col(Membership.group_pk), col(Membership.position))
+        select(seat, person.c.id.label("person_id"), person.c.name.label("person_name"))
+        .join(person, person.c.pk == seat.c.person_pk)
+        .where(seat.c.group_pk.in_(group_pks))
+        .order_by(seat.c.group_pk, seat.c.position)
     )
-    for seat, person_id, name in session.execute(query):
-        out[seat.group_pk].append({**member_entry(seat, person_id), **({"name": name} if names else {})})
+    for row in session.execute(query):
+        entry = member_entry(row, row.person_id)
+        out[row.group_pk].append({**entry, "name": row.person_name} if names else entry)
     return out
 
 

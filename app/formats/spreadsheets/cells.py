@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any
 
-from app.formats.spreadsheets.layout import BOOL_COLUMNS, LIST_COLUMNS, NUMBER_COLUMNS
+from app.formats.spreadsheets.layout import BOOL_COLUMNS, DATE_COLUMNS, LIST_COLUMNS, NUMBER_COLUMNS
 
 #: Characters that start a formula; and those a spreadsheet reads as the start of a cell on their own.
 _FORMULA_START = ("=", "+", "-", "@")
@@ -171,6 +171,20 @@ def to_list(value: Any) -> tuple[list[str] | None, str | None]:
     return [item for item in items if item], None
 
 
+def to_date(value: Any) -> tuple[str | None, str | None]:
+    """Cell value -> (date text or None for blank, problem): a date cell is read as YYYY-MM-DD.
+
+    Spreadsheets turn a typed 2025-03-11 into a date; the date is what was meant.
+    """
+    if isinstance(value, Special) and value.kind == "date":
+        when = value.value
+        if isinstance(when, dt.datetime) and when.time() == dt.time(0):
+            when = when.date()
+        if type(when) is dt.date:
+            return when.isoformat(), None
+    return to_text(value)
+
+
 def convert(sheet: str, column: str, value: Any) -> tuple[Any, str | None]:
     """A cell of ``sheet``.``column`` as the kind of value that column holds."""
     if (sheet, column) in BOOL_COLUMNS:
@@ -179,6 +193,8 @@ def convert(sheet: str, column: str, value: Any) -> tuple[Any, str | None]:
         return to_number(value)
     if (sheet, column) in LIST_COLUMNS:
         return to_list(value)
+    if (sheet, column) in DATE_COLUMNS:
+        return to_date(value)
     return to_text(value)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from models.vocab import (
     FORMAT_VERSION,
     Boundary,
+    Concern,
     DevolvedFunding,
     Focus,
     GroupType,
@@ -55,6 +56,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "area",
         "school",
         "purpose",
+        "handles",
+        "handles_other",
+        "contact",
+        "meeting_pattern",
+        "next_meeting",
         "venue",
         "note",
     ),
@@ -86,7 +92,9 @@ NUMBER_COLUMNS = {
     ("groups", "hours"),
     ("members", "attendance"),
 }
-LIST_COLUMNS = {("groups", "area")}
+LIST_COLUMNS = {("groups", "area"), ("groups", "handles")}
+#: Columns holding a date, YYYY-MM-DD; a cell the spreadsheet made a date is read as that date.
+DATE_COLUMNS = {("groups", "next_meeting")}
 
 #: Vocabulary dropdowns: (sheet, column or locality field) -> allowed words.
 VOCABULARY_COLUMNS: dict[tuple[str, str], list[str]] = {
@@ -160,6 +168,19 @@ COLUMN_HELP: dict[tuple[str, str], tuple[bool, str]] = {
     ("groups", "area"): (False, "Ids of the localities the group serves, separated by ';'."),
     ("groups", "school"): (False, "Id of the school agency the group sits in (an agency with school TRUE)."),
     ("groups", "purpose"): (False, "Free text."),
+    ("groups", "handles"): (
+        False,
+        "The kinds of concern about a child it takes, separated by ';'. Any of: "
+        + ", ".join(c.value for c in Concern)
+        + ".",
+    ),
+    ("groups", "handles_other"): (False, "Other concerns it takes, in words, where none of the kinds fits."),
+    ("groups", "contact"): (
+        False,
+        "How to bring an item: a role or a public office address or phone, never a person's own name or email.",
+    ),
+    ("groups", "meeting_pattern"): (False, "When it meets, in words, e.g. 'second Tuesday of each month, 12:30'."),
+    ("groups", "next_meeting"): (False, "Date of the next meeting, YYYY-MM-DD, e.g. 2025-03-11."),
     ("groups", "venue"): (False, "Short text."),
     ("groups", "note"): (False, "Free text."),
     ("members", "group"): (True, "Id of the group (groups sheet). One row per seat."),

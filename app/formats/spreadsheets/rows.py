@@ -12,7 +12,7 @@ from models.vocab import FORMAT_VERSION
 def sheet_rows(document: LocalityDocument) -> dict[str, list[list[Any]]]:
     """Each sheet's data rows (no header) as plain values, in document order.
 
-    Seats move from their group to the ``members`` sheet, ``area`` lists are
+    Seats move from their group to the ``members`` sheet, ``area`` and ``handles`` lists are
     joined with ``;`` and link ids that are the default are left blank.
     """
     data = document.to_data()
@@ -20,8 +20,9 @@ def sheet_rows(document: LocalityDocument) -> dict[str, list[list[Any]]]:
     members: list[dict[str, Any]] = []
     for group in data.get("groups", []):
         entry = dict(group)
-        if entry.get("area"):
-            entry["area"] = "; ".join(entry["area"])
+        for listed in ("area", "handles"):
+            if entry.get(listed):
+                entry[listed] = "; ".join(entry[listed])
         groups.append(entry)
         members.extend({"group": group["id"], **seat} for seat in group.get("members", []))
     links: list[dict[str, Any]] = []

@@ -74,7 +74,7 @@ _CODE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 class FieldSpec:
     name: str
     label: str
-    widget: str = "text"  # text, textarea, select, checkbox, number
+    widget: str = "text"  # text, textarea, select, checkbox, checkboxes (several choices), number
     choices: tuple = ()
     required: bool = False
     help: str = ""
@@ -124,6 +124,28 @@ def _identity(creating: bool) -> list[FieldSpec]:
         return []
     help_text = "Made from the name if left blank; used in addresses. Cannot be changed later."
     return [FieldSpec("id", "Id", help=help_text)]
+
+
+def _wayfinding() -> list[FieldSpec]:
+    """The group fields that tell new staff what a group takes and how to bring an item to it."""
+    return [
+        FieldSpec(
+            "handles",
+            "Concerns it takes",
+            "checkboxes",
+            tuple((c.value, vocab.CONCERN_LABELS[c.value]) for c in vocab.Concern),
+            help="The kinds of worry about a child it takes; searches and routes find it by these.",
+        ),
+        FieldSpec("handles_other", "Other concerns it takes", help="In words, where none of the kinds above fits."),
+        FieldSpec(
+            "contact",
+            "How to bring an item",
+            help="A role or a public office address or phone, e.g. 'the Network co-ordinators'; "
+            "never a person's own name or email.",
+        ),
+        FieldSpec("meeting_pattern", "When it meets", help="In words, e.g. 'second Tuesday of each month, 12:30'."),
+        FieldSpec("next_meeting", "Next meeting", help="A date written YYYY-MM-DD, e.g. 2025-03-11."),
+    ]
 
 
 def field_specs(kind: str, document, creating: bool, roles: tuple = ()) -> list[FieldSpec]:
@@ -179,6 +201,7 @@ def field_specs(kind: str, document, creating: bool, roles: tuple = ()) -> list[
             ),
             FieldSpec("school", "Sits in school", "select", schools),
             FieldSpec("purpose", "Purpose", "textarea"),
+            *_wayfinding(),
             FieldSpec("venue", "Where it meets"),
             FieldSpec("note", "Note", "textarea"),
         ]
@@ -200,6 +223,10 @@ def parse_form(specs: list[FieldSpec], form: dict, known_roles: tuple = COMMON_R
     errors: dict[str, str] = {}
     for spec in specs:
         raw = form.get(spec.name)
+        if spec.widget == "checkboxes":  # each ticked box sends its value under the one name
+            ticked = raw if isinstance(raw, list) else [] if raw is None else [raw]
+            row[spec.name] = [str(value) for value in ticked if str(value).strip()]
+            continue
         if isinstance(raw, list):  # a field sent twice: the last one counts, as in a browser's own forms
             raw = raw[-1]
         if spec.widget == "checkbox":

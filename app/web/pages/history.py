@@ -26,6 +26,7 @@ from app.web.deps import PageEditor, SessionDep
 from app.web.pages.rendering import TYPE_WORDS, render, words
 from app.web.security import checked_form, csrf_token
 from models.tables import AuditLogEntry
+from models.vocab import CONCERN_LABELS
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,6 +41,11 @@ FIELD_WORDS = {
     "area": "areas served",
     "school": "sits in school",
     "venue": "where it meets",
+    "handles": "concerns it takes",
+    "handles_other": "other concerns it takes",
+    "contact": "how to bring an item",
+    "meeting_pattern": "when it meets",
+    "next_meeting": "next meeting",
     "systems_minder": "minds the communication system",
     "service_user_rep": "represents parents, young people or the community",
     "local": "works on this patch",
@@ -87,7 +93,7 @@ class Names:
 
 
 #: Fields of free text: a history line says they were written, not what they say (it may name someone erased).
-FREE_TEXT = ("note", "purpose", "description")
+FREE_TEXT = ("note", "purpose", "description", "meeting_pattern", "handles_other")
 
 
 def value_words(name: str, value: Any, names: Names) -> str:
@@ -110,6 +116,8 @@ def value_words(name: str, value: Any, names: Names) -> str:
         return f"{value:.0%} of meetings"
     if isinstance(value, float):
         return f"{value:g}"
+    if name == "handles" and isinstance(value, list):
+        return ", ".join(CONCERN_LABELS.get(str(v), str(v)) for v in value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return words(value) if name in ("meets", "focus", "membership", "sector", "kind", "role") else str(value)

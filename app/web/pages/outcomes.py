@@ -117,11 +117,11 @@ def shown(spec: FieldSpec, value) -> str:
         return "yes" if value else "no"
     if value in (None, "", []):
         return "none"
+    choices = dict(spec.choices)
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(str(choices.get(v, v)) for v in value)
     if isinstance(value, float | int) and not isinstance(value, bool):
         return f"{value:g}"
-    choices = dict(spec.choices)
     if value in choices:
         return str(choices[value])
     return role_words(str(value)) if spec.name == "role" else str(value)

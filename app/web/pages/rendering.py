@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from analysis.profile import DIMENSION_LABELS, LEVEL_WORDS
-from models.vocab import GROUP_TYPE_LABELS
+from models.vocab import CONCERN_LABELS, GROUP_TYPE_LABELS
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 
@@ -35,7 +35,9 @@ def words(value) -> str:
 
 
 TEMPLATES.env.filters["words"] = words
-TEMPLATES.env.globals.update(TYPE_WORDS=TYPE_WORDS, LEVEL_WORDS=LEVEL_WORDS, DIMENSION_LABELS=DIMENSION_LABELS)
+TEMPLATES.env.globals.update(
+    TYPE_WORDS=TYPE_WORDS, LEVEL_WORDS=LEVEL_WORDS, DIMENSION_LABELS=DIMENSION_LABELS, CONCERN_LABELS=CONCERN_LABELS
+)
 
 
 def render(request: Request, principal, template: str, status_code: int = 200, **context) -> HTMLResponse:
