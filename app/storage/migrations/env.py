@@ -3,6 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
+from app.storage.search import in_models
 from models import tables  # noqa: F401  (registers the tables)
 
 config = context.config
@@ -18,6 +19,7 @@ def run_migrations_online() -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=in_models,  # the search index's tables are made by hand (FTS5), not from the models
     )
     with context.begin_transaction():
         context.run_migrations()
