@@ -29,6 +29,8 @@ PAGES: dict[str, list[tuple[str, bool]]] = {
     "person.html": [("/localities/thame/people/senco-lws", True)],
     "agency.html": [("/localities/thame/agencies/lord-williams", True)],
     "search.html": [("/search?q=school", True)],
+    "directory.html": [("/localities/thame/directory", False), ("/localities/thame/directory", True)],
+    "roles.html": [("/roles", True), ("/localities/thame/roles?role=senco", False)],
     "compare.html": [("/compare", True), ("/compare?locality=thame&snapshot={snapshot}", True)],
     "signin.html": [("/signin", False), ("/signin", True)],
     "upload.html": [("/upload", True)],
