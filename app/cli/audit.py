@@ -426,7 +426,7 @@ def map_(
     db: DbOption = None,
 ) -> None:
     """Write a standalone, single-file interactive map that opens offline."""
-    from app.maps import AGGREGATIONS, VIEWS, aggregate_document, standalone_map_html
+    from app.maps import AGGREGATIONS, VIEWS, standalone_map_html
     from app.storage.sources import load_locality
 
     if view not in VIEWS:
@@ -437,7 +437,7 @@ def map_(
         raise UserError(f"{output}: the map is an HTML file; use a .html name")
     document = load_locality(locality, engine_factory(db))
     if aggregate is not None:
-        document, view = aggregate_document(document, aggregate), "groups"
+        view = aggregate  # the page's styled summary, drawn as what it stands for
     write_atomically(output, standalone_map_html(document, view))
     out.print(
         f"wrote {output} ({view} view of {document.locality.name}); open it in any browser, offline", markup=False

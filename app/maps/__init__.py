@@ -8,18 +8,22 @@ and vis options, plus a legend, the filters on offer and counts.
 
 Modules: ``payload`` (the view's data), ``elements`` (nodes and edges),
 ``styles`` (shapes, colours, words), ``legend`` (key and filters),
-``layout`` (seeded positions of big maps), ``aggregate`` (summaries) and
-``standalone`` (the HTML file).
+``layout`` (seeded positions of big maps), ``layers`` (the layered layout),
+``ego`` (a person's or a group's neighbourhood), ``measures`` (shading by
+seats, hours or betweenness), ``large`` (keeping big maps readable),
+``aggregate`` (summaries) and ``standalone`` (the HTML file).
 """
 
 from app.maps.aggregate import AGGREGATIONS, aggregate_document
-from app.maps.payload import VIEWS, map_json, map_payload
+from app.maps.payload import LAYOUTS, VIEWS, map_choices, map_json, map_payload
 from app.maps.standalone import standalone_map_html, vis_assets
 
 __all__ = [
     "AGGREGATIONS",
+    "LAYOUTS",
     "VIEWS",
     "aggregate_document",
+    "map_choices",
     "map_json",
     "map_payload",
     "standalone_map_html",

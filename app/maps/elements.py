@@ -52,9 +52,8 @@ def _filled(colour: str, border: str, selected: str) -> dict:
     return {"background": colour, "border": border, "highlight": state, "hover": dict(state)}
 
 
-def _group_look(group: Group) -> dict:
-    """The vis attributes that draw a group: shape, fill by focus, border by type."""
-    gtype, focus = group.type.value, focus_of(group)
+def group_look(gtype: str, focus: str, external: bool = False) -> dict:
+    """The vis attributes that draw a group of a type and focus: shape, fill by focus, border by type."""
     shape = GROUP_SHAPES[gtype]
     label_inside = shape in LABEL_INSIDE_SHAPES
     look: dict = {
@@ -85,12 +84,38 @@ def _group_look(group: Group) -> dict:
     shape_properties: dict = {}
     if gtype == "core_group":
         shape_properties["borderRadius"] = 0
-    if group.external:
+    if external:
         shape_properties["borderDashes"] = [6, 4]
         look["borderWidth"] = max(look["borderWidth"], 2.5)
     if shape_properties:
         look["shapeProperties"] = shape_properties
     return look
+
+
+def _word_width(word: str, size: float, bold: bool) -> float:
+    """A generous width of a word at a font size: wide letters and capitals count more."""
+    em = sum(0.95 if c in "mwMW" else 0.75 if c.isupper() else 0.62 for c in word)
+    return em * size * (1.1 if bold else 1.0)
+
+
+def room_for_words(nodes: list[dict]) -> None:
+    """Widen each node's ``widthConstraint`` to hold its longest word.
+
+    vis wraps a label at spaces, but breaks a word mid-way ("Designate d")
+    when the word alone is wider than the constraint; with room for the
+    longest word it only ever wraps between words.  The room scales with
+    the font, so map.js keeps it when it enlarges a name.
+    """
+    for node in nodes:
+        width = node.get("widthConstraint")
+        words = node.get("label", "").split()
+        if not isinstance(width, dict) or "maximum" not in width or not words:
+            continue
+        font = node.get("font", {})
+        widest = max(_word_width(w, font.get("size", 14), bool(font.get("bold"))) for w in words)
+        need = widest + 2 * node.get("margin", 5) + 4
+        if need > width["maximum"]:
+            node["widthConstraint"] = {**width, "maximum": round(need)}
 
 
 def _group_tooltip(group: Group) -> str:
@@ -115,7 +140,7 @@ def group_node(group: Group, index: int, url: str | None) -> dict:
         "type": group.type.value,
         "focus": focus_of(group),
         "external": group.external,
-        **_group_look(group),
+        **group_look(group.type.value, focus_of(group), group.external),
         "tooltip": _group_tooltip(group),
         "members": len(group.members),
     }

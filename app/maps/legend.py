@@ -104,6 +104,65 @@ def legend_and_filters(document: LocalityDocument, nodes: list[dict], edges: lis
         "edges": edge_kinds,
         "external": {"label": "Dashed border: outside the locality", "count": external} if external else None,
         "people_size": "Bigger dot: sits on more groups" if people_shown else None,
+        "measure": None,
+        "levels": None,
+    }
+    filters = {"sectors": sectors, "group_types": group_types, "link_kinds": link_kinds, "edges": edge_kinds}
+    return legend, filters
+
+
+def _counted(nodes: list[dict], key: str, labels: dict, colours: dict) -> list[dict]:
+    present = Counter(n[key] for n in nodes if key in n)
+    return [{"value": v, "label": labels[v], "color": colours[v], "count": present[v]} for v in labels if present[v]]
+
+
+def summary_legend(nodes: list[dict], edges: list[dict]) -> tuple[dict, dict]:
+    """The key and filters of a summary (by kind or by agency): what each merged node and line stands for."""
+    kinds = Counter(n["type"] for n in nodes if n["kind"] == "group")
+    group_types = [
+        {"value": t, "label": GROUP_TYPE_LABELS[t], "shape": GROUP_SWATCHES[t], "count": kinds[t]}
+        for t in GROUP_TYPE_LABELS
+        if kinds[t]
+    ]
+    merged: Counter = Counter()
+    for edge in edges:
+        if edge["kind"] == "link":
+            merged[edge["link_kind"]] += edge["merged"]
+    link_kinds = [
+        {
+            "value": k,
+            "label": f"{LINK_LABELS[k]} (merges {merged[k]} link{'s' if merged[k] != 1 else ''})",
+            "color": LINK_COLOURS[k],
+            "dashes": LINK_DASHES[k],
+            "count": sum(1 for e in edges if e.get("link_kind") == k),
+        }
+        for k in LINK_LABELS
+        if merged[k]
+    ]
+    shared = sum(1 for e in edges if e["kind"] == "shared")
+    edge_kinds = (
+        [
+            {
+                "value": "shared",
+                "label": "Sit together on groups (merges shared seats; thicker: more groups)",
+                "color": SHARED_EDGE_COLOUR,
+                "count": shared,
+            }
+        ]
+        if shared
+        else []
+    )
+    sectors = [dict(s) for s in _counted(nodes, "sector", SECTOR_LABELS, SECTOR_COLOURS)]
+    legend = {
+        "group_types": group_types,
+        "focus": _counted(nodes, "focus", FOCUS_LABELS, FOCUS_COLOURS),
+        "sectors": sectors,
+        "link_kinds": link_kinds,
+        "edges": edge_kinds,
+        "external": None,
+        "people_size": "Bigger dot: more people on groups" if sectors else None,
+        "measure": None,
+        "levels": None,
     }
     filters = {"sectors": sectors, "group_types": group_types, "link_kinds": link_kinds, "edges": edge_kinds}
     return legend, filters

@@ -17,13 +17,20 @@ import json
 from collections import Counter, defaultdict
 from urllib.parse import quote
 
+from analysis.graphs import build_graphs
 from app.maps import elements
+from app.maps.aggregate import AGGREGATIONS, summary_elements
+from app.maps.ego import Ego, ego_document, parse_ego
+from app.maps.large import LARGE_MAP, TOP_LABELS, main_part, opened_on_groups, top_labels
+from app.maps.layers import LEVEL_WORDS, group_level, layered_options
 from app.maps.layout import positions
 from app.maps.legend import legend_and_filters
+from app.maps.measures import MEASURES, apply_measure
 from app.maps.styles import FONT_FACE
 from models.document import LocalityDocument
 
 VIEWS = ("people", "groups")
+LAYOUTS = ("force", "layered")
 
 _PHYSICS = {
     "enabled": True,
@@ -124,7 +131,100 @@ def _counts(document: LocalityDocument, nodes: list[dict], edges: list[dict], se
         "memberships": kinds["member"],
         "links": len(document.links),
         "shared_pairs": kinds["shared"],
+        "agencies": kinds["agency"],
     }
+
+
+def _seats(document: LocalityDocument) -> elements.Seats:
+    seats: elements.Seats = defaultdict(list)
+    for group in document.groups:
+        for member in group.members:
+            seats[member.person].append((group, member.role.value))
+    return seats
+
+
+def _elements(document: LocalityDocument, view: str, seats: elements.Seats, link_base: str | None):
+    """The nodes and edges of the people or the groups view, with the key and filters."""
+    group_index = {g.id: i for i, g in enumerate(document.groups)}
+    nodes = [elements.group_node(g, i, _page(link_base, "groups", g.id)) for i, g in enumerate(document.groups)]
+    edges: list[dict] = []
+    if view == "people":
+        people, edges = _people_and_seats(document, seats, group_index, link_base)
+        nodes += people
+    edges += elements.link_edges(document, group_index)
+    if view == "groups":
+        edges += elements.shared_member_edges(document, group_index)
+    legend, filters = legend_and_filters(document, nodes, edges)
+    return nodes, edges, legend, filters
+
+
+def _chosen_view(document: LocalityDocument, view: str, seats: elements.Seats, notices: list[str]) -> str:
+    """``auto`` as the people view, or the groups view (saying why) when the people view is too big to read."""
+    if view != "auto":
+        return view
+    drawn = len(document.groups) + sum(1 for p in document.people if seats.get(p.id))
+    if drawn <= LARGE_MAP:
+        return "people"
+    notices.append(opened_on_groups(drawn, len(document.groups)))
+    return "groups"
+
+
+def _check(view: str, layout: str, measure: str | None) -> None:
+    if view not in (*VIEWS, *AGGREGATIONS, "auto"):
+        raise ValueError(f"unknown map view {view!r}: the view is one of {', '.join((*VIEWS, *AGGREGATIONS))}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown map layout {layout!r}: the layout is one of {', '.join(LAYOUTS)}")
+    if measure is not None and measure not in MEASURES:
+        raise ValueError(f"unknown measure {measure!r}: the measure is one of {', '.join(MEASURES)}")
+
+
+def map_choices(view: str, ego: str | None, layout: str, measure: str | None) -> None:
+    """Check the choices of a map in words, before any work: a ``ValueError`` naming what is wrong."""
+    _check(view, layout, measure or None)
+    if ego is not None:
+        parse_ego(ego)
+
+
+def _lay_out(document: LocalityDocument, view: str, layout: str, nodes, edges, threshold: int, seed: int):
+    """vis options and the layout's name: layered rows, vis physics, or positions computed here."""
+    if layout == "layered" and view == "groups":
+        graphs = build_graphs(document)
+        for group, node in zip(document.groups, nodes):
+            node["level"] = group_level(group, graphs.is_school_facing(group.id))
+        return layered_options(vis_options(False, len(nodes), seed)), "layered"
+    physics = len(nodes) <= threshold
+    if not physics:
+        _place(nodes, edges, seed)
+    return vis_options(physics, len(nodes), seed), "physics" if physics else "precomputed"
+
+
+def _mark_ego(nodes: list[dict], centre: Ego, notices: list[str]) -> dict:
+    for node in nodes:
+        if node["kind"] == centre.kind and node["ref"] == centre.ref:
+            node["ego"] = True
+            node["borderWidth"] = 5
+            node["font"] = {**node["font"], "bold": True}
+    around = (
+        "their groups and the colleagues they meet there"
+        if centre.kind == "person"
+        else ("its members and the groups one link away")
+    )
+    notices.append(f"The neighbourhood of {centre.name}: {around}. The locality's page has the whole map.")
+    return centre._asdict()
+
+
+def _drawn(document: LocalityDocument, view: str, seats: elements.Seats, link_base: str | None, measure):
+    """The nodes, edges, key and filters of a view, shaded by the measure (never a summary's)."""
+    if view in AGGREGATIONS:
+        nodes, edges, legend, filters = summary_elements(document, view)
+    else:
+        nodes, edges, legend, filters = _elements(document, view, seats, link_base)
+    for i, edge in enumerate(edges):
+        edge["id"] = f"e{i}"
+    if measure is not None and view not in AGGREGATIONS:
+        legend["measure"] = apply_measure(document, nodes, edges, measure)
+    elements.room_for_words(nodes)
+    return nodes, edges, legend, filters
 
 
 def map_payload(
@@ -134,6 +234,9 @@ def map_payload(
     link_base: str | None = None,
     layout_threshold: int = 300,
     seed: int = 7,
+    ego: str | None = None,
+    layout: str = "force",
+    measure: str | None = None,
 ) -> dict:
     """The data of one view of a locality's map, ready for map.js.
 
@@ -142,61 +245,74 @@ def map_payload(
     document : LocalityDocument
         A validated locality.
     view : str
-        ``"people"`` (groups, the people on them and the links) or
-        ``"groups"`` (groups, links and shared membership).
+        ``"people"`` (groups, the people on them and the links),
+        ``"groups"`` (groups, links and shared membership), a summary
+        (``"kind"`` or ``"agency"``, see :func:`~app.maps.aggregate.summary_elements`)
+        or ``"auto"``: the people view, or the groups view above
+        :data:`~app.maps.large.LARGE_MAP` nodes.
     link_base : str, optional
-        The locality's page path, such as ``/localities/thame``; nodes then
-        get a ``url`` to their own page.  ``None`` (standalone files) gives none.
+        The locality's page path (``/localities/thame``): nodes get a ``url``.
     layout_threshold : int
-        Above this many nodes the positions are computed here (seeded, so the
-        same document always gives the same map) and vis physics is off;
-        at or below it vis lays the map out in the browser.
+        Above this many nodes the positions are computed here (seeded) and
+        vis physics is off; at or below it vis lays the map out.
     seed : int
         Seed of the layout, here and in vis.
+    ego : str, optional
+        ``group:ID`` or ``person:ID``: only that entry's neighbourhood
+        (:func:`~app.maps.ego.ego_document`), in the people view.
+    layout : str
+        ``"force"``, or ``"layered"``: the groups view in rows by
+        :func:`~app.maps.layers.group_level` (other views ignore it).
+    measure : str, optional
+        ``"seats"``, ``"hours"`` or ``"betweenness"``: nodes shaded and sized
+        by it (:func:`~app.maps.measures.apply_measure`); not for summaries.
 
     Returns
     -------
     dict
         ``format`` (``"locmap-map/1"``), ``view``, ``locality``, the vis
-        ``nodes``, ``edges`` and ``options``, ``layout`` (``"physics"`` or
-        ``"precomputed"``), ``legend``, ``filters`` and ``counts``.
+        ``nodes``, ``edges`` and ``options``, ``layout`` (``"physics"``,
+        ``"precomputed"`` or ``"layered"``), ``legend``, ``filters``,
+        ``counts``, ``ego`` (its centre or ``None``), ``notices`` (what is
+        hidden and how to see it, in words) and ``fit_nodes`` (the nodes the
+        first view fits, or ``None`` for all), ``label_count`` (how many
+        ``top_label`` nodes map.js names at the fit zoom; ``None``: all).
+
+    Raises
+    ------
+    ValueError
+        An unknown view, layout or measure, or an ego not ``KIND:ID``
+        (:class:`~app.maps.ego.EgoNotFound` when it names nobody).
     """
-    if view not in VIEWS:
-        raise ValueError(f"unknown map view {view!r}; expected one of {', '.join(VIEWS)}")
+    _check(view, layout, measure)
     if link_base is not None:
         link_base = "/" + link_base.strip("/") if link_base.strip("/") else ""
-    group_index = {g.id: i for i, g in enumerate(document.groups)}
-    seats: elements.Seats = defaultdict(list)
-    for group in document.groups:
-        for member in group.members:
-            seats[member.person].append((group, member.role.value))
-
-    nodes = [elements.group_node(g, i, _page(link_base, "groups", g.id)) for i, g in enumerate(document.groups)]
-    edges: list[dict] = []
-    if view == "people":
-        people, edges = _people_and_seats(document, seats, group_index, link_base)
-        nodes += people
-    edges += elements.link_edges(document, group_index)
-    if view == "groups":
-        edges += elements.shared_member_edges(document, group_index)
-    for i, edge in enumerate(edges):
-        edge["id"] = f"e{i}"
-
-    physics = len(nodes) <= layout_threshold
-    if not physics:
-        _place(nodes, edges, seed)
-    legend, filters = legend_and_filters(document, nodes, edges)
+    notices: list[str] = []
+    document, centre = ego_document(document, ego) if ego is not None else (document, None)
+    view = "people" if ego is not None else view
+    seats = _seats(document)
+    view = _chosen_view(document, view, seats, notices)
+    nodes, edges, legend, filters = _drawn(document, view, seats, link_base, measure)
+    options, laid_out = _lay_out(document, view, layout, nodes, edges, layout_threshold, seed)
+    legend["levels"] = [{"value": lv, "label": w} for lv, w in LEVEL_WORDS.items()] if laid_out == "layered" else None
+    fit_nodes, detached = main_part(nodes, edges)
+    named = top_labels(nodes, edges, options)
+    notices += [n for n in (named, detached) if n]
     return {
         "format": "locmap-map/1",
         "view": view,
         "locality": {"id": document.locality.id, "name": document.locality.name},
         "nodes": nodes,
         "edges": edges,
-        "options": vis_options(physics, len(nodes), seed),
-        "layout": "physics" if physics else "precomputed",
+        "options": options,
+        "layout": laid_out,
         "legend": legend,
         "filters": filters,
         "counts": _counts(document, nodes, edges, seats),
+        "ego": _mark_ego(nodes, centre, notices) if centre is not None else None,
+        "notices": notices,
+        "fit_nodes": fit_nodes,
+        "label_count": TOP_LABELS if named else None,
     }
 
 

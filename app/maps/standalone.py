@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from app.maps.aggregate import AGGREGATIONS
 from app.maps.elements import plural
 from app.maps.payload import map_json, map_payload
 from models.document import LocalityDocument
@@ -94,7 +95,9 @@ def _environment() -> jinja2.Environment:
 
 def _summary(counts: dict, view: str) -> str:
     summary = f"{plural(counts['groups'], 'group')}, {plural(counts['links'], 'link')}"
-    if view == "people":
+    if view in AGGREGATIONS:
+        summary = f"{summary}, summarised by {'agency' if view == 'agency' else 'kind of group'}"
+    elif view == "people":
         summary = f"{plural(counts['people'], 'person', 'people')} on {summary}"
     return summary
 
@@ -111,7 +114,8 @@ def standalone_map_html(document: LocalityDocument, view: str = "people") -> str
     document : LocalityDocument
         A validated locality.
     view : str
-        ``"people"`` or ``"groups"``, as for :func:`~app.maps.payload.map_payload`.
+        ``"people"``, ``"groups"``, or a summary (``"agency"``, ``"kind"``)
+        drawn as the page draws it, as for :func:`~app.maps.payload.map_payload`.
     """
     payload = map_payload(document, view)
     vis_js, vis_css = vis_assets()

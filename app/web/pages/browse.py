@@ -1,4 +1,4 @@
-"""Server-rendered pages: localities, groups, people, agencies, search and compare.
+"""Server-rendered pages: localities, groups, people, agencies and compare.
 
 Pages work without JavaScript except the map.  Templates autoescape every
 value; names are data, never markup.
@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from analysis.attendance import attendance
@@ -19,7 +19,7 @@ from analysis.load import group_year, meeting_loads
 from analysis.profile import DIMENSIONS
 from analysis.settings import DEFAULT_SETTINGS
 from app.formats.report import METRIC_LABELS, html_report
-from app.maps import map_json, map_payload
+from app.maps import map_choices, map_json, map_payload
 from app.storage import store
 from app.storage.accounts import revoke_token
 from app.storage.edits import entry
@@ -234,17 +234,27 @@ async def locality_map_data(
     slug: str,
     request: Request,
     _: PageReader,
-    view: Annotated[str, Query(pattern="^(people|groups)$")] = "people",
+    view: Annotated[str, Query(max_length=20)] = "people",
+    ego: Annotated[str | None, Query(max_length=300, description="group:ID or person:ID")] = None,
+    layout: Annotated[str, Query(max_length=20)] = "force",
+    measure: Annotated[str | None, Query(max_length=20)] = None,
 ):
     """The data of one view of the locality's map (as ``app.maps.map_payload``), laid out once per version."""
+    try:
+        map_choices(view, ego, layout, measure)
+    except ValueError as problem:
+        raise HTTPException(422, str(problem)) from None
 
     def laid_out(session, version) -> Compressed:
         document = cached_document(request, session, slug, version)
-        payload = map_payload(document, view, link_base=f"/localities/{slug}")
+        payload = map_payload(
+            document, view, link_base=f"/localities/{slug}", ego=ego, layout=layout, measure=measure or None
+        )
         return Compressed(map_json(payload).encode("utf-8"))
 
-    version, data = await cached_or_stale(request, slug, ("map", view), laid_out)
-    return data.answer(request, etag(slug, version, "map", view), "application/json")
+    variant = ("map", view, ego, layout, measure or None)
+    version, data = await cached_or_stale(request, slug, variant, laid_out)
+    return data.answer(request, etag(slug, version, *variant), "application/json")
 
 
 @router.get("/localities/{slug}/report.html")
@@ -382,36 +392,7 @@ def agency_page(slug: str, agency_id: str, request: Request, principal: PageRead
     )
 
 
-# ---------------------------------------------------------------- search and compare
-
-
-@router.get("/search", response_class=HTMLResponse)
-def search(
-    request: Request,
-    principal: PageReader,
-    session: SessionDep,
-    q: Annotated[str, Query(max_length=100)] = "",
-    locality: Annotated[str | None, Query(max_length=64)] = None,
-):
-    needle = q.strip().lower()
-    results = {"groups": [], "people": [], "agencies": []}
-    if needle:
-        versions = all_versions(session)
-        for summary in store.list_localities(session):
-            if (locality and summary.id != locality) or summary.id not in versions:
-                continue
-            document = cached_document(request, session, summary.id, versions[summary.id])
-            for g in document.groups:
-                if needle in g.name.lower() or (g.purpose and needle in g.purpose.lower()):
-                    results["groups"].append((document.locality, g))
-            for p in document.people:
-                if needle in p.name.lower() or (p.role and needle in p.role.lower()):
-                    results["people"].append((document.locality, p))
-            for a in document.agencies:
-                if needle in a.name.lower():
-                    results["agencies"].append((document.locality, a))
-    total = sum(len(v) for v in results.values())
-    return render(request, principal, "search.html", q=q, results=results, total=total)
+# ---------------------------------------------------------------- compare (search: app.web.pages.search)
 
 
 @router.get("/compare", response_class=HTMLResponse)

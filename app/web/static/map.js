@@ -30,7 +30,13 @@
   };
   var DIM_FONT_COLOUR = '#B3BCC6';
   var DIM_EDGE_COLOUR = { color: 'rgba(190,198,207,0.28)', highlight: '#9AA5B1', hover: '#9AA5B1' };
-  var KIND_WORDS = { group: 'Group', person: 'Person' };
+  var KIND_WORDS = { group: 'Group', person: 'Person', agency: 'Agency' };
+  /* The map's own choices, kept in the page's address so a view can be linked:
+   * ?layout=layered, ?measure=seats and ?summary=agency. */
+  var LAYOUT_CHOICES = [['force', 'Spread out'], ['layered', 'In layers: strategy at the top, casework at the bottom']];
+  var MEASURE_CHOICES = [['', 'Focus and sector (no measure)'], ['seats', 'Seats'], ['hours', 'Meeting hours a year'], ['betweenness', 'Betweenness']];
+  var SUMMARY_CHOICES = [['', 'Each group'], ['agency', 'By agency'], ['kind', 'By kind of group']];
+  var PAGE_CHOICES = { layout: 'force', measure: '', summary: '' };
   var mapCount = 0;
 
   window.locmapMaps = window.locmapMaps || [];
@@ -119,14 +125,25 @@
         sections.push({ title: title, items: items.map(function (item) { return { label: item.label, swatch: swatch(item) }; }) });
       }
     }
-    add('Group colour: focus', legend.focus, function (item) { return { type: 'colour', colour: item.color }; });
+    if (legend.measure) {
+      var m = legend.measure;
+      add(m.label + ': ' + m.min + ' to ' + m.max, m.steps.map(function (step, i) {
+        var next = m.steps[i + 1];
+        return { label: next ? 'from ' + step.from : 'up to ' + m.max, color: step.color };
+      }), function (item) { return { type: 'colour', colour: item.color }; });
+    }
+    if (legend.levels) {
+      add('Rows, top to bottom', legend.levels.map(function (l) { return { label: (l.value + 1) + '. ' + l.label }; }),
+        function () { return { type: 'shape', shape: 'box-square', fill: '#FFFFFF' }; });
+    }
+    add(legend.measure ? 'Group colour without a measure: focus' : 'Group colour: focus', legend.measure ? [] : legend.focus, function (item) { return { type: 'colour', colour: item.color }; });
     add('Group shape: kind', legend.group_types, function (item) { return { type: 'shape', shape: item.shape }; });
     var extra = [];
     if (legend.external) extra.push({ label: legend.external.label, swatch: { type: 'shape', shape: 'box', fill: '#FFFFFF', dashes: [4, 3] } });
     if (legend.people_size) extra.push({ label: legend.people_size, swatch: { type: 'shape', shape: 'dot-large', fill: '#9AA5B1', stroke: '#FFFFFF' } });
     add('Borders and sizes', extra, function (item) { return item.swatch; });
-    if (payload.view === 'people') {
-      add('Person colour: sector', legend.sectors, function (item) { return { type: 'round', colour: item.color }; });
+    if (payload.view === 'people' || payload.view === 'agency') {
+      add(payload.view === 'agency' ? 'Agency colour: sector' : 'Person colour: sector', legend.measure ? [] : legend.sectors, function (item) { return { type: 'round', colour: item.color }; });
     }
     add('Lines', (legend.link_kinds || []).concat(legend.edges || []), function (item) {
       if (item.value === 'member') return { type: 'line', colour: item.color, width: 1.5 };
@@ -173,6 +190,53 @@
   /* The payload is inline (standalone files), or null with its URL in a
    * data-locmap-map-url attribute on an enclosing element (the service's
    * pages: the data is cached and revalidated apart from the page). */
+  /* --------------------------------------------------- names on a big map */
+
+  // A named node's name on screen at the fit zoom, in CSS pixels.
+  var NAMED_FONT_PX = 12;
+  // An ellipse grows by its label's height twice over, so its name gets wider lines;
+  // a database is as tall as it is wide, so its name keeps its narrow ones.
+  var WIDE_SHAPES = { ellipse: 1.5 };
+  var INSIDE_SHAPES = { box: true, ellipse: true, database: true, circle: true, text: true };
+  var measurer = null;
+
+  /* The lines vis draws: wrapped between words within the width constraint. */
+  function wrapped(label, font, maxWidth) {
+    if (!measurer) measurer = document.createElement('canvas').getContext('2d');
+    measurer.font = (font.bold ? 'bold ' : '') + font.size + 'px ' + (font.face || 'sans-serif');
+    var lines = [];
+    String(label).split('\n').forEach(function (part) {
+      var line = '';
+      part.split(/\s+/).forEach(function (word) {
+        var longer = line ? line + ' ' + word : word;
+        if (line && maxWidth && measurer.measureText(longer).width > maxWidth) { lines.push(line); line = word; } else line = longer;
+      });
+      lines.push(line);
+    });
+    var widest = Math.max.apply(null, lines.map(function (l) { return measurer.measureText(l).width; }));
+    return { width: widest, height: lines.length * font.size * 1.2 };
+  }
+
+  /* The screen box of a node and its name: around the centre for a name
+   * inside its shape, under the shape for the others. */
+  function nameBox(n, font, width, centre, scale) {
+    var text = wrapped(n.label, font, width && width.maximum);
+    var w = text.width * scale;
+    var h = text.height * scale;
+    if (INSIDE_SHAPES[n.shape]) {
+      if (n.shape === 'ellipse') { w += h; h *= 2; }
+      if (n.shape === 'database' || n.shape === 'circle') h = w = Math.max(w, h);
+      return { left: centre.x - w / 2, right: centre.x + w / 2, top: centre.y - h / 2, bottom: centre.y + h / 2 };
+    }
+    var r = (n.size || 10) * scale;
+    return { left: centre.x - Math.max(w / 2, r), right: centre.x + Math.max(w / 2, r), top: centre.y - r, bottom: centre.y + r + 4 + h };
+  }
+
+  function overlaps(a, b) {
+    var pad = 3;
+    return a.left < b.right + pad && b.left < a.right + pad && a.top < b.bottom + pad && b.top < a.bottom + pad;
+  }
+
   function init(container) {
     if (container.dataset.locmapInitialised) return;
     container.dataset.locmapInitialised = 'true';
@@ -183,6 +247,69 @@
     var holder = container.closest('[data-locmap-map-url]');
     var url = holder ? holder.getAttribute('data-locmap-map-url') : null;
     if (!safeUrl(url) || typeof fetch === 'undefined') return failed(container);
+    load(container, withChoices(url));
+  }
+
+  function pageChoices() {
+    var query = new URLSearchParams(window.location.search);
+    var chosen = {};
+    Object.keys(PAGE_CHOICES).forEach(function (key) { chosen[key] = query.get(key) || PAGE_CHOICES[key]; });
+    chosen.viewChosen = query.has('view');
+    return chosen;
+  }
+
+  /* The data's address with the reader's choices: a summary replaces the view,
+   * and a page that names no view lets the service choose (a big locality
+   * opens on its groups). */
+  function withChoices(url) {
+    var chosen = pageChoices();
+    var parts = url.split('?');
+    var query = new URLSearchParams(parts[1] || '');
+    if (!query.has('ego')) {
+      if (chosen.summary === 'agency' || chosen.summary === 'kind') query.set('view', chosen.summary);
+      else if (!chosen.viewChosen && query.get('view') === 'people') query.set('view', 'auto');
+    }
+    if (chosen.layout === 'layered') query.set('layout', 'layered');
+    if (chosen.measure) query.set('measure', chosen.measure);
+    return parts[0] + '?' + query.toString();
+  }
+
+  function choose(key, value) {
+    var query = new URLSearchParams(window.location.search);
+    if (!value || value === PAGE_CHOICES[key]) query.delete(key); else query.set(key, value);
+    var search = query.toString();
+    window.history.replaceState(null, '', window.location.pathname + (search ? '?' + search : '') + window.location.hash);
+    carryChoices();
+  }
+
+  /* The view links keep the choices that still apply there: the layout on
+   * the groups view, the measure on both; a link to a view shows each group,
+   * so it drops the summary. */
+  function carryChoices() {
+    var chosen = pageChoices();
+    Array.prototype.forEach.call(document.querySelectorAll('.locmap-views a[href]'), function (link) {
+      var url = new URL(link.href);
+      var view = url.searchParams.get('view');
+      ['layout', 'measure', 'summary'].forEach(function (key) { url.searchParams.delete(key); });
+      if (view === 'groups' && chosen.layout === 'layered') url.searchParams.set('layout', 'layered');
+      if (chosen.measure) url.searchParams.set('measure', chosen.measure);
+      link.setAttribute('href', url.pathname + url.search + url.hash);
+    });
+  }
+
+  function reload(container) {
+    var holder = container.closest('[data-locmap-map-url]');
+    window.locmapMaps = window.locmapMaps.filter(function (m) {
+      if (m.container !== container) return true;
+      m.network.destroy();
+      return false;
+    });
+    container.textContent = '';
+    delete container.dataset.ready;
+    load(container, withChoices(holder.getAttribute('data-locmap-map-url')));
+  }
+
+  function load(container, url) {
     var waiting = el('p', 'locmap-loading', 'Loading the map');
     container.appendChild(waiting);
     fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
@@ -292,6 +419,19 @@
     buttons.appendChild(clearButton);
     buttons.appendChild(pictureButton);
     toolbar.appendChild(buttons);
+    if (container.closest('[data-locmap-map-url]')) toolbar.appendChild(choiceControls(container, payload, prefix));
+
+    var notices = el('div', 'locmap-notices');
+    (payload.notices || []).forEach(function (text) { notices.appendChild(el('p', 'locmap-notice', text)); });
+    var wholeButton = null;
+    if (payload.fit_nodes) {
+      wholeButton = el('button', 'locmap-btn', 'Show the whole map');
+      wholeButton.type = 'button';
+      wholeButton.setAttribute('data-action', 'fit-all');
+      buttons.appendChild(wholeButton);
+    }
+    markCurrentView(container, payload.view);
+    carryChoices();
 
     var status = el('p', 'locmap-status');
     status.setAttribute('role', 'status');
@@ -340,8 +480,8 @@
     filterSet('Kinds of group', 'group_type', filters.group_types, function (item) {
       return shapeSwatch(item.shape);
     });
-    if (payload.view === 'people') {
-      filterSet('People by sector', 'sector', filters.sectors, function (item) {
+    if (payload.view === 'people' || payload.view === 'agency') {
+      filterSet(payload.view === 'agency' ? 'Agencies by sector' : 'People by sector', 'sector', filters.sectors, function (item) {
         return colourSwatch(item.color, true);
       });
     }
@@ -376,6 +516,7 @@
     var legendBox = legendBlock(payload);
 
     container.appendChild(toolbar);
+    if (notices.childNodes.length) container.appendChild(notices);
     container.appendChild(body);
     container.appendChild(legendBox);
 
@@ -402,6 +543,8 @@
       });
       var text = 'Showing ' + groupsShown + ' of ' + payload.counts.groups + ' groups';
       if (payload.view === 'people') text += ' and ' + peopleShown + ' of ' + payload.counts.people + ' people';
+      if (payload.view === 'agency') text = 'Showing ' + peopleShown + ' of ' + payload.counts.agencies + ' agencies';
+      if (payload.view === 'kind') text = 'Showing ' + groupsShown + ' of ' + payload.counts.nodes + ' kinds of group';
       status.textContent = text + '.';
     }
 
@@ -432,7 +575,7 @@
       var hideNode = new Set();
       payload.nodes.forEach(function (n) {
         if (n.kind === 'group' && off.group_type.has(n.type)) hideNode.add(n.id);
-        if (n.kind === 'person' && off.sector.has(n.sector)) hideNode.add(n.id);
+        if ((n.kind === 'person' || n.kind === 'agency') && off.sector.has(n.sector)) hideNode.add(n.id);
       });
       // A person whose every group is hidden has nothing left to show.
       payload.nodes.forEach(function (n) {
@@ -509,6 +652,9 @@
       if (n.kind === 'group') {
         var gt = (filters.group_types || []).filter(function (t) { return t.value === n.type; })[0];
         typeWord = gt ? gt.label : n.type;
+      } else if (n.kind === 'agency') {
+        var sector = (filters.sectors || []).filter(function (t) { return t.value === n.sector; })[0];
+        typeWord = sector ? sector.label : n.sector;
       } else {
         typeWord = n.agency || 'No agency';
       }
@@ -634,8 +780,43 @@
     });
     searchInput.addEventListener('change', function () { search(false); });
     fitButton.addEventListener('click', function () {
-      network.fit({ animation: { duration: 400, easingFunction: 'easeInOutQuad' } });
+      fitView({ duration: 400, easingFunction: 'easeInOutQuad' });
     });
+    if (wholeButton) {
+      wholeButton.addEventListener('click', function () {
+        network.fit({ animation: { duration: 400, easingFunction: 'easeInOutQuad' } });
+      });
+    }
+    // The few names kept readable at any zoom; vis hides the others until they are big enough.
+    var topIds = payload.nodes.filter(function (n) { return n.top_label; })
+      .sort(function (a, b) { return (a.label_rank || 0) - (b.label_rank || 0); })
+      .map(function (n) { return n.id; });
+    var labelCount = payload.label_count || topIds.length;
+    var namedIds = new Set();
+    /* Each candidate in rank order is named unless its name, at the size it
+     * would be drawn, covers a name already kept; the others wait for the
+     * reader to zoom in, like every other node. */
+    function keepTopLabels() {
+      if (!topIds.length) return;
+      var scale = network.getScale();
+      var at = network.getPositions(topIds);
+      var kept = [];
+      namedIds = new Set();
+      nodes.update(topIds.map(function (id) {
+        var n = byId.get(id);
+        var size = Math.min(Math.max(n.font.size, NAMED_FONT_PX / scale), 120);
+        // The white halo grows with the name, or it vanishes at the fit zoom and the name drowns in the lines.
+        var font = Object.assign({}, n.font, { size: size, strokeWidth: (n.font.strokeWidth || 0) * size / n.font.size });
+        var width = n.widthConstraint;
+        var grown = width && width.maximum ? { maximum: width.maximum * (size / n.font.size) * (WIDE_SHAPES[n.shape] || 1) } : width;
+        var box = nameBox(n, font, grown, network.canvasToDOM(at[id]), scale);
+        var named = namedIds.size < labelCount && kept.every(function (k) { return !overlaps(k, box); });
+        if (named) { kept.push(box); namedIds.add(id); } else { font = n.font; grown = width; }
+        original.set(id, { color: original.get(id).color, font: font });
+        return { id: id, font: selected === null || selected === id ? font : Object.assign({}, font, { color: DIM_FONT_COLOUR }), widthConstraint: grown || false };
+      }));
+    }
+    network.on('zoom', keepTopLabels);
     clearButton.addEventListener('click', function () { clearSelection(); });
     showAll.addEventListener('click', function () {
       checkboxes.forEach(function (box) { box.checked = true; });
@@ -669,10 +850,34 @@
       loading.hidden = true;
       container.dataset.ready = 'true';
     }
+    function fitView(animation) {
+      var fitNodes = (payload.fit_nodes || []).filter(function (id) { return !hiddenNodes.has(id); });
+      var how = fitNodes.length ? { nodes: fitNodes, animation: animation || false } : { animation: animation || false };
+      network.fit(how);
+      if (animation) return;
+      keepTopLabels();
+      if (topIds.length) {
+        // Names grown for the fit zoom make their shapes bigger: fit again so none runs off the edge.
+        network.redraw();
+        network.fit(how);
+        keepTopLabels();
+      }
+      hideOtherLabelsAtFit();
+    }
+    /* At the fit zoom only the top names are drawn: vis skips a label smaller
+     * on screen than drawThreshold, so the threshold is set just above the
+     * others' size there; zooming in a little brings them back. */
+    function hideOtherLabelsAtFit() {
+      if (!topIds.length) return;
+      var biggest = 0;
+      payload.nodes.forEach(function (n) { if (!namedIds.has(n.id) && n.font) biggest = Math.max(biggest, n.font.size || 14); });
+      var threshold = Math.max(5, biggest * network.getScale() + 2);
+      network.setOptions({ nodes: { scaling: { label: { enabled: false, drawThreshold: threshold, maxVisible: 40 } } } });
+    }
     function settle() {
       network.setOptions({ physics: { enabled: false } });
       network.once('afterDrawing', markReady);
-      network.fit();
+      fitView();
       network.redraw();
     }
     if (physicsOn) {
@@ -683,6 +888,7 @@
       window.setTimeout(function () { if (!readyDone) settle(); }, 15000);
     } else {
       network.once('afterDrawing', markReady);
+      if (payload.nodes.length) fitView();
       network.redraw();
       if (!payload.nodes.length) { markReady(); loading.hidden = false; }
     }
@@ -700,8 +906,62 @@
       container: container,
       payload: payload,
       select: function (id) { return select(id, true); },
+      named: function () { return Array.from(namedIds); },
       clear: clearSelection,
       applyFilters: applyFilters
+    });
+  }
+
+  /* ------------------------------------------------------------ the reader's choices */
+
+  function choiceSelect(prefix, key, title, choices, current) {
+    var box = el('div', 'locmap-choice');
+    var label = el('label', 'locmap-search-label', title);
+    var select = el('select', 'locmap-select');
+    select.id = prefix + '-' + key;
+    select.setAttribute('data-choice', key);
+    label.htmlFor = select.id;
+    choices.forEach(function (choice) {
+      var option = el('option', null, choice[1]);
+      option.value = choice[0];
+      option.selected = choice[0] === current;
+      select.appendChild(option);
+    });
+    box.appendChild(label);
+    box.appendChild(select);
+    return box;
+  }
+
+  /* Layout (the groups view), shade by a measure (people and groups) and
+   * summaries (a locality's map, not a neighbourhood): each reloads the data
+   * and is remembered in the page's address. */
+  function choiceControls(container, payload, prefix) {
+    var chosen = pageChoices();
+    var box = el('div', 'locmap-choices');
+    if (payload.view === 'groups') {
+      box.appendChild(choiceSelect(prefix, 'layout', 'Layout', LAYOUT_CHOICES, payload.layout === 'layered' ? 'layered' : 'force'));
+    }
+    if (payload.view === 'people' || payload.view === 'groups') {
+      box.appendChild(choiceSelect(prefix, 'measure', 'Shade and size by', MEASURE_CHOICES, (payload.legend.measure || {}).value || ''));
+    }
+    if (!payload.ego && payload.view !== 'people') {
+      box.appendChild(choiceSelect(prefix, 'summary', 'Summarise', SUMMARY_CHOICES, chosen.summary));
+    }
+    box.addEventListener('change', function (event) {
+      var key = event.target.getAttribute('data-choice');
+      if (!key) return;
+      choose(key, event.target.value);
+      reload(container);
+    });
+    return box;
+  }
+
+  function markCurrentView(container, view) {
+    var section = container.closest('section');
+    if (!section || (view !== 'people' && view !== 'groups')) return;
+    Array.prototype.forEach.call(section.querySelectorAll('.locmap-views a[href]'), function (link) {
+      if (new URL(link.href).searchParams.get('view') === view) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
     });
   }
 
