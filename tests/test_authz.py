@@ -181,6 +181,7 @@ CASES = [
     Case("GET", "/localities/{slug}/people/{person_id}", "/localities/thame/people/senco-lws", PAGE),
     Case("GET", "/localities/{slug}/agencies/{agency_id}", "/localities/thame/agencies/lord-williams", PAGE),
     Case("GET", "/search", "/search", PAGE, params={"q": "thame"}),
+    Case("GET", "/api/search", "/api/search", READ, params={"q": "thame"}),
     Case("GET", "/compare", "/compare", PAGE),
     Case("GET", "/localities/{slug}/report.html", "/localities/thame/report.html", PAGE),
     Case("GET", "/localities/{slug}/snapshots", "/localities/thame/snapshots", PAGE),
@@ -307,6 +308,10 @@ CASES = [
     ),
     # What-if: anyone who reads may run one; only the locality's editors save or apply it.
     Case("GET", "/localities/{slug}/whatif", "/localities/thame/whatif", PAGE, params={"group": "thame-network"}),
+    Case("GET", "/localities/{slug}/route", "/localities/thame/route", PAGE, params={"from": "lord-williams"}),
+    Case("GET", "/localities/{slug}/directory", "/localities/thame/directory", PAGE),
+    Case("GET", "/localities/{slug}/roles", "/localities/thame/roles", PAGE, params={"role": "senco"}),
+    Case("GET", "/roles", "/roles", PAGE, params={"role": "senco"}),
     Case(
         "POST",
         "/localities/{slug}/whatif/snapshot",

@@ -17,6 +17,7 @@ any of them (``tests/test_startup.py`` holds every command to its imports).
 
 from __future__ import annotations
 
+import os
 import sys
 
 from app import __version__
@@ -30,6 +31,8 @@ COMMAND_FAMILIES = {
     **dict.fromkeys(("validate", "import", "export", "list", "schema"), "files"),
     **dict.fromkeys(("serve", "db", "backup", "restore", "user", "keygen"), "service"),
     "synth": "synth",
+    "directory": "directory",
+    "route": "wayfinding",
 }
 
 
@@ -43,6 +46,9 @@ def register_commands(argv: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning every error into a message and an exit status."""
+    # locmap uses no pydantic plugins: without this, pydantic reads the metadata
+    # of every installed package to look for some (a few hundredths of a second).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     import typer
     from typer.exceptions import TyperException
 

@@ -29,13 +29,14 @@ from app.samples import sample_paths, template_workbook
 from app.storage import store
 from app.storage.accounts import RecentTokens, SignInLimiter
 from app.storage.db import create_schema, make_engine, session_scope
-from app.web.api import analysis, auditlog, auth, entities, health, history, localities, users
+from app.web.api import analysis, auditlog, auth, entities, health, history, localities, search, users
 from app.web.cache import AuditCache
 from app.web.errors import ERROR_RESPONSES, install_error_handlers
 from app.web.flash import FlashRegion
 from app.web.middleware import GZIP_EXCLUDED, BodySizeLimit, CrossSiteGuard, SecurityHeaders
-from app.web.pages import browse, editing, whatif
+from app.web.pages import browse, directory, editing, wayfinding, whatif
 from app.web.pages import history as history_pages
+from app.web.pages import search as search_pages
 from app.web.pages import snapshots as snapshot_pages
 from app.web.pages.rendering import TEMPLATES
 from app.web.security import csrf_token
@@ -57,11 +58,15 @@ ROUTERS = (
     history.router,
     auditlog.router,
     users.router,
+    search.router,
     browse.router,
+    search_pages.router,
     snapshot_pages.router,
     editing.router,
     history_pages.router,
     whatif.router,
+    directory.router,
+    wayfinding.router,
 )
 
 
