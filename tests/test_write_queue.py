@@ -1,7 +1,9 @@
-"""SQLite edits wait in line within a process (app.storage.db.queue_for_writing)."""
+"""SQLite edits wait in line within a process and across processes (app.storage.db.queue_for_writing)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 from sqlmodel import Session
@@ -61,3 +63,34 @@ def test_a_second_writer_waits_for_the_first_to_commit(tmp_path):
         waiting.join(timeout=30)
     assert order == ["first", "second"]
     engine.dispose()
+
+
+#: Another process, asking for the writers' lock of a database for a while: prints whether it got it.
+OTHER_PROCESS = """
+import sys, time
+from app.storage.db import _WritersFile
+print(_WritersFile.of(sys.argv[1]).acquire(time.monotonic() + float(sys.argv[2])))
+"""
+
+
+def _other_process_gets_the_lock(database: str, seconds: float) -> bool:
+    answer = subprocess.run(
+        [sys.executable, "-c", OTHER_PROCESS, database, str(seconds)], capture_output=True, text=True, check=True
+    )
+    return answer.stdout.strip() == "True"
+
+
+def test_an_edit_holds_the_writers_file_lock_against_other_processes_until_it_ends(tmp_path):
+    engine = _engine(tmp_path)
+    database = str(tmp_path / "queue.db")
+    with Session(engine) as session:
+        store.lock_locality(session, "thame")
+        assert (tmp_path / "queue.db-writers").exists()
+        assert not _other_process_gets_the_lock(database, 0.3)  # queued behind this edit
+        session.commit()
+    assert _other_process_gets_the_lock(database, 0.3)  # and free once it has ended
+    engine.dispose()
+
+
+def test_a_database_in_memory_has_no_writers_file():
+    assert db._WritersFile.of(":memory:") is None and db._WritersFile.of("") is None
