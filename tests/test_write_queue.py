@@ -6,11 +6,14 @@ import subprocess
 import sys
 import threading
 
+from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.config import Settings
 from app.samples import sample_paths
 from app.storage import db, store
 from app.storage.db import create_schema, make_engine
+from app.web.main import create_app
 from models.validation import load_path
 
 
@@ -94,3 +97,15 @@ def test_an_edit_holds_the_writers_file_lock_against_other_processes_until_it_en
 
 def test_a_database_in_memory_has_no_writers_file():
     assert db._WritersFile.of(":memory:") is None and db._WritersFile.of("") is None
+
+
+def test_the_service_lets_a_waiting_thread_in_after_its_switch_interval(tmp_path):
+    """An edit's thread waits for the interpreter lock at each database call: the service shortens that wait."""
+    before = sys.getswitchinterval()
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'service.db'}", load_samples=False, switch_interval_ms=2)
+    try:
+        with TestClient(create_app(settings)):
+            assert sys.getswitchinterval() == 0.002
+        assert Settings().switch_interval_ms == 0.5
+    finally:
+        sys.setswitchinterval(before)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -89,6 +90,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     Expired sessions are then purged every ``purge_minutes`` until shutdown.
     """
     settings: Settings = app.state.settings
+    sys.setswitchinterval(settings.switch_interval_ms / 1000)
     given: Engine | None = app.state.given_engine
     app.state.engine = given or make_engine(settings.resolved_database_url(), busy_timeout=settings.sqlite_busy_timeout)
     create_schema(app.state.engine)
