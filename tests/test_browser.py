@@ -218,7 +218,11 @@ def test_standalone_map_works_offline_from_a_file(browser, tmp_path):
     container = wait_for_map(page)
     assert container.get_attribute("data-total-nodes") == "24"
     assert visible_nodes(page) == 24
+    scrolled = page.evaluate("window.scrollY")
     click_node(page, "thame-network")
+    # The map runs below the window's edge here: focusing it on the press must not scroll the page
+    # under the pointer (the click then landed on a membership line instead of the node).
+    assert page.evaluate("window.scrollY") == scrolled
     assert "Thame Network" in page.locator(".locmap-details-title").inner_text()
     assert watch.errors == [] and watch.foreign == []
     assert all(url.startswith(("file:", "data:", "blob:", "about:")) for url in watch.requests)

@@ -31,6 +31,7 @@ PAGES: dict[str, list[tuple[str, bool]]] = {
     "search.html": [("/search?q=school", True)],
     "directory.html": [("/localities/thame/directory", False), ("/localities/thame/directory", True)],
     "roles.html": [("/roles", True), ("/localities/thame/roles?role=senco", False)],
+    "route.html": [("/localities/city/route?from=leys-primary-a&concern=behaviour", False)],
     "compare.html": [("/compare", True), ("/compare?locality=thame&snapshot={snapshot}", True)],
     "signin.html": [("/signin", False), ("/signin", True)],
     "upload.html": [("/upload", True)],

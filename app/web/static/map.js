@@ -200,7 +200,19 @@
   var INSIDE_SHAPES = { box: true, ellipse: true, database: true, circle: true, text: true };
   var measurer = null;
 
+  /* vis focuses the map on each press, for its keys; a browser scrolls an
+     element taller than what is left of the window into view when it is
+     focused, between the press and the release, and vis then reads the click
+     at the wrong place (an edge instead of the node under the pointer).  The
+     map is focused without scrolling. */
+  function keepStillWhenFocused(frame) {
+    if (!frame) return;
+    var focus = frame.focus.bind(frame);
+    frame.focus = function (how) { focus(Object.assign({ preventScroll: true }, how)); };
+  }
+
   /* The lines vis draws: wrapped between words within the width constraint. */
+
   function wrapped(label, font, maxWidth) {
     if (!measurer) measurer = document.createElement('canvas').getContext('2d');
     measurer.font = (font.bold ? 'bold ' : '') + font.size + 'px ' + (font.face || 'sans-serif');
@@ -525,6 +537,7 @@
     var options = Object.assign({}, payload.options || {});
     if (!payload.nodes.length) options.physics = { enabled: false };
     var network = new vis.Network(canvas, { nodes: nodes, edges: edges }, options);
+    keepStillWhenFocused(canvas.querySelector('.vis-network'));
 
     /* --- state helpers ------------------------------------------------------- */
 
