@@ -69,6 +69,11 @@ def sample_database(folder) -> tuple[str, object]:
 
 
 def free_port() -> int:
+    """A port free on loopback now, for a server started in another process.
+
+    The port is released before that server binds it; in-process servers use
+    :func:`live_server`, which keeps its socket, so parallel workers never race for one.
+    """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -82,10 +87,14 @@ def live_server(database_url: str, demo: bool = True):
     from app.config import Settings
     from app.web.main import create_app
 
-    port = free_port()
+    # Bound here and handed to uvicorn, so no other test worker can take the port in between.
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
     app = create_app(Settings(database_url=database_url, demo=demo, load_samples=True))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
@@ -97,6 +106,7 @@ def live_server(database_url: str, demo: bool = True):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        listener.close()
 
 
 class PageWatch:

@@ -10,18 +10,21 @@ backup API: tests still never see each other's writes.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from platformdirs import user_cache_dir
-from sqlalchemy import Engine
-from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel
 
-from app.storage.db import make_engine
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# SQLAlchemy, SQLModel and the app are imported in the fixtures that use them, so
+# pytest's start (and a run of tests that need no database) does not pay for them.
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = ROOT / "sample_localities"
@@ -74,7 +77,56 @@ def postgres_url() -> str:
         if os.environ.get("CI") or os.environ.get("LOCMAP_REQUIRE_POSTGRES"):
             pytest.fail(reason)
         pytest.skip(reason)
-    return url
+    return worker_database(url, os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+def worker_url(url: str, worker: str | None) -> str:
+    """The database URL of one pytest-xdist worker: ``DB_gw0`` beside ``DB`` (``url`` itself outside xdist)."""
+    if not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    return base.set(database=f"{base.database}_{worker}").render_as_string(hide_password=False)
+
+
+@functools.cache
+def worker_database(url: str, worker: str | None) -> str:
+    """:func:`worker_url`, the database created if missing: parallel workers never drop each other's tables.
+
+    Created from the ``postgres`` maintenance database (the tests' role has
+    CREATEDB); the tables in it are dropped and made by each fixture, as before.
+    """
+    own = worker_url(url, worker)
+    if own == url:
+        return url
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    target = make_url(own)
+    name = str(target.database)
+    connect = target.translate_connect_args(username="user", database="dbname")
+    connect |= {"dbname": "postgres", **target.query}
+    with psycopg.connect(**connect, autocommit=True) as maintenance:
+        found = maintenance.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not found:
+            try:
+                maintenance.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            except psycopg.errors.DuplicateDatabase:  # another run made it meanwhile
+                pass
+    return own
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_data_home(tmp_path_factory):
+    """The default database (``locmap`` with no ``--db``) in this session's own folder, never the user's.
+
+    Parallel workers, and other runs on the machine, then never share one.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+        yield
 
 
 # ---------------------------------------------------------------- passwords and database templates
@@ -123,7 +175,7 @@ def copy_template(template: sqlite3.Connection, engine: Engine) -> None:
 @pytest.fixture(scope="session")
 def schema_template():
     """An empty database migrated to the newest revision, built once."""
-    from app.storage.db import create_schema
+    from app.storage.db import create_schema, make_engine
 
     engine = make_engine("sqlite://")
     create_schema(engine)
@@ -154,6 +206,7 @@ def service_template(schema_template, cheap_password_hashing):
     Yields ``(template, tokens)``; tokens are stored as digests, so they are
     valid in every copy.
     """
+    from app.storage.db import make_engine
     from app.web.main import load_samples_if_empty
 
     engine = make_engine("sqlite://")
@@ -169,6 +222,11 @@ def service_template(schema_template, cheap_password_hashing):
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request):
     """An empty database with the schema: in-memory SQLite (foreign keys on), and PostgreSQL."""
+    from sqlalchemy.pool import StaticPool
+    from sqlmodel import SQLModel
+
+    from app.storage.db import make_engine
+
     if request.param == "sqlite":
         engine = make_engine("sqlite://")
         assert isinstance(engine.pool, StaticPool)
@@ -183,6 +241,8 @@ def engine(request):
 
 @pytest.fixture
 def session(engine):
+    from sqlmodel import Session
+
     with Session(engine) as session:
         yield session
 
@@ -205,6 +265,7 @@ def service(request, engine):
     Yields ``(client, tokens)``; ``auth(tokens, role)`` gives the Authorization header.
     """
     from fastapi.testclient import TestClient
+    from sqlmodel import Session
 
     from app.config import Settings
     from app.web.deps import get_session
