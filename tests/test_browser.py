@@ -265,6 +265,7 @@ def test_an_editor_adds_a_group_a_member_and_a_link_sees_the_change_and_reverts_
     # Add a group.
     page.get_by_role("link", name="Edit this locality").click()
     page.get_by_role("link", name="Add a group").click()
+    page.wait_for_load_state("load")  # the form's scripts have run (a busy machine is slow to run them)
     page.fill("#f-id", "thame-forum")
     page.fill("#f-name", "Thame children's forum")
     page.select_option("#f-type", "forum")

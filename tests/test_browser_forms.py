@@ -33,6 +33,7 @@ def test_an_editor_adds_a_group_with_members_sees_the_flash_and_deletes_it_when_
     sign_in(page, base)
     page.goto(base + "/localities/thame/edit")
     page.get_by_role("link", name="Add a group").click()
+    page.wait_for_load_state("load")  # the form's scripts have run (a busy machine is slow to run them)
     page.fill("#f-name", "Thame Parents' Forum")
     assert page.input_value("#f-id") == "thame-parents-forum"  # the id follows the name
     page.select_option("#f-type", "forum")

@@ -132,6 +132,7 @@ def test_an_editor_adds_a_group_with_members_and_a_link_deletes_it_and_reverts_e
     # The group and its members, from the group form; the id follows the name.
     page.get_by_role("link", name="Edit this locality").click()
     page.get_by_role("link", name="Add a group").click()
+    page.wait_for_load_state("load")  # the form's scripts have run (a busy machine is slow to run them)
     page.fill("#f-name", FORUM)
     assert page.input_value("#f-id") == "thame-parents-forum"
     page.select_option("#f-type", "forum")

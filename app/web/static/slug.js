@@ -10,6 +10,8 @@
     var name = document.getElementById(id.getAttribute("data-slug-from"));
     if (!name) return;
     var follows = id.value === "" || id.value === slugify(name.value);
+    // A name typed before this script ran (a slow page) is followed at once.
+    if (follows && name.value) id.value = slugify(name.value);
     id.addEventListener("input", function () { follows = id.value === ""; });
     name.addEventListener("input", function () { if (follows) id.value = slugify(name.value); });
   });
