@@ -137,3 +137,16 @@ class PageWatch:
     def _dialog(self, dialog):
         self.dialogs.append(dialog.message)
         dialog.dismiss()
+
+
+@contextmanager
+def watched_page(browser, width: int = 1366, height: int = 900, **context_options):
+    """A page in a fresh context of ``width`` x ``height`` (its :class:`PageWatch` as ``page.watch``);
+    on leaving, it must have made no request beyond the test server and logged no console error."""
+    context = browser.new_context(viewport={"width": width, "height": height}, **context_options)
+    page = context.new_page()
+    watch = page.watch = PageWatch(page)
+    yield page
+    context.close()
+    assert watch.foreign == [], f"requests left 127.0.0.1: {watch.foreign}"
+    assert watch.errors == [], f"console errors: {watch.errors}"

@@ -10,7 +10,7 @@ import copy
 
 import pytest
 
-from tests.browser_support import PageWatch, chromium, live_server, sample_database
+from tests.browser_support import PageWatch, chromium, live_server, sample_database, watched_page
 from tests.conftest import MINIMAL, SAMPLES_DIR
 
 pytestmark = pytest.mark.browser
@@ -49,14 +49,8 @@ def server(tmp_path_factory, browser):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    watch = PageWatch(page)
-    page.watch = watch
-    yield page
-    context.close()
-    assert watch.foreign == [], f"requests left 127.0.0.1: {watch.foreign}"
-    assert watch.errors == [], f"console errors: {watch.errors}"
+    with watched_page(browser) as page:
+        yield page
 
 
 def wait_for_map(page):

@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 from models.validation import load_path
-from tests.browser_support import PageWatch, chromium, live_server, sample_database
+from tests.browser_support import chromium, live_server, sample_database, watched_page
 from tests.conftest import SAMPLES_DIR
 
 pytestmark = pytest.mark.browser
@@ -42,13 +42,8 @@ def base(tmp_path_factory, browser):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    watch = PageWatch(page)
-    yield page
-    context.close()
-    assert watch.foreign == [], f"requests left 127.0.0.1: {watch.foreign}"
-    assert watch.errors == [], f"console errors: {watch.errors}"
+    with watched_page(browser, 1280, 900) as page:
+        yield page
 
 
 def pdf_pages(pdf: bytes) -> int:

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from models.vocab import MEETINGS_PER_YEAR, Meets
-from tests.browser_support import PageWatch, chromium, live_server, sample_database
+from tests.browser_support import chromium, live_server, sample_database, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -53,16 +53,10 @@ def server(tmp_path_factory, browser):
 
 @pytest.fixture
 def page(browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)  # a missing element fails the step soon, not after 30 s
-    watch = PageWatch(page)
-    page.watch = watch
-    page.saved = tmp_path  # where downloads are kept, under the names the service gives them
-    yield page
-    context.close()
-    assert watch.foreign == [], f"requests left 127.0.0.1: {watch.foreign}"
-    assert watch.errors == [], f"console errors: {watch.errors}"
+    with watched_page(browser, accept_downloads=True) as page:
+        page.set_default_timeout(15_000)  # a missing element fails the step soon, not after 30 s
+        page.saved = tmp_path  # where downloads are kept, under the names the service gives them
+        yield page
 
 
 # ---------------------------------------------------------------- steps a person takes

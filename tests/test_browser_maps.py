@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import PageWatch, chromium, live_server, sample_database
+from tests.browser_support import chromium, live_server, sample_database, watched_page
 
 SHOTS = Path(os.environ.get("LOCMAP_SHOTS", "/tmp/h5/shots"))
 
@@ -40,13 +40,8 @@ def server(tmp_path_factory, browser, largest):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    watch = PageWatch(page)
-    yield page
-    context.close()
-    assert watch.foreign == [], f"requests left 127.0.0.1: {watch.foreign}"
-    assert watch.errors == [], f"console errors: {watch.errors}"
+    with watched_page(browser, 1366, 900) as page:
+        yield page
 
 
 def wait_for_map(page):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import PageWatch, chromium, live_server, sample_database
+from tests.browser_support import chromium, live_server, sample_database, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -39,13 +39,8 @@ def server(tmp_path_factory, browser):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    watch = PageWatch(page)
-    yield page
-    context.close()
-    assert watch.foreign == [], f"requests left 127.0.0.1: {watch.foreign}"
-    assert watch.errors == [], f"console errors: {watch.errors}"
+    with watched_page(browser, 1366, 900) as page:
+        yield page
 
 
 def test_a_researcher_compares_two_localities_and_a_snapshot_by_clicking(server, page):

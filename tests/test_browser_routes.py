@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import PageWatch, chromium, live_server, sample_database
+from tests.browser_support import chromium, live_server, sample_database, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -28,12 +28,8 @@ def server(tmp_path_factory, browser):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
-    page = context.new_page()
-    watch = PageWatch(page)
-    yield page
-    context.close()
-    assert watch.foreign == [], f"requests left 127.0.0.1: {watch.foreign}"
+    with watched_page(browser, 1280, 900, java_script_enabled=False) as page:
+        yield page
 
 
 def test_emotional_difficulties_at_lord_williams_in_thame(server, page, tmp_path_factory):
@@ -58,6 +54,7 @@ def test_emotional_difficulties_at_lord_williams_in_thame(server, page, tmp_path
     page.screenshot(path=str(shots / "thame-route.png"), full_page=True)
     gap.get_by_role("link", name="MISSING_DOWNSTREAM_PATH").click()
     assert page.url.endswith("/localities/thame#finding-missing_downstream_path")
+    page.wait_for_load_state("load")  # the address changes before the finding's page has arrived
     assert page.locator("#finding-missing_downstream_path").count() == 1
     page.go_back()
     network.first.click()
