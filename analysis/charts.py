@@ -284,6 +284,28 @@ def svg_bytes(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def add_footer(figure: Figure, text: str) -> Figure:
+    """Write a provenance line (:mod:`app.formats.provenance`) along the foot of ``figure``.
+
+    The figure is given room at the bottom for it, so it never sits on a
+    label; the text is through :func:`plain` like every other text here.
+    """
+    engine = figure.get_layout_engine()
+    if engine is not None and engine.adjust_compatible is False:
+        engine.set(rect=(0, 0.05, 1, 0.95))  # constrained layout: keep the bottom strip free
+    else:
+        figure.subplots_adjust(bottom=max(figure.subplotpars.bottom, 0.12))
+    figure.text(0.01, 0.01, plain(text), fontsize=6.5, color="#555555", ha="left", va="bottom", wrap=True)
+    return figure
+
+
+def pdf_bytes(figure: Figure) -> bytes:
+    """Render a figure to PDF (vector), with no creation date so the same chart gives the same bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="pdf", facecolor="white", metadata={"CreationDate": None, "Creator": "locmap"})
+    return buffer.getvalue()
+
+
 def png_bytes(figure: Figure, dpi: int = 110) -> bytes:
     """Render a figure to PNG with the Agg backend."""
     buffer = io.BytesIO()
