@@ -57,6 +57,13 @@ def commands_section(r: dict) -> list[str]:
         (f"`locmap compare` of the county's {r['localities']} files, exact", r["compare_command"]),
         (f"`python -c 'json.load each file'`, the same {r['localities']} files", r["json_parse"]),
     ]
+    if "import_floor" in r:
+        rows.append(
+            (
+                "`python -c 'import numpy, igraph, pydantic, typer'` (the floor under any audit command)",
+                r["import_floor"],
+            )
+        )
     lines = [
         "## Whole command against whole script",
         "",

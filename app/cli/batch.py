@@ -76,6 +76,8 @@ def _is_file(ref: Ref) -> bool:
 def _in_parallel(refs: list[Ref], thresholds: AuditSettings, workers: int, progress: Callable, documents: bool):
     """(read_from, documents, audits, skipped) from a pool of ``workers`` processes, or None if any failed."""
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    if context.get_start_method() == "fork":
+        _load_the_analysis()  # once, here: forked workers inherit it instead of each importing it again
     read_from, read, audits, skipped = [], [], [], []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -101,6 +103,12 @@ def _read_and_audit_one(ref: Ref, thresholds: AuditSettings, documents: bool):
     except NotALocality as skip:
         return skip
     return (document if documents else None), _audit(document, thresholds)
+
+
+def _load_the_analysis() -> None:
+    """Import the validation and the audit (numpy, igraph, pydantic's models) in this process."""
+    import analysis.audit  # noqa: F401
+    import models.validation  # noqa: F401
 
 
 def _audit(document: LocalityDocument, thresholds: AuditSettings) -> Audit:
