@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from models.document import Group, LocalityDocument
-from models.vocab import CONCERN_LABELS, MEETINGS_PER_YEAR, Focus, MemberRole
+from models.vocab import CONCERN_LABELS, MEETINGS_PER_YEAR, Focus, MemberRole, job_role_words
 
 from .attendance import attendance
 from .graphs import LocalityGraphs, build_graphs
@@ -54,10 +54,6 @@ ROLE_ALIASES: dict[str, str] = {
 }
 
 #: Words of role codes written in capitals ("la_lead_officer" reads "LA lead officer").
-ACRONYMS = frozenset(
-    {"senco", "hsclw", "gp", "camhs", "pcamhs", "yot", "la", "iss", "sebd", "esw", "sen", "send", "pct", "nhs", "pa"}
-)
-
 #: Seats in the order a directory lists them: who runs the group first.
 SEAT_ORDER = {"chair": 0, "coordinator": 1, "secretary": 2, "key_worker": 3, "representative": 4, "consultant": 5}
 SEAT_ORDER |= {role.value: len(SEAT_ORDER) for role in MemberRole if role.value not in SEAT_ORDER}
@@ -92,10 +88,7 @@ def role_key(role: str | None) -> str | None:
 
 def role_label(key: str | None) -> str:
     """A role key in words: ``la_lead_officer`` reads "LA lead officer", None "Role not recorded"."""
-    if key is None:
-        return "Role not recorded"
-    words = [w.upper() if w in ACRONYMS else w for w in key.split("_")]
-    return " ".join(words)[:1].upper() + " ".join(words)[1:]
+    return "Role not recorded" if key is None else job_role_words(key)
 
 
 def meets_words(group: Group) -> str | None:

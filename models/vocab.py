@@ -8,6 +8,7 @@ their words from this module, so a vocabulary is changed in one place.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 FORMAT_VERSION = "locmap/1"
@@ -171,6 +172,36 @@ CONCERN_LABELS: dict[str, str] = {
 #: Words people use for each concern, so a search or a route asked in their
 #: words finds it: the referral forms' own phrases first (Appendix THREE,
 #: table 7), then everyday synonyms.  Lower case; a search matches whole words.
+#: Job-role codes whose words are more than the code with spaces (the common roles, mostly acronyms).
+JOB_ROLE_WORDS = {
+    "senco": "SENCO",
+    "hsclw": "Home-school link worker (HSCLW)",
+    "gp": "GP",
+    "camhs_clinician": "CAMHS clinician",
+    "yot_officer": "YOT officer",
+    "la_lead_officer": "LA lead officer",
+    "iss_coordinator": "ISS co-ordinator",
+    "parent_rep": "Parent representative",
+    "voluntary_sector": "Voluntary sector worker",
+}
+#: Parts of a job-role code written in capitals ("camhs_worker" reads "CAMHS worker").
+ROLE_ACRONYMS = frozenset(
+    {"senco", "hsclw", "gp", "camhs", "pcamhs", "yot", "la", "iss", "sebd", "esw", "sen", "send", "pct", "nhs", "pa"}
+)
+_ROLE_CODE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
+
+
+def job_role_words(role: str) -> str:
+    """A person's job role in words: ``head_teacher`` reads "Head teacher", ``la_lead_officer``
+    "LA lead officer"; a role typed in words is left as typed."""
+    if role in JOB_ROLE_WORDS:
+        return JOB_ROLE_WORDS[role]
+    if not _ROLE_CODE.match(role):
+        return role
+    text = " ".join(w.upper() if w in ROLE_ACRONYMS else w for w in role.split("_"))
+    return text[:1].upper() + text[1:]
+
+
 CONCERN_WORDS: dict[str, tuple[str, ...]] = {
     "behaviour": ("behaviour", "behavior", "disruptive", "challenging", "anger", "conduct", "bsa"),
     "attendance": ("attendance", "punctuality", "truancy", "absence", "esw", "education welfare"),

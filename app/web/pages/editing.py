@@ -38,7 +38,6 @@ from app.web.pages.forms import (
     free_id,
     model_errors,
     parse_form,
-    role_words,
     slugify,
 )
 from app.web.pages.outcomes import REVERTIBLE, changes, deletion, link_words, plural, seat_removal
@@ -47,7 +46,7 @@ from app.web.security import checked_form, csrf_token
 from models import document as doc
 from models.tables import Person
 from models.validation import DocumentError
-from models.vocab import MemberRole
+from models.vocab import MemberRole, job_role_words
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,7 +71,7 @@ def known_roles(session, document) -> tuple[str, ...]:
         localities.setdefault(role, set()).add(locality)
     shared = {role for role, where in localities.items() if len(where) > 1}
     here = {p.role for p in document.people if p.role}
-    extra = sorted((shared | here) - set(COMMON_ROLES), key=lambda r: role_words(r).casefold())
+    extra = sorted((shared | here) - set(COMMON_ROLES), key=lambda r: job_role_words(r).casefold())
     return (*COMMON_ROLES, *extra)
 
 
@@ -81,7 +80,7 @@ def values_of(entry) -> dict:
     if "area" in data:
         data["area"] = ", ".join(data["area"])
     if data.get("role"):
-        data["role"] = role_words(data["role"])
+        data["role"] = job_role_words(data["role"])
     return data
 
 

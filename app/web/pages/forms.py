@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from app.web.pages.rendering import TYPE_WORDS
 from models import vocab
+from models.vocab import job_role_words
 
 #: Job roles offered in the person form (free text is still allowed): common posts in a locality's groups.
 COMMON_ROLES = (
@@ -46,19 +47,6 @@ COMMON_ROLES = (
     "iss_coordinator",
 )
 
-#: Role codes whose words are not just the code with spaces (acronyms, mostly).
-ROLE_WORDS = {
-    "senco": "SENCO",
-    "hsclw": "Home-school link worker (HSCLW)",
-    "gp": "GP",
-    "camhs_clinician": "CAMHS clinician",
-    "yot_officer": "YOT officer",
-    "la_lead_officer": "LA lead officer",
-    "iss_coordinator": "ISS co-ordinator",
-    "parent_rep": "Parent representative",
-    "voluntary_sector": "Voluntary sector worker",
-}
-
 #: Empty rows for new members in the group form (a group's page adds more, one at a time).
 MEMBER_ROWS = 4
 
@@ -67,7 +55,6 @@ ID_WORDS = (
     "like thame-mast (at most 64 characters)."
 )
 _SLUG_GAPS = re.compile(r"[^a-z0-9]+")
-_CODE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -81,20 +68,11 @@ class FieldSpec:
     datalist: tuple = ()  # suggestions for a free-text field, in words
 
 
-def role_words(role: str) -> str:
-    """A job role code in words: ``head_teacher`` reads "Head teacher"; free text is left as typed."""
-    if role in ROLE_WORDS:
-        return ROLE_WORDS[role]
-    if _CODE.match(role):
-        return role.replace("_", " ").capitalize()
-    return role
-
-
 def role_code(typed: str, known: tuple[str, ...]) -> str:
     """The code of a role chosen by its words ("Head teacher" is ``head_teacher``); other text as typed."""
     wanted = typed.strip().casefold()
     for code in known:
-        if role_words(code).casefold() == wanted or code == wanted:
+        if job_role_words(code).casefold() == wanted or code == wanted:
             return code
     return typed.strip()
 
@@ -170,7 +148,7 @@ def field_specs(kind: str, document, creating: bool, roles: tuple = ()) -> list[
                 "role",
                 "Job role",
                 help="Choose a common role or type your own.",
-                datalist=tuple(role_words(r) for r in roles),
+                datalist=tuple(job_role_words(r) for r in roles),
             ),
             FieldSpec("agency", "Agency", "select", agencies),
             FieldSpec("systems_minder", "Minds the communication system", "checkbox"),

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.web.pages.forms import FieldSpec, role_words
+from app.web.pages.forms import FieldSpec
 from app.web.pages.rendering import words
+from models.vocab import job_role_words
 
 REVERTIBLE = "You can revert this from the locality's History."
 
@@ -124,7 +125,7 @@ def shown(spec: FieldSpec, value) -> str:
         return f"{value:g}"
     if value in choices:
         return str(choices[value])
-    return role_words(str(value)) if spec.name == "role" else str(value)
+    return job_role_words(str(value)) if spec.name == "role" else str(value)
 
 
 def changes(specs: list[FieldSpec], before: dict, after: dict) -> list[str]:
