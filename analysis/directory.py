@@ -36,6 +36,7 @@ from .settings import DEFAULT_SETTINGS, AuditSettings
 #: The directory's sections, in the order a new member of staff reads them.
 SECTION_LABELS: dict[str, str] = {
     "strategic": "Strategic groups",
+    "both": "Networks and forums: school and casework concerns together",
     "upstream": "Upstream and school-facing groups",
     "casework": "Casework groups",
     "other": "Other groups",
@@ -152,14 +153,17 @@ class DirectorySection:
 def section_of(graphs: LocalityGraphs, group_id: str) -> str:
     """Which section of :data:`SECTION_LABELS` a group is listed in: the first that fits it.
 
-    Strategic groups (focus ``strategic``), then upstream groups and groups
+    Strategic groups (focus ``strategic``), then the networks and forums
+    that host both conversations (focus ``both``: where a newcomer meets
+    most of the locality, report 3.3), then upstream groups and groups
     sitting in or working with a school, then casework groups (panels,
-    MASTs, focus ``downstream``); networks and forums that host both
-    conversations, and groups of no stated focus, are "other".
+    MASTs, focus ``downstream``); groups of no stated focus are "other".
     """
     focus = graphs.focus(group_id)
     if focus == Focus.strategic:
         return "strategic"
+    if focus == Focus.both:
+        return "both"
     if focus == Focus.upstream or graphs.is_school_facing(group_id):
         return "upstream"
     if graphs.is_casework(group_id):

@@ -83,16 +83,16 @@ def test_who_meets_where_orders_sections_and_says_what_is_not_recorded():
     sections = who_meets_where(small_locality())
     assert [(s.key, [g.id for g in s.groups]) for s in sections] == [
         ("strategic", ["steering"]),
+        ("both", ["forum"]),  # a forum hosts both conversations by default
         ("upstream", ["panel"]),  # a panel sitting in a school is school-facing
-        ("other", ["forum"]),
     ]
-    panel = sections[1].groups[0]
+    panel = sections[2].groups[0]
     assert panel.handles == ("Behaviour", "Learning and special educational needs")
     assert panel.contact == "ISS office, 01234 567890" and panel.hours_per_year == 16.5
     assert panel.meets == "monthly, about 11 a year"
     # who runs the group comes first
     assert [s.person for s in panel.seats][:1] == ["senco-b"]
-    forum = sections[2].groups[0]
+    forum = sections[1].groups[0]
     assert forum.handles == () and forum.contact is None and forum.meets is None and forum.purpose is None
 
 
@@ -131,7 +131,7 @@ def test_who_meets_where_holds_every_group_of_every_sample(samples):
         assert sorted(listed) == sorted(g.id for g in document.groups)
     thame = {s.key: [g.id for g in s.groups] for s in who_meets_where(samples[-1])}
     # The Network hosts both conversations (line 679: "a place to discuss and try to resolve interagency issues").
-    assert "thame-network-steering-group" in thame["strategic"] and "thame-network" in thame["other"]
+    assert "thame-network-steering-group" in thame["strategic"] and "thame-network" in thame["both"]
 
 
 # ---------------------------------------------------------------- pages
@@ -227,7 +227,7 @@ def test_the_directory_command_prints_who_meets_where(capsys):
     code, out, err = run(capsys, "directory", THAME)
     assert code == 0, err
     assert "Strategic groups" in out and "Thame Network" in out and "SENCO, Lord Williams's School" in out
-    assert out.index("Strategic groups") < out.index("Upstream and school-facing groups") < out.index("Other groups")
+    assert out.index("Strategic groups") < out.index("Networks and forums") < out.index("Upstream and school-facing groups")
 
 
 def test_the_directory_command_answers_a_role_as_json(capsys):
@@ -239,7 +239,7 @@ def test_the_directory_command_answers_a_role_as_json(capsys):
     hours = {(r["person"], r["group"]): r["hours_per_year"] for r in rows}
     assert hours[("senco-primary-a", "thame-network")] == pytest.approx(0.9)  # 3 a year x 1 h x attendance 0.3
     code, out, _ = run(capsys, "directory", THAME, "--json")
-    assert code == 0 and {s["key"] for s in json.loads(out)["sections"]} == {"strategic", "upstream", "other"}
+    assert code == 0 and {s["key"] for s in json.loads(out)["sections"]} == {"strategic", "both", "upstream"}
 
 
 def test_the_directory_command_says_plainly_when_no_one_holds_a_role(capsys):
