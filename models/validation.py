@@ -653,6 +653,8 @@ def validate_data(data: Any, lines: dict[tuple, int] | None = None) -> LocalityD
         raise DocumentError(
             [Problem("", f"expected a locmap/1 document (a mapping with 'format' and 'locality'), got {kind}")]
         )
+    if isinstance(data.get("provenance"), dict):  # an export's record of where it came from, not the locality
+        data = {key: value for key, value in data.items() if key != "provenance"}
     problems: list[Problem] = []
     fmt = data.get("format")
     if fmt is not None and fmt != FORMAT_VERSION:
@@ -766,10 +768,16 @@ def load_path(path: str | Path) -> LocalityDocument:
     return load_text(read_document_bytes(path), suffix=path.suffix.lower(), source=str(path))
 
 
-def dump_document(document: LocalityDocument, suffix: str) -> str:
-    """Serialise a document as YAML (``.yaml``/``.yml``) or JSON (``.json``)."""
+def dump_document(document: LocalityDocument, suffix: str, provenance: dict | None = None) -> str:
+    """Serialise a document as YAML (``.yaml``/``.yml``) or JSON (``.json``).
+
+    JSON has no comments, so an export's ``provenance`` goes in a key of its
+    own after ``format``, which reading leaves out (:func:`validate_data`).
+    """
     data = document.to_data()
     if suffix == ".json":
+        if provenance is not None:
+            data = {"format": data.pop("format"), "provenance": provenance, **data}
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if suffix in (".yaml", ".yml"):
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -81,7 +81,8 @@ def test_graph_exports_through_the_cli(tmp_path, db_url):
     kumu = tmp_path / "thame-kumu.json"
     assert main(["export", "thame", "-o", str(kumu), "--format", "kumu", "--db", db_url]) == 0
     data = json.loads(kumu.read_text())
-    assert {"elements", "connections"} == set(data)
+    assert {"elements", "connections", "provenance"} == set(data)
+    assert data["provenance"]["sources"][0]["revision"] == 1  # the stored locality's revision
 
 
 def test_pseudonymised_export_hides_names_and_keeps_findings(capsys, tmp_path, db_url):
@@ -120,7 +121,7 @@ def test_api_downloads(service):
         ("gexf", lambda b: b"<gexf" in b),
         ("graphml", lambda b: b"<graphml" in b),
         ("kumu", lambda b: "elements" in json.loads(b)),
-        ("yaml", lambda b: b.startswith(b"format: locmap/1")),
+        ("yaml", lambda b: b.startswith(b"# made by locmap") and b"\nformat: locmap/1\n" in b),
     ):
         response = client.get(f"/api/localities/thame/download/{fmt}", headers=viewer)
         assert response.status_code == 200 and check(response.content), fmt

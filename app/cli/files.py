@@ -231,12 +231,16 @@ def export(
     engine = open_engine(db)
     with session_scope(engine) as session:
         document = store.export_document(session, slug)
+        revision = store.get_locality(session, slug).revision
     if pseudonymise:
         from app.formats.pseudonym import DEFAULT_K
         from app.formats.pseudonym import pseudonymise as apply
 
         document = apply(document, key, DEFAULT_K if k is None else k)
-    write_atomically(output, render(document, chosen))
+    from app.formats.provenance import provenance, source_of
+
+    # The source's hash is of what is written: a pseudonymised export's, never the original's.
+    write_atomically(output, render(document, chosen, provenance([source_of(document, revision=revision)])))
     note = " (pseudonymised)" if pseudonymise else ""
     out.print(f"exported {slug} to {output} as {chosen}{note}", markup=False)
 

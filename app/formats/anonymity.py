@@ -55,6 +55,14 @@ from models.document import Agency, LocalityDocument, looks_like_school
 DEFAULT_K = 3
 #: The rungs of the ladder, from the least to the most general.
 LEVELS = ("kept", "role_family", "agency_sector", "role_suppressed", "suppressed")
+#: What each rung publishes of a post, in words for an export's header.
+LEVEL_WORDS = {
+    "kept": "kept as recorded",
+    "role_family": "with the role as its family",
+    "agency_sector": "with the role as its family and the agency as its sector",
+    "role_suppressed": "with the role left out and the agency as its sector",
+    "suppressed": "with role and agency both left out",
+}
 
 #: Role families, each with the words of a role that place it there, tried in
 #: this order (the first family with a matching word wins): representatives
@@ -194,11 +202,12 @@ class Generalisation:
         return {level: counts[level] for level in LEVELS}
 
     def summary(self) -> str:
-        """The generalisation in one sentence, for an export's header."""
-        parts = [f"{n} {level.replace('_', ' ')}" for level, n in self.levels.items() if n]
+        """The generalisation in one sentence, for an export's header: ``k`` and how many posts end on each rung."""
+        parts = [f"{n} {LEVEL_WORDS[level]}" for level, n in self.levels.items() if n]
         return (
-            f"(role, agency) generalised until each pair is held by at least {self.k} people: "
-            f"{', '.join(parts) or 'nobody to generalise'}."
+            f"(role, agency) generalised until each published pair is held by at least {self.k} people "
+            f"(k = {self.k}); "
+            f"of {len(self.people)} posts: {'; '.join(parts) or 'nobody to generalise'}."
         )
 
 

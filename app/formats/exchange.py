@@ -3,13 +3,20 @@
 ``locmap/1`` YAML and JSON; spreadsheets (XLSX, a zip of CSV files); and,
 out only, GEXF and GraphML (Gephi, Cytoscape) and Kumu's JSON.  A
 pseudonymised export applies :func:`app.formats.pseudonym.pseudonymise` first.
+
+Every export says where it came from (:mod:`app.formats.provenance`) where
+its format has room that reading ignores: YAML ``#`` lines, the XLSX README
+sheet and document properties, a ``PROVENANCE.txt`` in the CSV zip, GEXF's
+``<meta>``, an XML comment in GraphML, a ``provenance`` key in Kumu's JSON.
+``locmap/1`` JSON has none: its schema admits no key beyond the document's
+own, and a comment key would make the file unreadable to locmap itself.
+Apart from the time line, the same locality gives the same bytes.
 """
 
 from __future__ import annotations
 
-import json
-
 from app.errors import UserError
+from app.formats.provenance import Provenance, of_documents
 from models.document import LocalityDocument
 from models.validation import DocumentError, Problem, dump_document, load_text
 
@@ -50,25 +57,40 @@ def format_for(suffix: str, requested: str | None) -> str:
         ) from None
 
 
-def render(document: LocalityDocument, fmt: str) -> bytes:
-    """The document in an output format, as bytes."""
-    if fmt in ("yaml", "json"):
-        return dump_document(document, f".{fmt}").encode("utf-8")
+def render(document: LocalityDocument, fmt: str, provenance: Provenance | None = None) -> bytes:
+    """The document in an output format, as bytes, carrying ``provenance`` where the format has room.
+
+    Parameters
+    ----------
+    document : LocalityDocument
+    fmt : str
+        One of :data:`OUTPUTS`.
+    provenance : Provenance, optional
+        Where the document came from; a stored locality's callers name its
+        revision (``provenance([source_of(document, revision=...)])``).
+        Without one, the document alone, by its content hash.
+
+    Returns
+    -------
+    bytes
+        The file; it reads back (YAML, JSON, XLSX, zip) to the same document.
+    """
+    made = of_documents([document]) if provenance is None else provenance
+    if fmt == "yaml":
+        return (made.comment() + dump_document(document, ".yaml")).encode("utf-8")
+    if fmt == "json":
+        return dump_document(document, ".json", made.as_dict()).encode("utf-8")
     if fmt == "xlsx":
         from app.formats.spreadsheets import write_xlsx
 
-        return write_xlsx(document)
+        return write_xlsx(document, made)
     if fmt == "zip":
         from app.formats.spreadsheets import write_csv_zip
 
-        return write_csv_zip(document)
-    if fmt == "kumu":
-        from app.formats.graph_exports import to_kumu
-
-        return (json.dumps(to_kumu(document), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        return write_csv_zip(document, made)
     from app.formats.graph_exports import export_bytes
 
-    content, _ = export_bytes(document, fmt)
+    content, _ = export_bytes(document, fmt, made)
     return content
 
 

@@ -45,6 +45,13 @@ present, ``description``, ``note`` and ``sources`` (one per line).  GraphML
 keeps them all; GEXF has no graph attributes, so :func:`to_gexf` writes them
 into the file's ``<meta><description>``.
 
+Provenance (:mod:`app.formats.provenance`): GEXF carries it in ``<meta>``
+(``creator``, ``lastmodifieddate`` at its date, and its lines closing the
+description), GraphML as an XML comment after the declaration (GraphML's
+readers skip comments), Kumu as a top-level ``provenance`` object beside
+``elements`` and ``connections``.  None of them becomes a node, an edge or a
+graph attribute.
+
 Values that are ``None`` are left out (GEXF and GraphML cannot hold them).
 Characters XML 1.0 cannot carry (lone surrogates, U+FFFE, U+FFFF) are
 replaced by U+FFFD in the XML exports; the ``locmap/1`` format already
@@ -64,6 +71,7 @@ from xml.etree.ElementTree import SubElement
 import networkx as nx
 from networkx.readwrite.gexf import GEXFWriter
 
+from app.formats.provenance import Provenance, of_documents
 from models.document import Agency, Group, LocalityDocument, Person
 from models.vocab import FORMAT_VERSION
 
@@ -245,29 +253,46 @@ def _describe(graph: nx.MultiDiGraph) -> str:
     return "\n".join(lines)
 
 
-def to_gexf(document: LocalityDocument) -> bytes:
+def to_gexf(document: LocalityDocument, provenance: Provenance | None = None) -> bytes:
     """The locality as GEXF 1.2 (Gephi), UTF-8.
 
     GEXF has no graph attributes: the locality's are written, one per line,
-    in ``<meta><description>``; ``nx.read_gexf`` ignores them.
+    in ``<meta><description>``, then the provenance's lines; ``nx.read_gexf``
+    ignores them.  The meta's date is the provenance's, not today's.
     """
+    made = of_documents([document]) if provenance is None else provenance
     graph = _xml_safe(export_graph(document))
     writer = GEXFWriter(encoding="utf-8", prettyprint=True)
     writer.add_graph(graph)
     meta = writer.xml.find("meta")
     if meta is not None:
+        meta.set("lastmodifieddate", made.generated_at[:10])
+        creator = meta.find("creator")
+        if creator is not None:
+            creator.text = f"locmap {made.version}"
         SubElement(meta, "keywords").text = f"locmap, {graph.graph.get('locality', '')}"
-        SubElement(meta, "description").text = _describe(graph)
+        provenance_text = "provenance:\n" + "\n".join(made.lines())
+        SubElement(meta, "description").text = _xml_text(_describe(graph) + "\n" + provenance_text)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
 
 
-def to_graphml(document: LocalityDocument) -> bytes:
-    """The locality as GraphML (Cytoscape, yEd, igraph), UTF-8."""
+def xml_comment(lines: list[str]) -> bytes:
+    """``lines`` as one XML comment: no ``--`` inside and no ``-`` before its end, as XML requires."""
+    text = _xml_text("\n".join(lines))
+    while "--" in text:
+        text = text.replace("--", "- -")
+    return f"<!-- {text.rstrip('-')} -->\n".encode()
+
+
+def to_graphml(document: LocalityDocument, provenance: Provenance | None = None) -> bytes:
+    """The locality as GraphML (Cytoscape, yEd, igraph), UTF-8, its provenance in a comment after the declaration."""
+    made = of_documents([document]) if provenance is None else provenance
     buffer = io.BytesIO()
     nx.write_graphml(_xml_safe(export_graph(document)), buffer, encoding="utf-8", prettyprint=True)
-    return buffer.getvalue()
+    declaration, _, rest = buffer.getvalue().partition(b"\n")
+    return declaration + b"\n" + xml_comment(made.lines()) + rest
 
 
 # ---------------------------------------------------------------- Kumu
@@ -323,8 +348,12 @@ def _tags(kind: str, attrs: dict[str, Any]) -> list[str]:
     return tags
 
 
-def to_kumu(document: LocalityDocument) -> dict:
+def to_kumu(document: LocalityDocument, provenance: Provenance | None = None) -> dict:
     """The locality as a Kumu JSON blueprint (https://docs.kumu.io/guides/import/blueprints).
+
+    The blueprint also holds the provenance's :meth:`~Provenance.as_dict`
+    (by default the document's own) under ``provenance``, a key Kumu's
+    import does not read.
 
     Shape::
 
@@ -383,7 +412,8 @@ def to_kumu(document: LocalityDocument) -> dict:
             connection["description"] = data["note"]
         connection.update({k: val for k, val in data.items() if k != "note"})
         connections.append(connection)
-    return {"elements": elements, "connections": connections}
+    made = of_documents([document]) if provenance is None else provenance
+    return {"elements": elements, "connections": connections, "provenance": made.as_dict()}
 
 
 _KUMU_SCALARS = (str, int, float, bool)
@@ -425,10 +455,11 @@ def _check_fields(where: str, item: dict, reserved: tuple[str, ...], problems: l
 def validate_kumu(data: Any) -> list[str]:
     """Problems with a Kumu blueprint of the shape :func:`to_kumu` produces ([] if none).
 
-    Checks: an object with exactly ``elements`` and ``connections``, both
-    lists of objects; every element has a non-empty string ``label``, unique
-    ignoring case; ``type`` and ``description`` are non-empty strings and
-    ``tags`` a list of strings when given; every connection's ``from`` and
+    Checks: an object with ``elements`` and ``connections``, both lists of
+    objects, and perhaps a ``provenance`` object; every element has a
+    non-empty string ``label``, unique ignoring case; ``type`` and
+    ``description`` are non-empty strings and ``tags`` a list of strings
+    when given; every connection's ``from`` and
     ``to`` name an element label; ``direction`` is one of Kumu's; every
     other field is a string, number, boolean or list of them (never null).
     """
@@ -441,8 +472,10 @@ def validate_kumu(data: Any) -> list[str]:
         elif not isinstance(data[key], list):
             problems.append(f"{key}: expected a list, got {type(data[key]).__name__}")
     for key in data:
-        if key not in ("elements", "connections"):
+        if key not in ("elements", "connections", "provenance"):
             problems.append(f"unexpected key {key!r}")
+    if "provenance" in data and not isinstance(data["provenance"], dict):
+        problems.append(f"provenance: expected an object, got {type(data['provenance']).__name__}")
     if problems:
         return problems
 
@@ -487,13 +520,17 @@ def validate_kumu(data: Any) -> list[str]:
 # ---------------------------------------------------------------- dispatch
 
 
-def export_bytes(document: LocalityDocument, fmt: str) -> tuple[bytes, str]:
-    """The locality in one of :data:`FORMATS`, with its media type; the caller picks the file name."""
+def export_bytes(document: LocalityDocument, fmt: str, provenance: Provenance | None = None) -> tuple[bytes, str]:
+    """The locality in one of :data:`FORMATS`, with its media type; the caller picks the file name.
+
+    ``provenance`` defaults to the document's own (its content hash, no stored revision).
+    """
+    made = of_documents([document]) if provenance is None else provenance
     if fmt == "gexf":
-        return to_gexf(document), MEDIA_TYPES[fmt]
+        return to_gexf(document, made), MEDIA_TYPES[fmt]
     if fmt == "graphml":
-        return to_graphml(document), MEDIA_TYPES[fmt]
+        return to_graphml(document, made), MEDIA_TYPES[fmt]
     if fmt == "kumu":
-        text = json.dumps(to_kumu(document), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(to_kumu(document, made), indent=2, ensure_ascii=False) + "\n"
         return text.encode("utf-8"), MEDIA_TYPES[fmt]
     raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")

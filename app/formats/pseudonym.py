@@ -305,17 +305,62 @@ def _links(document, ids, key, scrub) -> list[dict]:
     return out
 
 
-def header(generalisation: Generalisation, dropped: int, agencies_left_out: int) -> str:
-    """The export's own header, held in ``locality.note``: what was done and what is left to check."""
-    return (
+def header(
+    generalisation: Generalisation, dropped: int, agencies_left_out: int, document: LocalityDocument | None = None
+) -> str:
+    """The export's own header, held in ``locality.note``: what was done and what is left to check.
+
+    Parameters
+    ----------
+    generalisation : Generalisation
+        Its ``k`` and how many posts ended on each rung are stated.
+    dropped, agencies_left_out : int
+        Texts that could not be scrubbed, and agencies with no post kept.
+    document : LocalityDocument, optional
+        The original; with it, the residual risks give its own figures.
+
+    Returns
+    -------
+    str
+        Plain sentences: what was done, the generalisation, then "Residual
+        risks:" naming what a reader could still infer.
+    """
+    done = (
         "Pseudonymised export (locmap). Ids renumbered and every list in a keyed order; people's names "
         "replaced by their ids; people's and seats' notes dropped; people's names taken out of free text"
         f" ({dropped} text(s) that could not be scrubbed dropped). {generalisation.summary()} "
-        f"{agencies_left_out} agency(ies) with no post kept left out. Residual risks: seats, attendance, "
-        "hours a week and the systems-minder and service-user flags are as recorded, so someone who knows "
-        "who sits where can still pick a person out; agency and group names are kept; free text may describe "
-        "a person without naming them. Check before publishing."
+        f"{agencies_left_out} agency(ies) with no post kept left out."
     )
+    return f"{done} Residual risks: {residual_risks(generalisation, document)} Check before publishing."
+
+
+def residual_risks(generalisation: Generalisation, document: LocalityDocument | None = None) -> str:
+    """What a reader of the export could still infer, in words, with the locality's figures when given.
+
+    Notes
+    -----
+    k-anonymity covers the (role, agency) pairs only (:mod:`app.formats.anonymity`);
+    everything the audit needs stays as recorded, so a reader who knows a
+    little of the locality can still narrow a post down from it.
+    """
+    people = len(generalisation.people)
+    risks = [
+        "seats and the size of each group, attendance, meeting frequencies and hours, hours a week and the "
+        "systems-minder and service-user flags are as recorded, so someone who knows who sits where, or who "
+        "chairs or minds the system, can still pick a person out",
+        "agency and group names are kept and may describe a post",
+        "free text may describe a person without naming them",
+        f"with {people} people, a small locality leaves few to hide among: a published post is one of at "
+        f"least {generalisation.k}, not one of many",
+    ]
+    if document is not None:
+        flagged = sum(1 for p in document.people if p.systems_minder or p.service_user_rep)
+        sizes = [len(g.members) for g in document.groups if g.members]
+        if flagged:
+            risks.append(f"{flagged} person(s) carry a flag, which few others share")
+        if sizes and min(sizes) < generalisation.k:
+            risks.append(f"the smallest group has {min(sizes)} member(s), fewer than k")
+    return "; ".join(risks) + "."
 
 
 def pseudonymise_export(
@@ -351,7 +396,7 @@ def pseudonymise_export(
     groups = _groups(document, ids, key, scrub)
     links = _links(document, ids, key, scrub)
     left_out = len(document.agencies) - sum(1 for old in agency_ids if not old.startswith("class:"))
-    locality["note"] = header(generalisation, len(scrub.dropped), left_out)
+    locality["note"] = header(generalisation, len(scrub.dropped), left_out, document)
     data = {"format": "locmap/1", "locality": locality, "agencies": agencies, "people": people}
     data |= {"groups": groups, "links": links}
     return PseudonymisedExport(validate_data(data), ids, generalisation, scrub.dropped)

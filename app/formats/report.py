@@ -1,9 +1,11 @@
 """Audit reports as Markdown or a self-contained HTML page.
 
 Both are rendered from the same sections by the Jinja templates
-``templates/report.md`` and ``templates/report.html``.  The HTML report
-embeds its charts as data URIs and its styles inline, so it can be emailed
-and opened offline; every piece of user text is escaped (autoescape in HTML,
+``templates/report.md`` and ``templates/report.html``, and both open with
+their provenance (:mod:`app.formats.provenance`: version, inputs, settings,
+time).  The HTML report holds its charts as inline SVG (text drawn as paths,
+so printable at any size and nothing fetched), each with the provenance
+footer, and its styles inline, so it can be emailed and opened offline; every piece of user text is escaped (autoescape in HTML,
 the ``md`` and ``code`` filters in Markdown), so no name or note can form a
 link, an image or markup; the one link the Markdown report makes, to its
 comparison chart, must be relative or http(s).
@@ -11,21 +13,22 @@ comparison chart, must be relative or http(s).
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
 import re
 import urllib.parse
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 
 import jinja2
+from markupsafe import Markup
 
 from analysis.audit import Audit
-from analysis.charts import comparison_figure, png_bytes, profile_bars
+from analysis.charts import add_footer, comparison_figure, profile_bars, svg_bytes
 from analysis.findings import SEVERITY_ORDER, Finding, Principle
 from analysis.profile import DIMENSION_LABELS, DIMENSIONS, LEVEL_WORDS
+from analysis.settings import DEFAULT_SETTINGS
+from app.formats.provenance import Provenance, of_documents
 from models.document import LocalityDocument
 
 METRIC_LABELS = {
@@ -130,10 +133,10 @@ class _Section:
     profile: list[_ProfileRow]
     metrics: list[tuple[str, object]]
     brokers: str
-    profile_chart: str | None = None
+    profile_chart: Markup | None = None
 
 
-def _section(document: LocalityDocument, result: Audit, profile_chart: str | None = None) -> _Section:
+def _section(document: LocalityDocument, result: Audit, profile_chart: Markup | None = None) -> _Section:
     people = {p.id: p.name for p in document.people}
     brokers = ", ".join(f"{people[b['person']]} ({b['betweenness']})" for b in result.metrics["brokers"])
     return _Section(
@@ -169,32 +172,65 @@ def _environment() -> jinja2.Environment:
 
 
 def _render(template: str, **context: object) -> str:
-    text = _environment().get_template(template).render(today=date.today().isoformat(), **context)
+    text = _environment().get_template(template).render(**context)
     return text.rstrip("\n") + "\n"
 
 
-def markdown_report(pairs: list[tuple[LocalityDocument, Audit]], chart_file: str | None = None) -> str:
+def _provenance(pairs: list[tuple[LocalityDocument, Audit]], given: Provenance | None) -> Provenance:
+    """The report's provenance: as given (a stored locality's callers name its revision), else of the files."""
+    if given is not None:
+        return given
+    return of_documents([d for d, _ in pairs], pairs[0][1].settings if pairs else DEFAULT_SETTINGS)
+
+
+def markdown_report(
+    pairs: list[tuple[LocalityDocument, Audit]], chart_file: str | None = None, provenance: Provenance | None = None
+) -> str:
     """The audit of one or more localities as Markdown; ``chart_file`` names a comparison PNG to link."""
     sections = [_section(document, result) for document, result in pairs]
     chart = _link_target(chart_file) if chart_file else None
-    return _render("report.md", sections=sections, chart_file=chart, sources=_sources(pairs))
+    made = _provenance(pairs, provenance)
+    return _render("report.md", sections=sections, chart_file=chart, sources=_sources(pairs), provenance=made)
 
 
-def _png_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode()
+#: Everything before the ``<svg`` element (XML declaration, doctype); every comment (they repeat the
+#: text) and the RDF metadata block (it names vocabularies by URL).
+_SVG_PROLOG = re.compile(rb"\A.*?(?=<svg\b)", re.DOTALL)
+_SVG_COMMENT = re.compile(rb"<!--.*?-->\s*|<metadata>.*?</metadata>\s*", re.DOTALL)
+#: The root's namespace declarations: HTML's parser puts ``<svg>`` and ``xlink:href`` in their namespaces itself.
+_SVG_NAMESPACES = re.compile(rb'\s+xmlns(?::xlink)?="[^"]*"')
 
 
-def html_report(pairs: list[tuple[LocalityDocument, Audit]]) -> str:
-    """The audit as one self-contained HTML page (styles and charts inline, text escaped)."""
+def inline_svg(figure, footer: str) -> Markup:
+    """A chart as an ``<svg>`` element to place in HTML, with the provenance ``footer`` drawn at its foot.
+
+    Text is drawn as paths (:func:`analysis.charts.svg_bytes`), so no name
+    appears as markup; matplotlib's comments (which repeat the text), its
+    metadata and the root's namespace declarations (HTML implies them) are
+    left out, so the page names no URL.
+    """
+    svg = _SVG_COMMENT.sub(b"", _SVG_PROLOG.sub(b"", svg_bytes(add_footer(figure, footer)), count=1))
+    root, _, rest = svg.partition(b">")
+    svg = _SVG_NAMESPACES.sub(b"", root) + b">" + rest
+    return Markup(svg.decode("utf-8"))  # trusted: matplotlib draws every text as paths
+
+
+def html_report(pairs: list[tuple[LocalityDocument, Audit]], provenance: Provenance | None = None) -> str:
+    """The audit as one self-contained HTML page (styles and SVG charts inline, text escaped).
+
+    ``provenance`` defaults to the documents' own (content hashes, the
+    audit's settings); a stored locality's callers pass its revision.
+    """
+    made = _provenance(pairs, provenance)
+    footer = made.footer()
     comparison_chart = None
     if len(pairs) > 1:
         names = {d.locality.id: d.locality.name for d, _ in pairs}
-        comparison_chart = _png_uri(png_bytes(comparison_figure([a for _, a in pairs], names)))
+        comparison_chart = inline_svg(comparison_figure([a for _, a in pairs], names), footer)
     sections = [
-        _section(document, result, _png_uri(png_bytes(profile_bars(result, document.locality.name))))
+        _section(document, result, inline_svg(profile_bars(result, document.locality.name), footer))
         for document, result in pairs
     ]
     title = f"Communication-system audit: {', '.join(d.locality.name for d, _ in pairs)}"
-    return _render(
-        "report.html", title=title, comparison_chart=comparison_chart, sections=sections, sources=_sources(pairs)
-    )
+    context = {"comparison_chart": comparison_chart, "sections": sections, "sources": _sources(pairs)}
+    return _render("report.html", title=title, provenance=made, **context)

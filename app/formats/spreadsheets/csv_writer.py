@@ -1,4 +1,4 @@
-"""Writing a locality as a zip of CSV files with a README.txt."""
+"""Writing a locality as a zip of CSV files with a README.txt (and a PROVENANCE.txt)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import io
 import zipfile
 from typing import Any
 
+from app.formats.provenance import Provenance
 from app.formats.spreadsheets.cells import neutralise, number_text
 from app.formats.spreadsheets.layout import COLUMNS, SHEETS, readme_rows
 from app.formats.spreadsheets.rows import sheet_rows
 from models.document import LocalityDocument
 
 
-def write_csv_zip(document: LocalityDocument) -> bytes:
+def write_csv_zip(document: LocalityDocument, provenance: Provenance | None = None) -> bytes:
     """The document as a zip of UTF-8 CSV files (with a byte-order mark, so
-    that Excel opens them correctly) and a README.txt."""
+    that Excel opens them correctly), a README.txt and, given ``provenance``,
+    a PROVENANCE.txt (which reading skips, as it skips the README)."""
     rows = sheet_rows(document)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -28,6 +30,8 @@ def write_csv_zip(document: LocalityDocument) -> bytes:
             _zip_entry(archive, f"{sheet}.csv", out.getvalue())
         readme = "\r\n".join("\t".join(row) for row in readme_rows()) + "\r\n"
         _zip_entry(archive, "README.txt", readme)
+        if provenance is not None:
+            _zip_entry(archive, "PROVENANCE.txt", "\r\n".join(provenance.lines()) + "\r\n")
     return buffer.getvalue()
 
 

@@ -7,12 +7,10 @@ Regenerate it with ``python -m app.formats.spreadsheets``;
 from __future__ import annotations
 
 import io
-import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
-from app.formats.spreadsheets.xlsx_writer import build_workbook
+from app.formats.spreadsheets.xlsx_writer import build_workbook, reproducible
 from models.document import LocalityDocument
 from models.validation import validate_data
 from models.vocab import FORMAT_VERSION
@@ -117,21 +115,6 @@ TEMPLATE: dict[str, Any] = {
 def template_document() -> LocalityDocument:
     """The example locality of the template workbook."""
     return validate_data(TEMPLATE)
-
-
-def reproducible(data: bytes) -> bytes:
-    """The same XLSX with fixed timestamps, so regenerating it changes no byte."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2005-01-01T00:00:00Z", content)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2005, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(fixed, content)
-    return buffer.getvalue()
 
 
 def write_template(path: str | Path) -> None:

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import functools
 import io
+import re
+import zipfile
 from typing import Any, NamedTuple
 
+from app.formats.provenance import Provenance
 from app.formats.spreadsheets.cells import column_letter, neutralise
 from app.formats.spreadsheets.layout import (
     BOOL_COLUMNS,
@@ -50,11 +53,53 @@ def _styles() -> _Styles:
     )
 
 
-def write_xlsx(document: LocalityDocument) -> bytes:
-    """The document as an XLSX workbook (data sheets first, README last)."""
+def write_xlsx(document: LocalityDocument, provenance: Provenance | None = None) -> bytes:
+    """The document as an XLSX workbook (data sheets first, README last).
+
+    Given ``provenance``, its lines close the README sheet (which reading
+    ignores) and fill the document properties (author, description, dates at
+    its time), and the archive's own dates are fixed: the same document and
+    provenance give the same bytes.
+    """
     buffer = io.BytesIO()
-    build_workbook(document, readme_first=False).save(buffer)
+    workbook = build_workbook(document, readme_first=False)
+    if provenance is None:
+        workbook.save(buffer)
+        return buffer.getvalue()
+    _add_provenance(workbook, provenance)
+    workbook.save(buffer)
+    return reproducible(buffer.getvalue(), provenance.generated_at)
+
+
+def reproducible(data: bytes, stamp: str = "2005-01-01T00:00:00Z") -> bytes:
+    """The same XLSX with its document dates at ``stamp`` (ISO, UTC, to the second) and its
+    archive's dates fixed, so regenerating it changes no byte."""
+    when = stamp.encode("ascii")
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", when, content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2005, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(fixed, content)
     return buffer.getvalue()
+
+
+def _add_provenance(workbook, provenance: Provenance) -> None:
+    """The provenance in the README sheet, below a blank row, and in the workbook's properties."""
+    readme = workbook[README_SHEET]
+    first = readme.max_row + 2
+    readme.cell(first, 1, "Provenance").font = _styles().bold
+    for offset, line in enumerate(provenance.lines(), start=1):
+        cell = readme.cell(first + offset, 1)
+        cell.value = neutralise(line)  # holds a locality id: never a formula
+        cell.data_type = "s"
+    properties = workbook.properties
+    properties.creator = properties.lastModifiedBy = "locmap"
+    properties.description = "\n".join(provenance.lines())
 
 
 def build_workbook(document: LocalityDocument, *, readme_first: bool):

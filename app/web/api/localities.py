@@ -15,9 +15,10 @@ from starlette.concurrency import run_in_threadpool
 
 from app.errors import UserError
 from app.formats.exchange import OUTPUTS, read, render
+from app.formats.provenance import provenance
 from app.storage import store
 from app.storage.edits import Change, log
-from app.web.api.analysis import cached_document
+from app.web.api.analysis import cached_document, cached_source
 from app.web.cache import cached_answer, etag, locality_version, not_modified
 from app.web.changes import commit_change
 from app.web.concurrency import CONDITIONAL, ApiUploader, IfMatch, check_locality, locality_tag
@@ -203,9 +204,12 @@ def download(slug: str, fmt: DOWNLOADS, _: Reader, session: SessionDep, request:
     name = f"{slug}-kumu{suffix}" if fmt == "kumu" else f"{slug}{suffix}"
     tag = etag(slug, version, "download", fmt)
     if not not_modified(request.headers.get("if-none-match"), tag):
-        body = cache.get_or_compute(
-            (slug, version, "download", fmt), lambda: render(cached_document(request, session, slug, version), fmt)
-        )
+
+        def written() -> bytes:
+            made = provenance([cached_source(request, session, slug, version)])  # names the stored revision
+            return render(cached_document(request, session, slug, version), fmt, made)
+
+        body = cache.get_or_compute((slug, version, "download", fmt), written)
     else:
         body = b""
     return cached_answer(request, tag, body, media, {"Content-Disposition": f'attachment; filename="{name}"'})
