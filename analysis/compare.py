@@ -1,4 +1,8 @@
-"""Comparing localities side by side: metrics, profiles and findings."""
+"""Comparing localities side by side: metrics, profiles and findings.
+
+The wide form, one column per locality, for reading; the long form, one row
+per locality and measure, for R and pandas, is :mod:`analysis.tidy`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import io
 from .audit import Audit
 from .findings import Severity
 from .profile import DIMENSIONS
+from .tidy import Commented, number_text
 
 #: Metrics shown when localities are compared, in this order.
 KEY_METRICS = (
@@ -46,16 +51,34 @@ def comparison(audits: list[Audit]) -> dict:
     }
 
 
-def comparison_csv(audits: list[Audit]) -> str:
-    """The comparison as CSV: one row per measure, one column per locality."""
+def comparison_csv(audits: list[Audit], provenance: Commented | None = None) -> str:
+    """The comparison as CSV: one row per measure, one column per locality.
+
+    Parameters
+    ----------
+    audits : list of Audit
+        The localities compared, in column order.
+    provenance : Provenance, optional
+        Where it came from (:mod:`app.formats.provenance`); its lines head
+        the file as ``# `` comments, so ``pandas.read_csv(path, comment="#")``
+        reads the table.
+
+    Returns
+    -------
+    str
+        Numbers as :func:`analysis.tidy.number_text` writes them (``18``
+        beside ``67``, never ``18.0``); a missing value is empty.
+    """
     data = comparison(audits)
     out = io.StringIO()
+    if provenance is not None:
+        out.write(provenance.comment())
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["section", "measure", *data["localities"]])
     for metric, values in data["metrics"].items():
-        writer.writerow(["metric", metric, *(_cell(values[s]) for s in data["localities"])])
+        writer.writerow(["metric", metric, *(number_text(values[s]) for s in data["localities"])])
     for dim, values in data["profile"].items():
-        writer.writerow(["profile", dim, *(_cell(values[s]) for s in data["localities"])])
+        writer.writerow(["profile", dim, *(number_text(values[s]) for s in data["localities"])])
     for severity in Severity:
         writer.writerow(
             ["findings", severity.value, *(data["findings"][s][severity.value] for s in data["localities"])]
@@ -63,5 +86,4 @@ def comparison_csv(audits: list[Audit]) -> str:
     return out.getvalue()
 
 
-def _cell(value) -> str:
-    return "" if value is None else str(value)
+#: A clip path's id in matplotlib's SVG, where it is defined (``id="p…"``) and used (``url(#p…)``).

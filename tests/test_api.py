@@ -199,7 +199,7 @@ def test_audit_matches_the_cli_and_is_cached_and_invalidated(api):
 
     expected = audit(load_path(SAMPLES_DIR / "thame.yaml")).as_dict()
     first = api("GET", "/api/localities/thame/audit", role="viewer")
-    assert first.status_code == 200 and first.json() == expected
+    assert first.status_code == 200 and {k: v for k, v in first.json().items() if k != "provenance"} == expected
     cache = api.client.app.state.audit_cache
     hits = cache.hits
     api("GET", "/api/localities/thame/audit", role="viewer")

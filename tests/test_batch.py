@@ -53,9 +53,10 @@ def folder(tmp_path) -> Path:
 
 
 def test_the_workers_give_the_serial_audits_and_documents(folder, monkeypatch):
-    expected_documents, expected_audits = serial(monkeypatch, [folder])
+    expected_documents, expected_audits, expected_sources, expected_names = serial(monkeypatch, [folder])
     parallel_only(monkeypatch)
-    documents, audits = run([folder])
+    documents, audits, sources, names = run([folder])
+    assert sources == expected_sources and names == expected_names  # the hashes are the serial path's
     assert len(audits) >= batch.PARALLEL_FROM
     assert [a.as_dict() for a in audits] == [a.as_dict() for a in expected_audits]
     assert documents == expected_documents
@@ -63,7 +64,7 @@ def test_the_workers_give_the_serial_audits_and_documents(folder, monkeypatch):
 
 def test_without_documents_only_the_audits_come_back(folder, monkeypatch):
     parallel_only(monkeypatch)
-    documents, audits = run([folder], documents=False)
+    documents, audits, _, _ = run([folder], documents=False)
     assert documents is None
     # in file order (template.yaml holds the example locality)
     assert [a.locality for a in audits] == [
@@ -81,7 +82,7 @@ def test_a_file_that_is_no_locality_is_skipped_with_a_word_in_order(folder, monk
     (folder / "index.json").write_text('{"format": "locmap-synth/1"}')
     skipped: list = []
     parallel_only(monkeypatch)
-    _, audits = run([folder], documents=False, skipped=skipped)
+    _, audits, _, _ = run([folder], documents=False, skipped=skipped)
     assert [s.path.name for s in skipped] == ["index.json"]
     assert "thame" in [a.locality for a in audits]
 

@@ -70,6 +70,10 @@ def audit(
         list[str] | None,
         typer.Option("--set", metavar="NAME=VALUE", help="Change a threshold (see docs/analysis.md)."),
     ] = None,
+    measures: Annotated[
+        bool,
+        typer.Option("--measures", help="Add two-mode centralities and clusters of meetings (docs/measures.md)."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Audit a locality's communication system: findings, metrics and profile.
@@ -92,19 +96,45 @@ def audit(
             raise UserError(f"{locality}: --without and --with take one locality, not a folder")
         _audit_folder(locality, thresholds, as_json, db)
         return
-    document = load_locality(locality, engine_factory(db))
     if without or with_patch is not None:
-        _what_if(document, without or [], with_patch, thresholds, as_json)
+        _what_if(load_locality(locality, engine_factory(db)), without or [], with_patch, thresholds, as_json)
         return
-    result = run_audit(document, thresholds)
+    document, source = _read_one(locality, engine_factory(db))
+    result = run_audit(document, thresholds, measures=measures)
     if as_json:
-        print_json(result.as_dict())
+        print_json(_with_provenance(result.as_dict(), [source], thresholds))
     else:
         _print_audit(document, result)
 
 
-def _read_and_audit(refs: list[str], db: str | None, thresholds, documents: bool = True) -> tuple[list | None, list]:
-    """The localities referred to, folders expanded, and their audits (and documents, if wanted), with progress."""
+def _read_one(ref: str, factory):
+    """A locality file or stored locality, and the provenance source naming it (a stored one's revision too)."""
+    from app.formats.provenance import source_of
+    from app.storage.sources import load_locality, looks_like_path
+
+    if looks_like_path(ref):
+        document = load_locality(ref, factory)
+        return document, source_of(document)
+    from app.storage import store
+    from app.storage.db import session_scope
+
+    with session_scope(factory()) as session:  # the document and its revision read together
+        document = store.export_document(session, ref)
+        return document, source_of(document, revision=store.get_locality(session, ref).revision)
+
+
+def _with_provenance(data: dict, sources: list, thresholds) -> dict:
+    """``data`` with a ``provenance`` key naming ``sources`` and the changed thresholds."""
+    from app.formats.provenance import provenance
+
+    return {**data, "provenance": provenance(sources, thresholds).as_dict()}
+
+
+def _read_and_audit(refs: list[str], db: str | None, thresholds, documents: bool = True):
+    """The localities referred to, folders expanded: their audits, sources, names (and documents), with progress.
+
+    An :class:`app.cli.batch.Read`.
+    """
     from app.cli.batch import read_and_audit
 
     factory = engine_factory(db)
@@ -115,9 +145,14 @@ def _audit_folder(folder: str, thresholds, as_json: bool, db: str | None) -> Non
     """Every locality of a folder audited, then compared."""
     from analysis.compare import comparison
 
-    documents, audits = _read_and_audit([folder], db, thresholds, documents=not as_json)
+    documents, audits, sources, _ = _read_and_audit([folder], db, thresholds, documents=not as_json)
     if as_json:
-        data = {"localities": [a.as_dict() for a in audits], "comparison": comparison(audits)}
+        data = {
+            "localities": [
+                _with_provenance(a.as_dict(), [source], thresholds) for a, source in zip(audits, sources, strict=True)
+            ],
+            "comparison": _with_provenance(comparison(audits), sources, thresholds),
+        }
         print_json(data)
         return
     assert documents is not None  # read for the text
@@ -228,49 +263,164 @@ def _print_audit(document, result) -> None:
 
 @cli.command()
 def compare(
-    localities: LocalitiesArgument,
+    localities: Annotated[
+        list[str],
+        typer.Argument(
+            help="Locality files, folders of them, ids of stored localities, or their snapshots SLUG@N / SLUG@LABEL.",
+            metavar="PATH_OR_SLUG...",
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
     csv_file: Annotated[
         Path | None, typer.Option("--csv", metavar="FILE", help="Also write the comparison as CSV.")
     ] = None,
-    png_file: Annotated[
+    long_csv_file: Annotated[
         Path | None,
-        typer.Option("--png", metavar="FILE", help="Also draw the profile matrix and key metrics as a PNG."),
+        typer.Option("--long-csv", metavar="FILE", help="Also write it as a tidy table, one row per measure (CSV)."),
     ] = None,
+    chart_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--chart", metavar="FILE", help="Also draw the profile matrix and key metrics (.png, .svg or .pdf)."
+        ),
+    ] = None,
+    png_file: Annotated[Path | None, typer.Option("--png", metavar="FILE", help="The same chart as a PNG.")] = None,
     settings: SettingsOption = None,
     db: DbOption = None,
 ) -> None:
     """Compare localities side by side: metrics, profiles and findings.
 
-    A folder stands for every locality file in it, sorted by name.
+    A folder stands for every locality file in it, sorted by name; SLUG@N
+    sets a stored snapshot beside the others (with --db).  Every file
+    written and the JSON say where they came from (docs/research.md).
     """
     from analysis.compare import comparison, comparison_csv
+    from analysis.tidy import long_csv, tidy_rows
+    from app.formats.provenance import provenance
 
+    charts = [(path, _chart_format(path)) for path in (chart_file, png_file) if path is not None]
+    if png_file is not None and png_file.suffix.lower() != ".png":
+        raise UserError(f"{png_file}: --png writes a PNG; use a .png file name, or --chart for SVG and PDF")
     thresholds = settings_from(settings)
-    documents, audits = _read_and_audit(localities, db, thresholds, documents=png_file is not None)
-    data = comparison(audits)
+    compared = _read_compared(localities, db, thresholds)
+    columns = [column for column, _ in compared]
+    audits = [column.audit for column in columns]
+    made = provenance([source for _, source in compared], thresholds)
+    written = []
     if csv_file is not None:
-        write_atomically(csv_file, comparison_csv(audits))
-    if png_file is not None:
-        if png_file.suffix.lower() != ".png":
-            raise UserError(f"{png_file}: the chart is written as PNG; use a .png file name")
-        assert documents is not None  # read for the chart
-        _write_chart(png_file, audits, documents)
+        written.append(_write(csv_file, comparison_csv(audits, made)))
+    if long_csv_file is not None:
+        written.append(_write(long_csv_file, long_csv(tidy_rows(columns), made)))
+    for path, kind in charts:
+        written.append(_write(path, _chart_bytes(columns, kind, made.footer())))
     if as_json:
-        print_json(data)
+        print_json({**comparison(audits), "provenance": made.as_dict()})
         return
-    _print_comparison(data)
-    for path in (csv_file, png_file):
-        if path is not None:
-            out.print(f"wrote {path}", markup=False)
+    _print_comparison(comparison(audits))
+    for path in written:
+        out.print(f"wrote {path}", markup=False)
+
+
+def _write(path: Path, content: str | bytes) -> Path:
+    write_atomically(path, content)
+    return path
+
+
+def _read_compared(refs: list[str], db: str | None, thresholds) -> list:
+    """(Column, provenance Source) for each locality referred to, in order: files and folders, stored, snapshots.
+
+    Runs of files and folders are read and audited together (on every core);
+    a stored locality or snapshot is read with its revision in one transaction.
+    """
+    from analysis.tidy import Column
+    from app.storage.sources import looks_like_path
+
+    compared: list = []
+    files: list[str] = []
+
+    def read_files() -> None:
+        if files:
+            _, audits, sources, names = _read_and_audit(files, db, thresholds, documents=False)
+            for result, source, name in zip(audits, sources, names, strict=True):
+                compared.append((Column(result.locality, name, result), source))
+            files.clear()
+
+    for ref in refs:
+        if looks_like_path(ref):
+            files.append(ref)
+            continue
+        read_files()
+        compared.append(_stored_column(ref, engine_factory(db), thresholds))
+    read_files()
+    _check_columns(refs, [column.audit.locality for column, _ in compared])
+    return compared
+
+
+def _stored_column(ref: str, factory, thresholds):
+    """A stored locality (SLUG) or snapshot (SLUG@N, SLUG@LABEL) as a compare column, with its source."""
+    import dataclasses
+
+    from analysis.audit import audit as run_audit
+    from analysis.tidy import Column, taken_at_text
+    from app.formats.provenance import source_of
+    from app.storage import store
+    from app.storage.db import session_scope
+    from models.validation import validate_data
+
+    slug, at, label = ref.partition("@")
+    if not at:
+        document, source = _read_one(slug, factory)
+        return Column(slug, document.locality.name, run_audit(document, thresholds)), source
+    with session_scope(factory()) as session:
+        taken = store.get_snapshot(session, slug, label)
+        number, when, revision, data, words = taken.pk, taken.taken_at, taken.revision, taken.document, taken.label
+    document = validate_data(data)
+    result = dataclasses.replace(run_audit(document, thresholds), locality=f"{slug}@{number}")
+    name = f"{document.locality.name} at '{words}' ({when:%Y-%m-%d})"
+    column = Column(slug, name, result, snapshot=number, taken_at=taken_at_text(when))
+    return column, source_of(document, revision=revision or None, snapshot=number)
+
+
+def _check_columns(refs: list[str], keys: list[str]) -> None:
+    """Refuse a locality (or snapshot) named twice: its columns would be one."""
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            raise UserError(f"{key!r} is named twice among {', '.join(refs)}: name each locality or snapshot once")
+        seen.add(key)
+
+
+CHART_FORMATS = (".png", ".svg", ".pdf")
+
+
+def _chart_format(path: Path) -> str:
+    """The chart format a file name asks for, or a plain error naming the ones there are."""
+    suffix = path.suffix.lower()
+    if suffix not in CHART_FORMATS:
+        raise UserError(
+            f"{path}: a chart is written as PNG, SVG or PDF; use a file name ending in {', '.join(CHART_FORMATS)}"
+        )
+    return suffix[1:]
+
+
+def _chart_bytes(columns, kind: str, footer: str | None = None) -> bytes:
+    """The comparison chart of ``columns`` as ``kind`` (png, svg or pdf), with a provenance footer."""
+    from analysis import charts
+
+    figure = charts.comparison_figure([c.audit for c in columns], {c.audit.locality: c.name for c in columns})
+    if footer is not None:
+        charts.add_footer(figure, footer)
+    if kind == "svg":
+        return charts.svg_bytes(figure)
+    return {"png": charts.png_bytes, "pdf": charts.pdf_bytes}[kind](figure)
 
 
 def _write_chart(path: Path, audits, documents) -> None:
-    """The comparison chart as a PNG (matplotlib is loaded only here)."""
-    from analysis.charts import comparison_figure, png_bytes
+    """The comparison chart as a PNG, for a report (matplotlib is loaded only here)."""
+    from analysis.tidy import Column
 
-    figure = comparison_figure(audits, {d.locality.id: d.locality.name for d in documents})
-    write_atomically(path, png_bytes(figure))
+    columns = [Column(a.locality, d.locality.name, a) for a, d in zip(audits, documents, strict=True)]
+    write_atomically(path, _chart_bytes(columns, "png"))
 
 
 def _comparison_table(title: str, slugs: list[str], first: str, justify: str) -> Table:
@@ -325,7 +475,7 @@ def report(
     if suffix not in (".md", ".html", ".htm"):
         raise UserError(f"{output}: unsupported extension {output.suffix or '(none)'!r}; use .md or .html")
     thresholds = settings_from(settings)
-    documents, audits = _read_and_audit(localities, db, thresholds)
+    documents, audits, _, _ = _read_and_audit(localities, db, thresholds)
     assert documents is not None  # read for the report
     pairs = list(zip(documents, audits, strict=True))
     if suffix == ".md":

@@ -18,7 +18,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.storage.sources import (
     NotALocality,
@@ -33,7 +33,18 @@ from app.storage.sources import (
 if TYPE_CHECKING:
     from analysis.audit import Audit
     from analysis.settings import AuditSettings
+    from app.formats.provenance import Source
     from models.document import LocalityDocument
+
+
+class Read(NamedTuple):
+    """What reading and auditing gives, in order: the documents (if wanted), audits, provenance sources and names."""
+
+    documents: list[LocalityDocument] | None
+    audits: list[Audit]
+    sources: list[Source]
+    names: list[str]
+
 
 #: Files from which a pool of workers pays for itself (starting one costs about a tenth of a second).
 PARALLEL_FROM = 4
@@ -47,26 +58,33 @@ def read_and_audit(
     on_skip: Callable[[NotALocality], None],
     progress: Callable,
     documents: bool = True,
-) -> tuple[list[LocalityDocument] | None, list[Audit]]:
-    """Every locality referred to (folders expanded) and its audit, in order.
+) -> Read:
+    """Every locality referred to (folders expanded) and its audit, source and name, in order.
 
     ``progress(items, description, total=None)`` wraps an iterable in a
     progress bar (or not); ``on_skip`` is told of each file in a folder that
     is not a locality document.  With ``documents=False`` the documents are
-    not returned (None), which spares the workers sending them back.
+    not returned (None), which spares the workers sending them back: each
+    sends its audit, the document's provenance source (its hash) and name.
     """
     expanded = expand_folders(refs)
     workers = min(os.cpu_count() or 1, len(expanded))
     if len(expanded) >= PARALLEL_FROM and workers > 1 and all(_is_file(ref) for ref in expanded):
         done = _in_parallel(expanded, thresholds, workers, progress, documents)
         if done is not None:
-            read_from, read, audits, skipped = done
+            read_from, outcomes, skipped = done
             for skip in skipped:
                 on_skip(skip)
-            check_distinct(read_from, [audit.locality for audit in audits])
-            return (read if documents else None), audits
+            check_distinct(read_from, [outcome[1].locality for outcome in outcomes])
+            return _gathered(outcomes, documents)
     read = load_localities(expanded, engine_factory, on_skip=on_skip, each=lambda items: progress(items, "reading"))
-    return (read if documents else None), [_audit(document, thresholds) for document in progress(read, "auditing")]
+    return _gathered([_outcome(document, thresholds, True) for document in progress(read, "auditing")], documents)
+
+
+def _gathered(outcomes: list[tuple], documents: bool) -> Read:
+    """The workers' (document, audit, source, name) tuples as one :class:`Read`."""
+    kept = [o[0] for o in outcomes] if documents else None
+    return Read(kept, [o[1] for o in outcomes], [o[2] for o in outcomes], [o[3] for o in outcomes])
 
 
 def _is_file(ref: Ref) -> bool:
@@ -74,11 +92,11 @@ def _is_file(ref: Ref) -> bool:
 
 
 def _in_parallel(refs: list[Ref], thresholds: AuditSettings, workers: int, progress: Callable, documents: bool):
-    """(read_from, documents, audits, skipped) from a pool of ``workers`` processes, or None if any failed."""
+    """(read_from, outcomes, skipped) from a pool of ``workers`` processes, or None if any failed."""
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     if context.get_start_method() == "fork":
         _load_the_analysis()  # once, here: forked workers inherit it instead of each importing it again
-    read_from, read, audits, skipped = [], [], [], []
+    read_from, outcomes, skipped = [], [], []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             # Every task is submitted (and every worker started) before a progress bar's thread exists.
@@ -89,25 +107,31 @@ def _in_parallel(refs: list[Ref], thresholds: AuditSettings, workers: int, progr
                     skipped.append(outcome)
                     continue
                 read_from.append(ref.text)
-                read.append(outcome[0])
-                audits.append(outcome[1])
+                outcomes.append(outcome)
     except Exception:  # a bad file, or a worker that died: the serial path says exactly what
         return None
-    return read_from, read, audits, skipped
+    return read_from, outcomes, skipped
 
 
 def _read_and_audit_one(ref: Ref, thresholds: AuditSettings, documents: bool):
-    """In a worker: the document (or None) and audit of one file, or the reason it is skipped."""
+    """In a worker: the document (or None), audit, source and name of one file, or the reason it is skipped."""
     try:
         document = load_locality(ref, engine_factory=None)
     except NotALocality as skip:
         return skip
-    return (document if documents else None), _audit(document, thresholds)
+    return _outcome(document, thresholds, documents)
+
+
+def _outcome(document: LocalityDocument, thresholds: AuditSettings, keep: bool) -> tuple:
+    from app.formats.provenance import source_of
+
+    return (document if keep else None), _audit(document, thresholds), source_of(document), document.locality.name
 
 
 def _load_the_analysis() -> None:
     """Import the validation and the audit (numpy, igraph, pydantic's models) in this process."""
     import analysis.audit  # noqa: F401
+    import app.formats.provenance  # noqa: F401
     import models.validation  # noqa: F401
 
 

@@ -7,21 +7,33 @@ not on the event loop.  Audits and charts are cached per locality version
 
 import dataclasses
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from analysis.audit import Audit, audit
-from analysis.charts import comparison_figure, findings_chart, meeting_load_chart, png_bytes, profile_bars, svg_bytes
+from analysis.audit import Audit, audit, audit_measures
+from analysis.charts import (
+    add_footer,
+    comparison_figure,
+    findings_chart,
+    meeting_load_chart,
+    pdf_bytes,
+    png_bytes,
+    profile_bars,
+    svg_bytes,
+)
 from analysis.compare import comparison
 from analysis.graphs import build_graphs
 from analysis.load import meeting_loads
 from analysis.settings import DEFAULT_SETTINGS
+from analysis.tidy import Column, long_csv, taken_at_text, tidy_rows
 from analysis.whatif import parse_removal, what_if
 from app.errors import NotFound, UserError
+from app.formats.provenance import Provenance, Source, provenance, source_of
 from app.storage import store
-from app.web.cache import Compressed, cached_answer, cached_or_stale, etag, locality_version, not_modified
+from app.web.cache import Compressed, Version, cached_answer, cached_or_stale, etag, locality_version, not_modified
 from app.web.deps import Reader, SessionDep
 from models.tables import Snapshot
 from models.validation import validate_data
@@ -34,8 +46,18 @@ Without = Annotated[
 ]
 PNG = {200: {"content": {"image/png": {}}, "description": "A PNG chart"}}
 SVG = {200: {"content": {"image/svg+xml": {}}, "description": "An SVG chart (text drawn as paths)"}}
-#: A chart route ending in .png or .svg: how to render it and its media type.
-IMAGES = {"png": (png_bytes, "image/png"), "svg": (svg_bytes, "image/svg+xml")}
+PDF = {200: {"content": {"application/pdf": {}}, "description": "A PDF chart (vector)"}}
+CSV = {200: {"content": {"text/csv": {}}, "description": "A CSV file, after '# ' provenance lines"}}
+#: A chart route ending in .png, .svg or .pdf: how to render it and its media type.
+IMAGES = {
+    "png": (png_bytes, "image/png"),
+    "svg": (svg_bytes, "image/svg+xml"),
+    "pdf": (pdf_bytes, "application/pdf"),
+}
+Localities = Annotated[list[str], Query(max_length=50, description="Locality ids (repeatable).")]
+Snapshots = Annotated[
+    list[Annotated[int, Query(ge=1, le=2**63 - 1)]], Query(max_length=20, description="Snapshots beside them.")
+]
 
 
 class AuditOut(BaseModel):
@@ -43,6 +65,10 @@ class AuditOut(BaseModel):
     metrics: dict[str, Any]
     findings: list[dict[str, Any]]
     profile: dict[str, dict[str, Any]]
+    #: Where it came from (app.formats.provenance): version, input by hash and revision, settings, time.
+    provenance: dict[str, Any]
+    #: With ``measures=true``: two-mode centralities and clusters of meetings (docs/measures.md).
+    measures: dict[str, Any] | None = None
 
 
 class CompareOut(BaseModel):
@@ -51,6 +77,7 @@ class CompareOut(BaseModel):
     profile: dict[str, dict[str, Any]]
     findings: dict[str, dict[str, int]]
     codes: dict[str, list[str]]
+    provenance: dict[str, Any]
 
 
 def cached_document(request: Request, session, slug: str, version: tuple | None = None):
@@ -60,15 +87,36 @@ def cached_document(request: Request, session, slug: str, version: tuple | None 
     return cache.get_or_compute((slug, version, "document"), lambda: store.export_document(session, slug))
 
 
+def cached_source(request: Request, session, slug: str, version: tuple | None = None) -> Source:
+    """The provenance source of a stored locality: its content's hash and revision (hashed once per version)."""
+    cache = request.app.state.audit_cache
+    version = version or cache.version(slug, lambda: locality_version(session, slug))
+
+    def compute() -> Source:
+        return source_of(cached_document(request, session, slug, version), revision=version[0])  # Version.revision
+
+    return cache.get_or_compute((slug, version, "source"), compute)
+
+
+def analysed_version(version: tuple) -> tuple:
+    """The version an analysis of a stored locality is keyed by (:meth:`Version.for_analysis`).
+
+    Its document is the locality as exported when first analysed at that
+    version: its descriptive fields may be older than the revision's, and
+    no analysis reads them.
+    """
+    return version.for_analysis() if isinstance(version, Version) else version
+
+
 def cached_audit(request: Request, session, slug: str, without: tuple[str, ...] = (), version: tuple | None = None):
-    """The document and audit of a stored locality (and, with ``without``, of the locality as changed)."""
+    """The document (as analysed) and audit of a stored locality (and, with ``without``, of it as changed)."""
     for item in without:
         try:
             parse_removal(item)
         except ValueError as exc:
             raise UserError(str(exc)) from None
     cache = request.app.state.audit_cache
-    version = version or cache.version(slug, lambda: locality_version(session, slug))
+    version = analysed_version(version or cache.version(slug, lambda: locality_version(session, slug)))
     key = (slug, version, tuple(sorted(without)))
 
     def compute():
@@ -84,8 +132,17 @@ def cached_audit(request: Request, session, slug: str, without: tuple[str, ...] 
 
 
 @router.get("/api/localities/{slug}/audit", response_model=AuditOut)
-async def locality_audit(slug: str, _: Reader, request: Request, without: Without = []) -> Response:  # noqa: B006
+async def locality_audit(
+    slug: str,
+    _: Reader,
+    request: Request,
+    without: Without = [],  # noqa: B006
+    measures: Annotated[bool, Query(description="Add two-mode centralities and clusters of meetings.")] = False,
+) -> Response:
     """The audit, as ``locmap audit --json``; repeat ``without=person:ID`` for what-if.
+
+    Its ``provenance`` names the stored locality by revision and content
+    hash (for a what-if, the locality the removals were made from).
 
     A cached audit is answered without leaving the event loop: the
     locality's version is re-read at most once a second
@@ -94,13 +151,20 @@ async def locality_audit(slug: str, _: Reader, request: Request, without: Withou
     Computing one runs in the thread pool.
     """
     removed = tuple(sorted(without))
+    if measures and removed:
+        raise UserError("measures are of the locality as stored: ask for them without 'without'")
 
     def serialised(session, version) -> Compressed:
-        result = cached_audit(request, session, slug, removed, version)[1]
-        return Compressed(json.dumps(result.as_dict(), separators=(",", ":")).encode())
+        document, result = cached_audit(request, session, slug, removed, version)
+        made = provenance([cached_source(request, session, slug, version)])
+        data = {**result.as_dict(), "provenance": made.as_dict()}
+        if measures:
+            data["measures"] = audit_measures(document)
+        return Compressed(json.dumps(data, separators=(",", ":")).encode())
 
-    version, body = await cached_or_stale(request, slug, (removed, "json"), serialised)
-    return body.answer(request, etag(slug, version, "audit", *removed), "application/json")
+    variant = (removed, "json", measures)
+    version, body = await cached_or_stale(request, slug, variant, serialised, analysed=True)
+    return body.answer(request, etag(slug, version, "audit", *removed, measures), "application/json")
 
 
 @router.get("/api/compare", response_model=CompareOut)
@@ -109,37 +173,70 @@ def compare_localities(
     session: SessionDep,
     request: Request,
     locality: Annotated[list[str], Query(min_length=1, max_length=50, description="Locality ids (repeatable).")],
+    snapshot: Snapshots = [],  # noqa: B006
 ) -> dict:
-    """Metrics, profiles and finding counts of several localities side by side."""
-    slugs = list(dict.fromkeys(locality))
-    return comparison([cached_audit(request, session, slug)[1] for slug in slugs])
+    """Metrics, profiles and finding counts of several localities (and snapshots) side by side, with provenance."""
+    columns = compare_columns(request, session, locality, snapshot)
+    return {**comparison(columns.audits), "provenance": columns.provenance().as_dict()}
 
 
-def snapshot_column(request: Request, session, taken: Snapshot) -> tuple[str, Audit]:
-    """A snapshot as a compare column: its display name and its audit, keyed ``slug@number`` (audited once)."""
+@dataclass(frozen=True)
+class Compared:
+    """The columns of a comparison and where each came from."""
+
+    #: The stored localities, each once (those asked for, then those of the snapshots).
+    localities: list[str]
+    columns: list[Column]
+    sources: list[Source]
+
+    @property
+    def audits(self) -> list[Audit]:
+        return [c.audit for c in self.columns]
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Every column's display name by its key (``slug`` or ``slug@number``)."""
+        return {c.audit.locality: c.name for c in self.columns}
+
+    def provenance(self) -> Provenance:
+        """Where the comparison came from: every column's source, in order (default settings)."""
+        return provenance(self.sources)
+
+
+def snapshot_column(request: Request, session, taken: Snapshot) -> tuple[Column, Source]:
+    """A snapshot as a compare column, its audit keyed ``slug@number`` (audited once), and its source."""
     key = f"{taken.locality}@{taken.pk}"
 
-    def compute() -> tuple[str, Audit]:
+    def compute() -> tuple[Column, Source]:
         document = validate_data(taken.document)
         name = f"{document.locality.name} at '{taken.label}' ({taken.taken_at:%Y-%m-%d})"
-        return name, dataclasses.replace(audit(document, DEFAULT_SETTINGS), locality=key)
+        result = dataclasses.replace(audit(document, DEFAULT_SETTINGS), locality=key)
+        column = Column(taken.locality, name, result, snapshot=taken.pk, taken_at=taken_at_text(taken.taken_at))
+        return column, source_of(document, revision=taken.revision or None, snapshot=taken.pk)
 
     return request.app.state.audit_cache.get_or_compute(("*snapshot*", key, taken.taken_at.isoformat()), compute)
 
 
-def compare_columns(request: Request, session, localities: list[str], snapshots: list[int], versions=None):
+def compare_columns(request: Request, session, localities: list[str], snapshots: list[int], versions=None) -> Compared:
     """The columns of a comparison: the localities (with each snapshot's own), then the snapshots.
 
-    Returns the locality ids, the audits in column order and every column's display name;
     ``versions`` maps ids to the versions to read (the chart's, so it matches its ETag).
+    Raises :class:`~app.errors.NotFound` for an unknown locality or snapshot.
     """
     taken = [_snapshot(session, number) for number in dict.fromkeys(snapshots)]
     slugs = list(dict.fromkeys([*localities, *(t.locality for t in taken)]))
-    pairs = [cached_audit(request, session, slug, version=(versions or {}).get(slug)) for slug in slugs]
-    names = {d.locality.id: d.locality.name for d, _ in pairs}
-    earlier = [snapshot_column(request, session, t) for t in taken]
-    names.update({result.locality: name for name, result in earlier})
-    return slugs, [a for _, a in pairs] + [result for _, result in earlier], names
+    columns, sources = [], []
+    cache = request.app.state.audit_cache
+    for slug in slugs:
+        chosen = (versions or {}).get(slug) or cache.version(slug, lambda s=slug: locality_version(session, s))
+        version = analysed_version(chosen)
+        document, result = cached_audit(request, session, slug, version=version)
+        columns.append(Column(slug, document.locality.name, result))
+        sources.append(cached_source(request, session, slug, version))
+    for column, source in (snapshot_column(request, session, t) for t in taken):
+        columns.append(column)
+        sources.append(source)
+    return Compared(slugs, columns, sources)
 
 
 def _snapshot(session, number: int) -> Snapshot:
@@ -149,60 +246,100 @@ def _snapshot(session, number: int) -> Snapshot:
     return taken
 
 
+def _compare_versions(request: Request, session, locality: list[str], snapshot: list[int]):
+    """(versions, snapshots as (slug, number, time)) a comparison is keyed by; NotFound for an unknown one."""
+    cache = request.app.state.audit_cache
+    rows = [_snapshot(session, number) for number in dict.fromkeys(snapshot)]
+    taken = tuple((t.locality, t.pk, t.taken_at.isoformat()) for t in rows)
+    slugs = dict.fromkeys([*locality, *(slug for slug, _, _ in taken)])
+    versions = tuple(
+        (slug, analysed_version(cache.version(slug, lambda s=slug: locality_version(session, s)))) for slug in slugs
+    )
+    return versions, taken
+
+
+@router.get("/api/compare/chart.pdf", responses=PDF, response_class=Response)
 @router.get("/api/compare/chart.svg", responses=SVG, response_class=Response)
 @router.get("/api/compare/chart.png", responses=PNG, response_class=Response)
 def compare_chart(
     _: Reader,
     session: SessionDep,
     request: Request,
-    locality: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006
-    snapshot: Annotated[
-        list[Annotated[int, Query(ge=1, le=2**63 - 1)]], Query(max_length=20, description="Snapshots beside them.")
-    ] = [],  # noqa: B006
+    locality: Localities = [],  # noqa: B006
+    snapshot: Snapshots = [],  # noqa: B006
 ) -> Response:
-    """The profile matrix and key metrics of several localities and snapshots (drawn once per set of versions)."""
+    """The profile matrix and key metrics of several localities and snapshots, with a provenance footer.
+
+    Drawn once per set of versions.
+    """
     if not locality and not snapshot:
         raise UserError("name at least one locality or snapshot to chart")
     kind, render, media = _image(request)
     cache = request.app.state.audit_cache
-    rows = [_snapshot(session, number) for number in dict.fromkeys(snapshot)]
-    taken = [(t.locality, t.pk, t.taken_at.isoformat()) for t in rows]
-    slugs = dict.fromkeys([*locality, *(slug for slug, _, _ in taken)])
-    versions = tuple((slug, cache.version(slug, lambda s=slug: locality_version(session, s))) for slug in slugs)
+    versions, taken = _compare_versions(request, session, locality, snapshot)
     tag = etag("*compare*", versions, kind, *taken)
     if not_modified(request.headers.get("if-none-match"), tag):
         return cached_answer(request, tag, b"", media)
 
     def draw() -> bytes:
-        _, audits, names = compare_columns(request, session, locality, snapshot, dict(versions))
-        return render(comparison_figure(audits, names))
+        columns = compare_columns(request, session, locality, snapshot, dict(versions))
+        figure = comparison_figure(columns.audits, columns.names)
+        return render(add_footer(figure, columns.provenance().footer()))
 
     return cached_answer(request, tag, cache.get_or_compute(("*compare*", kind, versions, *taken), draw), media)
 
 
+@router.get("/api/compare/long.csv", responses=CSV, response_class=Response)
+def compare_long_csv(
+    _: Reader,
+    session: SessionDep,
+    request: Request,
+    locality: Localities = [],  # noqa: B006
+    snapshot: Snapshots = [],  # noqa: B006
+) -> Response:
+    """The comparison as a tidy table: one row per locality (or snapshot) and measure (docs/research.md)."""
+    if not locality and not snapshot:
+        raise UserError("name at least one locality or snapshot to compare")
+    cache = request.app.state.audit_cache
+    versions, taken = _compare_versions(request, session, locality, snapshot)
+    tag = etag("*compare*", versions, "long.csv", *taken)
+    if not_modified(request.headers.get("if-none-match"), tag):
+        return cached_answer(request, tag, b"", "text/csv; charset=utf-8")
+
+    def written() -> bytes:
+        columns = compare_columns(request, session, locality, snapshot, dict(versions))
+        return long_csv(tidy_rows(columns.columns), columns.provenance()).encode("utf-8")
+
+    body = cache.get_or_compute(("*compare*", "long.csv", versions, *taken), written)
+    disposition = {"Content-Disposition": 'attachment; filename="locmap-compare-long.csv"'}
+    return cached_answer(request, tag, body, "text/csv; charset=utf-8", disposition)
+
+
+@router.get("/api/localities/{slug}/charts/{chart}.pdf", responses=PDF, response_class=Response)
 @router.get("/api/localities/{slug}/charts/{chart}.svg", responses=SVG, response_class=Response)
 @router.get("/api/localities/{slug}/charts/{chart}.png", responses=PNG, response_class=Response)
 def locality_chart(
     slug: str, chart: Literal["profile", "findings", "load"], _: Reader, session: SessionDep, request: Request
 ) -> Response:
-    """A chart of the audit: the profile, findings by principle, or meeting hours per person."""
+    """A chart of the audit: the profile, findings by principle, or meeting hours per person, with a provenance footer."""
     kind, render, media = _image(request)
     cache = request.app.state.audit_cache
-    version = cache.version(slug, lambda: locality_version(session, slug))
+    version = analysed_version(cache.version(slug, lambda: locality_version(session, slug)))
     tag = etag(slug, version, "chart", chart, kind)
     if not_modified(request.headers.get("if-none-match"), tag):
         return cached_answer(request, tag, b"", media)
 
     def draw() -> bytes:
         document, result = cached_audit(request, session, slug, version=version)
-        return render(_chart_figure(chart, document, result))
+        footer = provenance([cached_source(request, session, slug, version)]).footer()
+        return render(add_footer(_chart_figure(chart, document, result), footer))
 
     return cached_answer(request, tag, cache.get_or_compute((slug, version, "chart", chart, kind), draw), media)
 
 
 def _image(request: Request) -> tuple[str, Any, str]:
-    """The chart format a route's path ends in (``png`` or ``svg``), its renderer and media type."""
-    kind = "svg" if request.url.path.endswith(".svg") else "png"
+    """The chart format a route's path ends in (``png``, ``svg`` or ``pdf``), its renderer and media type."""
+    kind = request.url.path.rsplit(".", 1)[-1]
     render, media = IMAGES[kind]
     return kind, render, media
 

@@ -18,12 +18,13 @@ from analysis.graphs import build_graphs
 from analysis.load import group_year, meeting_loads
 from analysis.profile import DIMENSIONS
 from analysis.settings import DEFAULT_SETTINGS
+from app.formats.provenance import provenance
 from app.formats.report import METRIC_LABELS, html_report
 from app.maps import map_choices, map_json, map_payload
 from app.storage import store
 from app.storage.accounts import revoke_token
 from app.storage.edits import entry
-from app.web.api.analysis import cached_audit, cached_document, compare_columns
+from app.web.api.analysis import cached_audit, cached_document, cached_source, compare_columns
 from app.web.cache import Compressed, all_versions, cached_answer, cached_or_stale, etag, locality_version
 from app.web.deps import SESSION_COOKIE, PageReader, PrincipalDep, SessionDep, SettingsDep
 from app.web.pages.rendering import render, words
@@ -75,8 +76,8 @@ def frequency(group) -> str:
 
 
 def locality_context(request: Request, session, slug: str):
-    document, result = cached_audit(request, session, slug)
-    return document, result
+    """The locality at its revision (its pages show venues and contacts) and its audit (at its analysed revision)."""
+    return cached_document(request, session, slug), cached_audit(request, session, slug)[1]
 
 
 # ---------------------------------------------------------------- home, sign in
@@ -86,7 +87,7 @@ def locality_context(request: Request, session, slug: str):
 def home(request: Request, principal: PageReader, session: SessionDep):
     versions = all_versions(session)
     rows = [
-        {"summary": summary, **headline(request, session, summary.id, versions[summary.id])}
+        {"summary": summary, **headline(request, session, summary.id, versions[summary.id].for_analysis())}
         for summary in store.list_localities(session)
         if summary.id in versions
     ]
@@ -179,7 +180,7 @@ async def locality_page(
     def rendered(session, version) -> Compressed:
         return Compressed(_locality_page_html(request, principal, session, slug, view, people == "all", version))
 
-    version, page = await cached_or_stale(request, slug, variant, rendered)
+    version, page = await cached_or_stale(request, slug, variant, rendered, analysed=True)
     return page.answer(request, etag(slug, version, *variant[:3], *reader), "text/html; charset=utf-8")
 
 
@@ -253,7 +254,7 @@ async def locality_map_data(
         return Compressed(map_json(payload).encode("utf-8"))
 
     variant = ("map", view, ego, layout, measure or None)
-    version, data = await cached_or_stale(request, slug, variant, laid_out)
+    version, data = await cached_or_stale(request, slug, variant, laid_out, analysed=True)
     return data.answer(request, etag(slug, version, *variant), "application/json")
 
 
@@ -267,7 +268,8 @@ def locality_report(slug: str, request: Request, _: PageReader, session: Session
     version = cache.version(slug, lambda: locality_version(session, slug))
 
     def written() -> bytes:
-        return html_report([cached_audit(request, session, slug, version=version)]).encode("utf-8")
+        made = provenance([cached_source(request, session, slug, version)])  # names the stored revision
+        return html_report([cached_audit(request, session, slug, version=version)], made).encode("utf-8")
 
     body = cache.get_or_compute((slug, version, "report"), written)
     disposition = {"Content-Disposition": f'attachment; filename="{slug}-report.html"'}
@@ -410,11 +412,13 @@ def compare_page(
     summaries = store.list_localities(session)
     known = {s.id for s in summaries}
     asked = [slug for slug in dict.fromkeys(locality) if slug in known]
-    chosen, audits, names = compare_columns(
+    columns = compare_columns(
         request, session, asked or ([] if snapshot else [s.id for s in summaries]), list(snapshot)
     )
-    data = comparison(audits)
-    query = [("locality", slug) for slug in chosen] + [("snapshot", str(n)) for n in dict.fromkeys(snapshot)]
+    data = comparison(columns.audits)
+    query = urlencode(
+        [("locality", slug) for slug in columns.localities] + [("snapshot", str(n)) for n in dict.fromkeys(snapshot)]
+    )
     snapshots = [s for summary in summaries for s in store.list_snapshots(session, summary.id)]
     return render(
         request,
@@ -422,13 +426,18 @@ def compare_page(
         "compare.html",
         summaries=summaries,
         locality_names={s.id: s.name for s in summaries},
-        chosen=[a.locality for a in audits],
-        picked=chosen,
+        chosen=[a.locality for a in columns.audits],
+        picked=columns.localities,
         snapshots=snapshots,
         picked_snapshots=list(snapshot),
         data=data,
-        names=names,
-        chart="/api/compare/chart.png?" + urlencode(query),
+        names=columns.names,
+        chart="/api/compare/chart.png?" + query,
+        downloads={
+            "Tidy table (CSV, one row per measure)": "/api/compare/long.csv?" + query,
+            "Chart (SVG)": "/api/compare/chart.svg?" + query,
+            "Chart (PDF)": "/api/compare/chart.pdf?" + query,
+        },
         key_metrics=KEY_METRICS,
         metric_labels=METRIC_LABELS,
     )
