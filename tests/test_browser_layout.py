@@ -55,6 +55,7 @@ PAGES: dict[str, list[tuple[str, bool]]] = {
     ],
     "snapshots.html": [("/localities/thame/snapshots", True)],
     "diff.html": [("/localities/thame/diff?from={snapshot}&to=current", True)],
+    "trend.html": [("/localities/thame/trend", False), ("/localities/thame/trend", True)],
     "revert_confirm.html": [("/localities/thame/history/{entry}/revert", True)],
     "error.html": [("/localities/nowhere", True), ("/localities/thame/groups/nothing-here", True)],
 }
