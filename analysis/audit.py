@@ -61,14 +61,19 @@ class Audit:
     findings: list[Finding]
     profile: dict[str, dict]
     settings: AuditSettings = field(default=DEFAULT_SETTINGS, repr=False)
+    #: The measures beside the audit (:func:`audit_measures`), when asked for.
+    measures: dict | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
-        return {
+        data = {
             "locality": self.locality,
             "metrics": self.metrics,
             "findings": [f.as_dict() for f in self.findings],
             "profile": self.profile,
         }
+        if self.measures is not None:
+            data["measures"] = self.measures
+        return data
 
     def codes(self) -> set[str]:
         return {f.code for f in self.findings}
@@ -77,7 +82,9 @@ class Audit:
         return [f for f in self.findings if f.code == code]
 
 
-def audit(source: LocalityDocument | LocalityGraphs, settings: AuditSettings = DEFAULT_SETTINGS) -> Audit:
+def audit(
+    source: LocalityDocument | LocalityGraphs, settings: AuditSettings = DEFAULT_SETTINGS, *, measures: bool = False
+) -> Audit:
     """Audit a locality's communication system.
 
     Parameters
@@ -86,6 +93,10 @@ def audit(source: LocalityDocument | LocalityGraphs, settings: AuditSettings = D
         The locality, as a validated document or its already built graphs.
     settings : AuditSettings
         Thresholds; the defaults are documented in ``docs/analysis.md``.
+    measures : bool
+        Also compute the measures beside the audit (:func:`audit_measures`):
+        two-mode centralities and clusters of meetings.  Off by default,
+        which keeps NetworkX out of the audit.
 
     Returns
     -------
@@ -105,7 +116,22 @@ def audit(source: LocalityDocument | LocalityGraphs, settings: AuditSettings = D
             seen.add(f.key)
             unique.append(f)
     unique.sort(key=lambda f: (SEVERITY_ORDER[f.severity], CODES.index(f.code), f.subjects))
-    return Audit(graphs.slug, locality_metrics(ctx), unique, collaborative_advantage_profile(ctx), settings)
+    extra = audit_measures(graphs, settings) if measures else None
+    return Audit(graphs.slug, locality_metrics(ctx), unique, collaborative_advantage_profile(ctx), settings, extra)
+
+
+def audit_measures(source: LocalityDocument | LocalityGraphs, settings: AuditSettings = DEFAULT_SETTINGS) -> dict:
+    """The measures beside the audit: ``{"people", "groups", "clusters", "method", "basis"}``.
+
+    People by id (never by name), groups by id and name; see
+    :func:`analysis.entities.measures_dict` and ``docs/measures.md``.  Set
+    it as an audit's ``measures`` (or call ``audit(..., measures=True)``)
+    for the audit's JSON to carry it.
+    """
+    from .entities import locality_measures, measures_dict  # NetworkX (clusters) only when measures are asked for
+
+    graphs = source if isinstance(source, LocalityGraphs) else build_graphs(source)
+    return measures_dict(locality_measures(graphs, settings))
 
 
 # ---------------------------------------------------------------- checks

@@ -34,7 +34,7 @@
   /* The map's own choices, kept in the page's address so a view can be linked:
    * ?layout=layered, ?measure=seats and ?summary=agency. */
   var LAYOUT_CHOICES = [['force', 'Spread out'], ['layered', 'In layers: strategy at the top, casework at the bottom']];
-  var MEASURE_CHOICES = [['', 'Focus and sector (no measure)'], ['seats', 'Seats'], ['hours', 'Meeting hours a year'], ['betweenness', 'Betweenness']];
+  var MEASURE_CHOICES = [['', 'Focus and sector (no measure)'], ['seats', 'Seats'], ['hours', 'Meeting hours a year'], ['betweenness', 'Betweenness'], ['cluster', 'Cluster of meetings (colour)']];
   var SUMMARY_CHOICES = [['', 'Each group'], ['agency', 'By agency'], ['kind', 'By kind of group']];
   var PAGE_CHOICES = { layout: 'force', measure: '', summary: '' };
   var mapCount = 0;
@@ -125,7 +125,10 @@
         sections.push({ title: title, items: items.map(function (item) { return { label: item.label, swatch: swatch(item) }; }) });
       }
     }
-    if (legend.measure) {
+    if (legend.measure && legend.measure.categories) {
+      // A category (clusters): one colour an entry, named in the key, no range.
+      add(legend.measure.label, legend.measure.categories, function (item) { return { type: 'colour', colour: item.color }; });
+    } else if (legend.measure) {
       var m = legend.measure;
       add(m.label + ': ' + m.min + ' to ' + m.max, m.steps.map(function (step, i) {
         var next = m.steps[i + 1];
