@@ -27,6 +27,7 @@ ALLOWED = {
     "app.formats": {"app.formats", "app.errors", "app.samples", "analysis", "models"},
     "app.maps": {"app.maps", "app.errors", "app.formats", "analysis", "models"},
     "app.synth": {"app.synth", "app.errors", "models"},
+    "app.library": {"app.errors", "app.formats", "app.samples", "analysis", "models"},
     "app.web": {
         "app.web",
         "app.errors",
