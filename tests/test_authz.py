@@ -163,6 +163,9 @@ CASES = [
     Case("GET", "/api/localities/{slug}/charts/{chart}.png", f"{THAME}/charts/profile.png", READ),
     Case("GET", "/api/compare/chart.svg", "/api/compare/chart.svg", READ, params={"locality": ["thame"]}),
     Case("GET", "/api/localities/{slug}/charts/{chart}.svg", f"{THAME}/charts/profile.svg", READ),
+    Case("GET", "/api/compare/chart.pdf", "/api/compare/chart.pdf", READ, params={"locality": ["thame"]}),
+    Case("GET", "/api/localities/{slug}/charts/{chart}.pdf", f"{THAME}/charts/profile.pdf", READ),
+    Case("GET", "/api/compare/long.csv", "/api/compare/long.csv", READ, params={"locality": ["thame", "city"]}),
     Case("GET", "/api/audit-log", "/api/audit-log", ADMIN_ONLY),
     Case("GET", "/api/users", "/api/users", ADMIN_ONLY),
     Case(
@@ -186,6 +189,10 @@ CASES = [
     Case("GET", "/localities/{slug}/report.html", "/localities/thame/report.html", PAGE),
     Case("GET", "/localities/{slug}/snapshots", "/localities/thame/snapshots", PAGE),
     Case("GET", "/localities/{slug}/diff", "/localities/thame/diff", PAGE, params={"from": "current"}),
+    Case("GET", "/localities/{slug}/trend", "/localities/thame/trend", PAGE),
+    Case("GET", "/localities/{slug}/trend.svg", "/localities/thame/trend.svg", PAGE),
+    Case("GET", "/localities/{slug}/trend.png", "/localities/thame/trend.png", PAGE),
+    Case("GET", "/localities/{slug}/trend.pdf", "/localities/thame/trend.pdf", PAGE),
     Case("GET", "/signin", "/signin", PUBLIC),
     Case("POST", "/signin", "/signin", {**{r: 401 for r in ROLES}, "anonymous": 403}, None),  # 403: no form token
     Case("POST", "/signout", "/signout", {r: 303 for r in ROLES}),
@@ -329,6 +336,7 @@ CASES = [
     ),
     # Files in and out.
     Case("GET", "/api/localities/{slug}/download/{fmt}", f"{THAME}/download/xlsx", READ),
+    Case("GET", "/api/localities/{slug}/measures.csv", f"{THAME}/measures.csv", READ),
     Case(
         "POST",
         "/api/localities/import",

@@ -33,6 +33,8 @@ COMMAND_FAMILIES = {
     "synth": "synth",
     "directory": "directory",
     "route": "wayfinding",
+    "trend": "trend",
+    "measures": "measures",
 }
 
 
