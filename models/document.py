@@ -332,6 +332,12 @@ def _tidy_numbers(value):
     return value
 
 
+#: A group's fields that say how to reach it (where, when, whom to ask): no audit, map, chart or
+#: comparison reads them, so a change to them alone leaves every analysis as it was
+#: (``tests/test_analysed_revision.py`` holds the analyses to that).
+DESCRIPTIVE_GROUP_FIELDS = frozenset({"venue", "contact", "meeting_pattern", "next_meeting", "handles_other"})
+
+
 def default_link_id(from_: str, kind: str, to: str) -> str:
     return f"{from_}--{kind}--{to}"
 
@@ -361,5 +367,12 @@ class LocalityDocument(_Entry):
 
 
 def json_schema() -> dict:
-    """The JSON Schema of ``locmap/1``, generated from the models."""
-    return LocalityDocument.model_json_schema(by_alias=True, mode="validation")
+    """The JSON Schema of ``locmap/1``, generated from the models (with the exports' ``provenance``)."""
+    schema = LocalityDocument.model_json_schema(by_alias=True, mode="validation")
+    schema["properties"]["provenance"] = {
+        "type": "object",
+        "title": "Provenance",
+        "description": "Where an export came from (locmap's version, the input's hash or revision, settings, time):"
+        " written by locmap's JSON exports, left out when the file is read.",
+    }
+    return schema

@@ -35,8 +35,11 @@ class Locality(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=TEXT_MAX)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-    #: Bumped by every change, so cached analyses know when they are stale.
+    #: Bumped by every change, so cached answers know when they are stale.
     revision: int = Field(default=1)
+    #: The revision of the last change an analysis can see: a change to a group's descriptive fields
+    #: (models.document.DESCRIPTIVE_GROUP_FIELDS) leaves it, so cached audits, maps and charts stand.
+    analysed_revision: int = Field(default=1)
     #: The oldest revision whose cached pages may still be shown while a newer one is computed:
     #: an erasure raises it to its own revision, so no worker shows what was erased.
     shown_from: int = Field(default=0)

@@ -227,7 +227,11 @@ def test_the_directory_command_prints_who_meets_where(capsys):
     code, out, err = run(capsys, "directory", THAME)
     assert code == 0, err
     assert "Strategic groups" in out and "Thame Network" in out and "SENCO, Lord Williams's School" in out
-    assert out.index("Strategic groups") < out.index("Networks and forums") < out.index("Upstream and school-facing groups")
+    assert (
+        out.index("Strategic groups")
+        < out.index("Networks and forums")
+        < out.index("Upstream and school-facing groups")
+    )
 
 
 def test_the_directory_command_answers_a_role_as_json(capsys):

@@ -285,8 +285,9 @@ def edit_costs(schema_template, document) -> tuple[int, ...]:
     slug = document.locality.id
     group = next(g for g in document.groups[len(document.groups) // 2 :] if g.school is None)
     outsider = next(p.id for p in document.people if p.id not in {m.person for m in group.members})
+    meets = "monthly" if group.meets == "weekly" else "weekly"  # a real change, which the analyses must see
     costs = (
-        statements(engine, lambda s: edits.update(s, slug, "ed", "group", group.id, {"meets": "weekly"})),
+        statements(engine, lambda s: edits.update(s, slug, "ed", "group", group.id, {"meets": meets})),
         statements(engine, lambda s: edits.add_seat(s, slug, "ed", group.id, {"person": outsider})),
         statements(engine, lambda s: store.read_entry(s, slug, "group", group.id)),
         statements(engine, lambda s: store.read_page(s, slug, "person", 10, 20)),

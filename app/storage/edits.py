@@ -60,11 +60,25 @@ def log(session: Session, user: str | None, locality: str | None, change: Change
 
 
 def _row_edit(session: Session, slug: str, user: str | None, change: Callable[[rows.Target], Change]) -> Change:
-    """Lock the locality and bump its revision, make one row-level change and log it, in one transaction."""
-    target = rows.Target(session, store.begin_edit(session, slug), slug)
+    """Lock the locality and bump its revision, make one row-level change and log it, in one transaction.
+
+    The analysed revision moves too, unless the change touched only a group's descriptive fields.
+    """
+    target = rows.Target(session, store.begin_edit(session, slug, analysed=False), slug)
     done = change(target)
+    if not descriptive_only(done):
+        store.mark_analysed(session, target.lpk)
     log(session, user, slug, done)
     return done
+
+
+def descriptive_only(change: Change) -> bool:
+    """Whether a change rewrote nothing but a group's :data:`~models.document.DESCRIPTIVE_GROUP_FIELDS`."""
+    if change.action != "update" or change.entity != "group" or change.before is None or change.after is None:
+        return False
+    fields = change.before.keys() | change.after.keys()
+    changed = {f for f in fields if change.before.get(f) != change.after.get(f)}
+    return changed <= doc.DESCRIPTIVE_GROUP_FIELDS  # nothing changed: nothing to analyse again either
 
 
 def create(session: Session, slug: str, user: str | None, kind: str, row: dict) -> Change:

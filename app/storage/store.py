@@ -92,6 +92,7 @@ def _write_locality_row(session: Session, info: doc.LocalityInfo, replace: bool)
                 delete(table).where(col(table.locality_pk) == locality.pk).execution_options(synchronize_session=False)
             )
         locality.revision += 1
+        locality.analysed_revision = locality.revision
     else:
         locality = Locality(
             id=info.id,
@@ -368,12 +369,14 @@ def lock_locality(session: Session, slug: str) -> Locality:
     return get_locality(session, slug)
 
 
-def begin_edit(session: Session, slug: str) -> int:
+def begin_edit(session: Session, slug: str, analysed: bool = True) -> int:
     """Start a change to one entry: lock the locality and bump its revision in one UPDATE.
 
     Like :func:`lock_locality`, the UPDATE is the transaction's first
     statement, so concurrent edits apply one after another; the bump is
-    rolled back with the edit if it fails.
+    rolled back with the edit if it fails.  With ``analysed`` (the default)
+    the analysed revision moves with it; a change that may turn out to be
+    descriptive only passes False and calls :func:`mark_analysed` if it is not.
 
     Returns
     -------
@@ -384,6 +387,7 @@ def begin_edit(session: Session, slug: str) -> int:
         update(Locality)
         .where(col(Locality.id) == slug)
         .values(updated_at=utcnow(), revision=col(Locality.revision) + 1)
+        .values(**({"analysed_revision": col(Locality.revision) + 1} if analysed else {}))
         .returning(col(Locality.pk))
         .execution_options(synchronize_session=False)
     )
@@ -392,6 +396,16 @@ def begin_edit(session: Session, slug: str) -> int:
     if pk is None:
         raise NotFound(f"no locality {slug!r} is stored")
     return pk
+
+
+def mark_analysed(session: Session, locality_pk: int) -> None:
+    """Say that the change under way (after :func:`begin_edit`) is one the analyses can see."""
+    session.execute(
+        update(Locality)
+        .where(col(Locality.pk) == locality_pk)
+        .values(analysed_revision=col(Locality.revision))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def delete_locality(session: Session, slug: str) -> None:

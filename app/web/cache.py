@@ -54,6 +54,19 @@ class Version(NamedTuple):
     incarnation: str
     #: The oldest revision whose answers may still be shown while a newer one is computed.
     shown_from: int = 0
+    #: The revision of the last change an analysis can see (0: not known, analyse every revision).
+    analysed: int = 0
+
+    def for_analysis(self) -> Version:
+        """The version an audit, map, chart or comparison is keyed by: its analysed revision.
+
+        A change to a group's descriptive fields alone (where it meets, whom to
+        ask) makes a new revision but the same analysed version, so what was
+        computed for the one before still stands, in every worker.
+        """
+        if not self.analysed or self.analysed == self.revision:
+            return self
+        return Version(self.analysed, self.incarnation, self.shown_from, self.analysed)
 
     def may_stand_in_for(self, newer: Version) -> bool:
         """Whether an answer computed at this version may be shown while ``newer``'s is computed."""
@@ -215,17 +228,20 @@ class RevisionCache:
                 self.stamps.put(slug, now, value)
         return value
 
-    def forget(self, slug: str) -> None:
-        """Drop everything cached about a locality (and the list of localities).
+    def forget(self, slug: str, keep: Version | None = None) -> None:
+        """Drop everything cached about a locality (and the list of localities), but what ``keep`` names.
 
         Its newest values are kept to stand in while the next are computed
         (:meth:`stale`); whether one may (after an erasure it may not) is for
         the locality's version to say (:meth:`Version.may_stand_in_for`).
+        ``keep``, the analysed version after a descriptive change, keeps the
+        answers keyed by it: that change left them true.
         """
         with self._lock:
             self._generation[slug] = self._generation.get(slug, 0) + 1
             for key in [k for k in self._items if k[0] in (slug, "*list*")]:
-                del self._items[key]
+                if keep is None or len(key) < 2 or key[1] != keep:
+                    del self._items[key]
         self.stamps.forget(slug)
         self.stamps.forget("*list*")
 
@@ -279,11 +295,11 @@ def locality_version(session, slug: str) -> Version:
     NotFound
         When no locality has this id.
     """
-    columns = (Locality.revision, Locality.created_at, Locality.shown_from)
+    columns = (Locality.revision, Locality.created_at, Locality.shown_from, Locality.analysed_revision)
     row = session.execute(select(*columns).where(Locality.id == slug)).first()
     if row is None:
         raise NotFound(f"no locality {slug!r} is stored")
-    return Version(row.revision, row.created_at.isoformat(), row.shown_from)
+    return Version(row.revision, row.created_at.isoformat(), row.shown_from, row.analysed_revision)
 
 
 def etag(slug: str, version: tuple, *variant: Hashable) -> str:
@@ -302,8 +318,11 @@ def not_modified(if_none_match: str | None, tag: str) -> bool:
 
 def all_versions(session) -> dict[str, Version]:
     """The version (as :func:`locality_version`) of every stored locality, in one query."""
-    rows = session.execute(select(Locality.id, Locality.revision, Locality.created_at, Locality.shown_from))
-    return {row.id: Version(row.revision, row.created_at.isoformat(), row.shown_from) for row in rows}
+    columns = (Locality.id, Locality.revision, Locality.created_at, Locality.shown_from, Locality.analysed_revision)
+    rows = session.execute(select(*columns))
+    return {
+        row.id: Version(row.revision, row.created_at.isoformat(), row.shown_from, row.analysed_revision) for row in rows
+    }
 
 
 def _read_version(engine: Engine, slug: str) -> Version:
@@ -343,7 +362,7 @@ def may_be_shown_stale(request: Request, slug: str) -> bool:
 
 
 async def cached_or_stale(
-    request: Request, slug: str, variant: tuple, compute: Callable[[Session, Version], Any]
+    request: Request, slug: str, variant: tuple, compute: Callable[[Session, Version], Any], analysed: bool = False
 ) -> tuple[Version, Any]:
     """The answer ``compute(session, version)`` for a locality's current version, and the version it is of.
 
@@ -351,9 +370,13 @@ async def cached_or_stale(
     shown an older revision (:func:`may_be_shown_stale`) and one is held,
     that is answered and the current one is computed in the background;
     else it is computed now in the thread pool (once, whoever else asks).
+    With ``analysed`` the answer is an analysis's, keyed by the analysed
+    version (:meth:`Version.for_analysis`).
     """
     cache: RevisionCache = request.app.state.audit_cache
     version = await current_version(request, slug)
+    if analysed:
+        version = version.for_analysis()
     key = (slug, version, *variant)
     value = cache.peek(key)
     if value is not None:

@@ -2,7 +2,8 @@
 
 from fastapi import Request
 
-from app.web.cache import writer_of
+from app.errors import NotFound
+from app.web.cache import Version, locality_version, writer_of
 
 
 def commit_change(request: Request, session, slug: str) -> None:
@@ -14,7 +15,16 @@ def commit_change(request: Request, session, slug: str) -> None:
     """
     session.commit()
     cache = request.app.state.audit_cache
-    cache.forget(slug)
+    cache.forget(slug, keep=_still_analysed(session, slug))
     writer = writer_of(request)
     if writer is not None:
         cache.wrote(slug, writer)
+
+
+def _still_analysed(session, slug: str) -> Version | None:
+    """After a descriptive change (the analysed revision left behind), the analysed version whose answers stand."""
+    try:
+        version = locality_version(session, slug)
+    except NotFound:  # the change deleted the locality
+        return None
+    return version.for_analysis() if version.analysed < version.revision else None

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from analysis.graphs import build_graphs
 from analysis.routes import RouteQuestionError, concern_route, parse_concern, resolve_start, start_choices
-from app.web.api.analysis import cached_audit
+from app.web.api.analysis import cached_audit, cached_document
 from app.web.deps import PageReader, SessionDep
 from app.web.pages.rendering import render
 from models.vocab import CONCERN_LABELS
@@ -79,7 +79,8 @@ def route_page(
 
     A school's page links here with ``from`` alone: the form opens with the school chosen.
     """
-    document, result = cached_audit(request, session, slug)
+    result = cached_audit(request, session, slug)[1]
+    document = cached_document(request, session, slug)  # the revision itself: a route shows contacts and dates
     graphs = build_graphs(document)
     asked = "concern" in request.query_params
     found = {"from": _start_problem(graphs, start) if asked or start else None}
