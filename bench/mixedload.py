@@ -1,13 +1,14 @@
 """A mixed read/write load: 95% GETs of the locality page and its audit, 5% PATCHes by an editor.
 
-``python -m bench.mixedload LOCALITY.json [SECONDS]`` prints one JSON object.
+``python -m bench.mixedload LOCALITY.json [SECONDS] [venue|hours]`` prints one JSON object.
 
 The largest county locality is imported into a fresh SQLite file, an editor
 is made for it (``locmap user add``) and ``locmap serve --demo --workers 2``
 answers on 127.0.0.1.  wrk runs one connection per thread (50 of each), so
 in each thread's Lua state a request and its response strictly alternate
 and the script times each request by kind.  Every 20th request of a thread
-is a PATCH of the group field ``venue`` of a group it shares with one other
+is a PATCH of the group field ``venue`` (and, with ``hours``, of its meetings'
+length too) of a group it shares with one other
 thread, with the editor's Bearer token and ``If-Match`` with the group's
 ETag as that thread last saw it; the others alternate page and audit,
 accepting gzip as a browser does.  Two editors of one group collide: the
@@ -88,7 +89,11 @@ function request()
     local headers = {["Authorization"] = "Bearer " .. TOKEN, ["Content-Type"] = "application/json"}
     headers["If-Match"] = etag
     sent_match, sent_venue = etag, string.format("Room %d-%d", index, n)
-    req = wrk.format("PATCH", GROUP_API .. group, headers, string.format('{"venue": "%s"}', sent_venue))
+    local body = string.format('{"venue": "%s"}', sent_venue)
+    if ANALYSED then  -- a change the audit sees too: the length of the group's meetings
+      body = string.format('{"venue": "%s", "hours": %d}', sent_venue, n % 3 + 1)
+    end
+    req = wrk.format("PATCH", GROUP_API .. group, headers, body)
   elseif n % 2 == 0 then
     pending = "get"
     req = wrk.format("GET", PAGE, BROWSER)
@@ -153,11 +158,12 @@ def percentile(values: list[float], share: float) -> float | None:
     return ordered[min(len(ordered) - 1, max(0, round(share / 100 * len(ordered) + 0.5) - 1))]
 
 
-def lua_config(slug: str, token: str, groups: list[str], out: Path) -> str:
+def lua_config(slug: str, token: str, groups: list[str], out: Path, analysed: bool = False) -> str:
     """The Lua globals that tell the script what to ask for."""
     quoted = ", ".join(json.dumps(g) for g in groups)
     return (
         f"TOKEN = {json.dumps(token)}\nGROUPS = {{{quoted}}}\nWRITE_EVERY = {WRITE_EVERY}\n"
+        f"ANALYSED = {'true' if analysed else 'false'}\n"
         f'GROUP_API = "/api/localities/{slug}/groups/"\nPAGE = "/localities/{slug}"\n'
         f'AUDIT = "/api/localities/{slug}/audit"\nOUT = {json.dumps(str(out))}\n'
     )
@@ -258,8 +264,14 @@ def summarise(raw: dict, seconds: int) -> dict:
     }
 
 
-def run(locality: Path, seconds: int = 60, workers: int = 2) -> dict:
-    """Serve ``locality`` and drive the mixed load at it for ``seconds``."""
+def run(locality: Path, seconds: int = 60, workers: int = 2, edit: str = "venue") -> dict:
+    """Serve ``locality`` and drive the mixed load at it for ``seconds``.
+
+    ``edit`` is what each PATCH changes: ``venue`` alone (a descriptive change,
+    which leaves the audit, page and map standing) or ``hours`` as well (the
+    length of the group's meetings: the audit's meeting load changes, so every
+    write makes the page and the audit be computed again).
+    """
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         url, slug, token, groups = prepare(locality, folder)
@@ -278,7 +290,7 @@ def run(locality: Path, seconds: int = 60, workers: int = 2) -> dict:
             before = read_groups(base, slug, token, groups)
             out = folder / "mixed.json"
             script = folder / "mixed.lua"
-            script.write_text(lua_config(slug, token, groups, out) + LUA)
+            script.write_text(lua_config(slug, token, groups, out, analysed=edit == "hours") + LUA)
             subprocess.run(
                 ["wrk", f"-t{CONNECTIONS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", f"{TIMEOUT_S}s"]
                 + ["-s", str(script), base],
@@ -295,9 +307,10 @@ def run(locality: Path, seconds: int = 60, workers: int = 2) -> dict:
                 service.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 service.kill()
-    result.update(locality=slug, workers=workers, write_share=1 / WRITE_EVERY)
+    result.update(locality=slug, workers=workers, write_share=1 / WRITE_EVERY, edit=edit)
     return result
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 60)))
+    seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 60
+    print(json.dumps(run(Path(sys.argv[1]), seconds, edit=sys.argv[3] if len(sys.argv) > 3 else "venue")))

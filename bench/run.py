@@ -221,7 +221,10 @@ def part_edits(plan: Plan) -> dict:
 def part_mixed(plan: Plan) -> dict:
     from bench.processes import largest_locality
 
-    return child_json(["-m", "bench.mixedload", str(largest_locality(plan.county)), str(plan.seconds(60))], timeout=600)
+    locality, seconds = str(largest_locality(plan.county)), str(plan.seconds(60))
+    return {
+        edit: child_json(["-m", "bench.mixedload", locality, seconds, edit], timeout=600) for edit in ("venue", "hours")
+    }
 
 
 RUNNERS = {name: globals()[f"part_{name}"] for name in PARTS}

@@ -174,7 +174,17 @@ def _pages(r: dict) -> list[Check]:
 
 
 def _mixed(r: dict) -> list[Check]:
+    runs = [r] if "rps" in r else list(r.values())
+    return [check for run in runs for check in _mixed_run(run)]
+
+
+def _mixed_run(r: dict) -> list[Check]:
     get95, patch95 = r["get_p95_ms"] or 0, r["patch_p95_ms"] or 0
+    edit = f" (edits of `{r['edit']}`)" if "edit" in r else ""
+    return [check._replace(label=check.label + edit) for check in _mixed_checks(r, get95, patch95)]
+
+
+def _mixed_checks(r: dict, get95: float, patch95: float) -> list[Check]:
     return [
         Check(
             "mixed load: GET p95 under 100 ms",
