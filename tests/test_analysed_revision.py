@@ -142,3 +142,29 @@ def test_the_pages_that_show_a_venue_show_the_new_one_at_once(editor):
     # The Thame Network takes no declared concern, so the route from its school ends there (inferred).
     route = client.get("/localities/thame/route?from=lord-williams&concern=behaviour", headers=headers)
     assert route.status_code == 200 and "Network office" in route.text
+
+
+def test_migration_0006_starts_every_locality_analysed_at_its_revision(tmp_path):
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from app.storage.db import make_engine
+    from app.storage.migrate import alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0005")
+        connection.execute(
+            text(
+                "INSERT INTO locality (pk, id, name, authority, boundary, devolved_funding, sources, revision, "
+                "created_at, updated_at, shown_from) VALUES (1, 'old', 'Old', 'Shire', 'clear', 'none', '[]', 7, "
+                "'2024-01-01 00:00:00', '2024-01-01 00:00:00', 0)"
+            )
+        )
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0006")
+    assert _revisions(engine, "old") == (7, 7)  # what was cached before may have seen every change
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0005")
+    assert "analysed_revision" not in {c["name"] for c in inspect(engine).get_columns("locality")}
+    engine.dispose()

@@ -196,6 +196,15 @@ def test_migration_from_0003_to_0004_keeps_the_groups(tmp_path):
                 "VALUES (1, 1, 'panel', 'Panel', 'panel', 0, '[]')"
             )
         )
+        connection.execute(
+            text(
+                "INSERT INTO person (pk, locality_pk, id, name, systems_minder, service_user_rep, local) "
+                "VALUES (1, 1, 'ann', 'Ann', 0, 0, 1)"
+            )
+        )
+        connection.execute(
+            text("INSERT INTO membership (group_pk, person_pk, role, position) VALUES (1, 1, 'member', 0)")
+        )
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0004")
     with engine.begin() as connection:
@@ -205,11 +214,15 @@ def test_migration_from_0003_to_0004_keeps_the_groups(tmp_path):
     assert tuple(row) == ("panel", "[]", None, None, None, None)
     from sqlmodel import Session
 
+    with engine.begin() as connection:  # the models are the newest schema's
+        command.upgrade(alembic_config(connection), "head")
     with Session(engine) as session:
         assert store.export_document(session, "old").groups[0].handles == []
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection), "0003")
         assert connection.execute(text("SELECT id FROM locality_group")).scalar_one() == "panel"
+        # The group's table is altered in place: rebuilding it would cascade its seats away.
+        assert connection.execute(text("SELECT count(*) FROM membership")).scalar_one() == 1
     engine.dispose()
 
 

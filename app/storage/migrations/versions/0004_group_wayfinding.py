@@ -34,6 +34,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('locality_group', schema=None) as batch_op:
-        for name, _ in reversed(COLUMNS):
-            batch_op.drop_column(name)
+    # Plain ALTER TABLE (SQLite 3.35 and later, PostgreSQL), never a batch copy: SQLite would
+    # rebuild the table, and dropping the old one cascades to every seat and link of every group.
+    for name, _ in reversed(COLUMNS):
+        op.execute(f'ALTER TABLE locality_group DROP COLUMN {name}')

@@ -18,12 +18,12 @@ def upgrade() -> None:
     present = sa.inspect(op.get_bind())
     if "analysed_revision" in {c["name"] for c in present.get_columns("locality")}:
         return
-    with op.batch_alter_table("locality", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("analysed_revision", sa.Integer(), nullable=False, server_default="1"))
+    # Plain ALTER TABLE, never a batch copy: SQLite would rebuild the table, and dropping the old
+    # one cascades to every group, person and agency of every locality.
+    op.add_column("locality", sa.Column("analysed_revision", sa.Integer(), nullable=False, server_default="1"))
     # Every stored revision so far may have changed what the analyses see.
     op.execute("UPDATE locality SET analysed_revision = revision")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("locality", schema=None) as batch_op:
-        batch_op.drop_column("analysed_revision")
+    op.execute("ALTER TABLE locality DROP COLUMN analysed_revision")  # SQLite 3.35 and later, PostgreSQL
