@@ -254,6 +254,15 @@ def compare(docs: Iterable[LocalityDocument] | Mapping[str, LocalityDocument], *
     return comparison([run_audit(doc, settings) for doc in _documents(docs)])
 
 
+def _pandas(needed: str):
+    """pandas, imported only for the functions that give DataFrames; ``needed`` says why if it is missing."""
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError(needed) from None
+    return pandas
+
+
 def compare_frame(
     docs: Iterable[LocalityDocument] | Mapping[str, LocalityDocument], **thresholds: float
 ) -> pd.DataFrame:
@@ -284,12 +293,7 @@ def compare_frame(
     >>> compare_frame(samples())["findings"].loc["thame"].tolist()
     [1, 0, 2, 0]
     """
-    try:
-        import pandas as pd
-    except ImportError:
-        raise ImportError(
-            "compare_frame needs pandas (pip install pandas); compare() gives the same as a dict"
-        ) from None
+    pd = _pandas("compare_frame needs pandas (pip install pandas); compare() gives the same as a dict")
     from analysis.findings import Severity
 
     data = compare(docs, **thresholds)
@@ -331,10 +335,7 @@ def tidy_frame(docs: Iterable[LocalityDocument] | Mapping[str, LocalityDocument]
     >>> float(totals["thame"])
     3.0
     """
-    try:
-        import pandas as pd
-    except ImportError:
-        raise ImportError("tidy_frame needs pandas (pip install pandas)") from None
+    pd = _pandas("tidy_frame needs pandas (pip install pandas)")
     from analysis.tidy import Column, tidy_rows
 
     settings = _settings(thresholds)

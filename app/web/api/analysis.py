@@ -258,6 +258,24 @@ def _compare_versions(request: Request, session, locality: list[str], snapshot: 
     return versions, taken
 
 
+def _compared_answer(
+    request: Request, session, locality: list[str], snapshot: list[int], what: str, made, media: str, headers=None
+) -> Response:
+    """A comparison's answer ``made(columns)`` (bytes), made once per set of versions, with its ETag and 304."""
+    if not locality and not snapshot:
+        raise UserError("name at least one locality or snapshot to compare")
+    versions, taken = _compare_versions(request, session, locality, snapshot)
+    tag = etag("*compare*", versions, what, *taken)
+    if not_modified(request.headers.get("if-none-match"), tag):
+        return cached_answer(request, tag, b"", media)
+
+    def compute() -> bytes:
+        return made(compare_columns(request, session, locality, snapshot, dict(versions)))
+
+    body = request.app.state.audit_cache.get_or_compute(("*compare*", what, versions, *taken), compute)
+    return cached_answer(request, tag, body, media, headers)
+
+
 @router.get("/api/compare/chart.pdf", responses=PDF, response_class=Response)
 @router.get("/api/compare/chart.svg", responses=SVG, response_class=Response)
 @router.get("/api/compare/chart.png", responses=PNG, response_class=Response)
@@ -272,21 +290,13 @@ def compare_chart(
 
     Drawn once per set of versions.
     """
-    if not locality and not snapshot:
-        raise UserError("name at least one locality or snapshot to chart")
     kind, render, media = _image(request)
-    cache = request.app.state.audit_cache
-    versions, taken = _compare_versions(request, session, locality, snapshot)
-    tag = etag("*compare*", versions, kind, *taken)
-    if not_modified(request.headers.get("if-none-match"), tag):
-        return cached_answer(request, tag, b"", media)
 
-    def draw() -> bytes:
-        columns = compare_columns(request, session, locality, snapshot, dict(versions))
+    def draw(columns: Compared) -> bytes:
         figure = comparison_figure(columns.audits, columns.names)
         return render(add_footer(figure, columns.provenance().footer()))
 
-    return cached_answer(request, tag, cache.get_or_compute(("*compare*", kind, versions, *taken), draw), media)
+    return _compared_answer(request, session, locality, snapshot, kind, draw, media)
 
 
 @router.get("/api/compare/long.csv", responses=CSV, response_class=Response)
@@ -298,21 +308,13 @@ def compare_long_csv(
     snapshot: Snapshots = [],  # noqa: B006
 ) -> Response:
     """The comparison as a tidy table: one row per locality (or snapshot) and measure (docs/research.md)."""
-    if not locality and not snapshot:
-        raise UserError("name at least one locality or snapshot to compare")
-    cache = request.app.state.audit_cache
-    versions, taken = _compare_versions(request, session, locality, snapshot)
-    tag = etag("*compare*", versions, "long.csv", *taken)
-    if not_modified(request.headers.get("if-none-match"), tag):
-        return cached_answer(request, tag, b"", "text/csv; charset=utf-8")
 
-    def written() -> bytes:
-        columns = compare_columns(request, session, locality, snapshot, dict(versions))
+    def written(columns: Compared) -> bytes:
         return long_csv(tidy_rows(columns.columns), columns.provenance()).encode("utf-8")
 
-    body = cache.get_or_compute(("*compare*", "long.csv", versions, *taken), written)
     disposition = {"Content-Disposition": 'attachment; filename="locmap-compare-long.csv"'}
-    return cached_answer(request, tag, body, "text/csv; charset=utf-8", disposition)
+    media = "text/csv; charset=utf-8"
+    return _compared_answer(request, session, locality, snapshot, "long.csv", written, media, disposition)
 
 
 @router.get("/api/localities/{slug}/charts/{chart}.pdf", responses=PDF, response_class=Response)
