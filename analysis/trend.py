@@ -53,6 +53,13 @@ class TrendPoint:
     audit: Audit
     key: str = ""
 
+    def when(self) -> str:
+        """When the point stands for, in words: a snapshot's time, or when the locality now last changed."""
+        if self.taken_at is None:
+            return ""
+        stamp = f"{self.taken_at:%Y-%m-%d %H:%M}"
+        return f"last changed {stamp}" if self.key == "current" else stamp
+
 
 @dataclass(frozen=True)
 class Series:

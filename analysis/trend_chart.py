@@ -38,7 +38,7 @@ def point_names(result: Trend) -> list[str]:
     """Each point as "2. before the new forum" with its date below, wrapped."""
     names = []
     for number, point in enumerate(result.points, start=1):
-        when = f"\n{point.taken_at:%Y-%m-%d %H:%M}" if point.taken_at else ""
+        when = f"\n{point.when()}" if point.taken_at else ""
         names.append(wrap(f"{number}. {point.label}", POINT_WIDTH) + when)
     return names
 

@@ -418,3 +418,19 @@ def test_the_locality_and_snapshots_pages_link_to_the_trend(service):
     viewer = auth(tokens, "viewer")
     for path in ("/localities/thame", "/localities/thame/snapshots"):
         assert 'href="/localities/thame/trend"' in client.get(path, headers=viewer).text
+
+
+def test_the_current_point_says_when_the_locality_last_changed_not_when_it_was_taken():
+    from datetime import datetime
+
+    from analysis.audit import audit as run_audit
+    from analysis.trend import TrendPoint
+    from models.validation import load_path
+    from tests.conftest import SAMPLES_DIR
+
+    result = run_audit(load_path(SAMPLES_DIR / "thame.yaml"))
+    moment = datetime(2026, 3, 1, 9, 30)
+    assert TrendPoint("before", moment, result, "7").when() == "2026-03-01 09:30"
+    # "now" may have last changed before the newest snapshot was taken: its time must not read as a snapshot's
+    assert TrendPoint("now", moment, result, "current").when() == "last changed 2026-03-01 09:30"
+    assert TrendPoint("now", None, result, "current").when() == ""

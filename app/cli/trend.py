@@ -91,7 +91,7 @@ def _print_trend(result: Trend, name: str) -> None:
     table = Table(title_justify="left")
     table.add_column("measure")
     for number, point in enumerate(result.points, start=1):
-        when = f"\n{point.taken_at:%Y-%m-%d %H:%M}" if point.taken_at else ""
+        when = f"\n{point.when()}" if point.taken_at else ""
         table.add_column(escape(f"{number}. {point.label}{when}"), justify="right", overflow="fold")
     for previous, s in zip((None, *result.series), result.series, strict=False):
         if previous is not None and previous.kind != s.kind:
