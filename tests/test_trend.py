@@ -421,8 +421,6 @@ def test_the_locality_and_snapshots_pages_link_to_the_trend(service):
 
 
 def test_the_current_point_says_when_the_locality_last_changed_not_when_it_was_taken():
-    from datetime import datetime
-
     from analysis.audit import audit as run_audit
     from analysis.trend import TrendPoint
     from models.validation import load_path
