@@ -39,7 +39,17 @@ def header(results: dict) -> list[str]:
         f" {m['load_average_at_start'][0]} at the start and {m.get('load_average_at_end', ['?'])[0]} at the end:"
         " a shared machine is noisy, so read ratios and orders of magnitude, and the CPU times beside wall times.",
         "",
+        *_remeasured(results),
     ]
+
+
+def _remeasured(results: dict) -> list[str]:
+    """Parts measured again after the run (``bench.run --only``), merged in: which, when and why."""
+    again = results.get("remeasured")
+    if not again:
+        return []
+    parts = ", ".join(f"`{p}`" for p in again["parts"])
+    return [f"The parts {parts} were measured again {again['when']} ({again['why']}); their figures are from then.", ""]
 
 
 def startup_section(r: dict) -> list[str]:
