@@ -269,7 +269,8 @@ def test_trend_on_thame_json(capsys, thame_over_time, monkeypatch):
     assert "Links to the centre: not evident → evident" in first["summary"]
     assert second["summary"] == "No change in findings, profile or figures"
     sources = data["provenance"]["sources"]
-    assert [(s["snapshot"], s["revision"]) for s in sources] == [(1, None), (2, None), (None, 2)]
+    # each snapshot names the revision it copied, as in compare's provenance
+    assert [(s["snapshot"], s["revision"]) for s in sources] == [(1, 1), (2, 2), (None, 2)]
     assert sources[1]["sha256"] == sources[2]["sha256"]  # snapshot 2 is the locality as it is now
     assert data["provenance"]["generated_at"] == "2026-01-01T00:00:00Z"
 

@@ -358,27 +358,18 @@ def _read_compared(refs: list[str], db: str | None, thresholds) -> list:
 
 def _stored_column(ref: str, factory, thresholds):
     """A stored locality (SLUG) or snapshot (SLUG@N, SLUG@LABEL) as a compare column, with its source."""
-    import dataclasses
-
     from analysis.audit import audit as run_audit
-    from analysis.tidy import Column, taken_at_text
-    from app.formats.provenance import source_of
+    from analysis.tidy import Column
     from app.storage import store
     from app.storage.db import session_scope
-    from models.validation import validate_data
+    from app.storage.trends import snapshot_column
 
     slug, at, label = ref.partition("@")
     if not at:
         document, source = _read_one(slug, factory)
         return Column(slug, document.locality.name, run_audit(document, thresholds)), source
     with session_scope(factory()) as session:
-        taken = store.get_snapshot(session, slug, label)
-        number, when, revision, data, words = taken.pk, taken.taken_at, taken.revision, taken.document, taken.label
-    document = validate_data(data)
-    result = dataclasses.replace(run_audit(document, thresholds), locality=f"{slug}@{number}")
-    name = f"{document.locality.name} at '{words}' ({when:%Y-%m-%d})"
-    column = Column(slug, name, result, snapshot=number, taken_at=taken_at_text(when))
-    return column, source_of(document, revision=revision or None, snapshot=number)
+        return snapshot_column(store.get_snapshot(session, slug, label), thresholds)
 
 
 def _check_columns(refs: list[str], keys: list[str]) -> None:

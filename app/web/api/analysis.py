@@ -5,7 +5,6 @@ not on the event loop.  Audits and charts are cached per locality version
 (:mod:`app.web.cache`) and sent with ETags.
 """
 
-import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -28,15 +27,15 @@ from analysis.compare import comparison
 from analysis.graphs import build_graphs
 from analysis.load import meeting_loads
 from analysis.settings import DEFAULT_SETTINGS
-from analysis.tidy import Column, long_csv, taken_at_text, tidy_rows
+from analysis.tidy import Column, long_csv, tidy_rows
 from analysis.whatif import parse_removal, what_if
 from app.errors import NotFound, UserError
 from app.formats.provenance import Provenance, Source, provenance, source_of
 from app.storage import store
+from app.storage.trends import snapshot_column as stored_snapshot_column
 from app.web.cache import Compressed, Version, cached_answer, cached_or_stale, etag, locality_version, not_modified
 from app.web.deps import Reader, SessionDep
 from models.tables import Snapshot
-from models.validation import validate_data
 
 router = APIRouter(tags=["analysis"])
 
@@ -204,17 +203,9 @@ class Compared:
 
 
 def snapshot_column(request: Request, session, taken: Snapshot) -> tuple[Column, Source]:
-    """A snapshot as a compare column, its audit keyed ``slug@number`` (audited once), and its source."""
-    key = f"{taken.locality}@{taken.pk}"
-
-    def compute() -> tuple[Column, Source]:
-        document = validate_data(taken.document)
-        name = f"{document.locality.name} at '{taken.label}' ({taken.taken_at:%Y-%m-%d})"
-        result = dataclasses.replace(audit(document, DEFAULT_SETTINGS), locality=key)
-        column = Column(taken.locality, name, result, snapshot=taken.pk, taken_at=taken_at_text(taken.taken_at))
-        return column, source_of(document, revision=taken.revision or None, snapshot=taken.pk)
-
-    return request.app.state.audit_cache.get_or_compute(("*snapshot*", key, taken.taken_at.isoformat()), compute)
+    """A snapshot as a compare column (:func:`app.storage.trends.snapshot_column`), audited once."""
+    key = ("*snapshot*", f"{taken.locality}@{taken.pk}", taken.taken_at.isoformat())
+    return request.app.state.audit_cache.get_or_compute(key, lambda: stored_snapshot_column(taken))
 
 
 def compare_columns(request: Request, session, localities: list[str], snapshots: list[int], versions=None) -> Compared:
