@@ -16,6 +16,7 @@ from models.document import LocalityDocument
 from models.vocab import Boundary, Focus, GroupType, MemberRole, MembershipRule
 
 from .attendance import attendance
+from .census import CensusSummary
 from .centrality import top_brokers
 from .context import AuditContext
 from .counts import locality_counts
@@ -83,7 +84,11 @@ class Audit:
 
 
 def audit(
-    source: LocalityDocument | LocalityGraphs, settings: AuditSettings = DEFAULT_SETTINGS, *, measures: bool = False
+    source: LocalityDocument | LocalityGraphs,
+    settings: AuditSettings = DEFAULT_SETTINGS,
+    *,
+    measures: bool = False,
+    census: CensusSummary | None = None,
 ) -> Audit:
     """Audit a locality's communication system.
 
@@ -97,6 +102,10 @@ def audit(
         Also compute the measures beside the audit (:func:`audit_measures`):
         two-mode centralities and clusters of meetings.  Off by default,
         which keeps NetworkX out of the audit.
+    census : CensusSummary, optional
+        The newest closed member census in aggregate
+        (:func:`analysis.census.tally`): its answers add findings and
+        evidence, and rate the two census rows of the profile.
 
     Returns
     -------
@@ -105,7 +114,7 @@ def audit(
         profile.  The same input always gives the same audit.
     """
     graphs = source if isinstance(source, LocalityGraphs) else build_graphs(source)
-    ctx = AuditContext(graphs, settings)
+    ctx = AuditContext(graphs, settings, census)
     findings: list[Finding] = []
     for check in CHECKS:
         findings.extend(check(ctx))

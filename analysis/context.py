@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+from .census import CensusSummary
 from .centrality import broker_scores
 from .graphs import LocalityGraphs
 from .load import MeetingLoad, meeting_loads
@@ -34,6 +35,8 @@ class AuditContext:
 
     graphs: LocalityGraphs
     settings: AuditSettings
+    #: The newest closed member census in aggregate (small numbers already suppressed), if any.
+    census: CensusSummary | None = None
 
     @cached_property
     def local_group_set(self) -> frozenset[str]:

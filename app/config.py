@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     signin_secret: str = ""
     #: Origins allowed to call the API from other sites (CORS), comma-separated; none by default.
     cors_origins: str = ""
+    #: Fewest census respondents behind any score shown (a group's, an agency's or the locality's).
+    census_min_respondents: int = Field(3, ge=2, le=50)
+    #: Days a census's personal links work unless the census is closed sooner.
+    census_days: float = Field(28.0, gt=0, le=366)
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()

@@ -263,3 +263,67 @@ class SignInAttempt(SQLModel, table=True):
     pk: int | None = Field(default=None, primary_key=True)
     subject: str = Field(max_length=200, index=True)
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Census(SQLModel, table=True):
+    """One round of the census of one locality; at most one is open at a time."""
+
+    __table_args__ = (UniqueConstraint("locality", "number"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    #: The locality's id (kept by slug, like grants and snapshots, so it outlives re-imports).
+    locality: str = Field(max_length=ID_MAX, index=True)
+    #: 1 for a locality's first census, 2 for its second, ...
+    number: int
+    opened_at: datetime = Field(default_factory=utcnow)
+    opened_by: str | None = Field(default=None, max_length=ID_MAX)
+    #: When every link stops working, closed or not.
+    expires_at: datetime
+    closed_at: datetime | None = None
+    #: The locality's revision when the census opened: the structure people were asked to confirm.
+    revision: int = 0
+    #: Random salt of the ballot keys of this census.
+    salt: str = Field(max_length=64)
+    #: The history entry of the corrections applied from it, once applied.
+    applied_change: int | None = None
+
+
+class CensusLink(SQLModel, table=True):
+    """One person's personal link to a census, and their answers about the structure."""
+
+    __tablename__ = "census_link"
+    __table_args__ = (UniqueConstraint("census_pk", "person_id"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    census_pk: int = Field(foreign_key="census.pk", ondelete="CASCADE", index=True)
+    person_id: str = Field(max_length=ID_MAX)
+    #: The person's agency when the census opened, for response rates by agency.
+    agency_id: str | None = Field(default=None, max_length=ID_MAX)
+    #: The groups the person was recorded on when the census opened, in the locality's order.
+    groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: The link's secret; the address is ``/localities/<slug>/census/<token>``.
+    token: str | None = Field(default=None, max_length=64)
+    #: SHA-256 of the token, looked up for every visit.
+    digest: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    revoked: bool = False
+    answered_at: datetime | None = None
+    #: :class:`StructureAnswers` as JSON, once answered.
+    answers: dict | None = Field(default=None, sa_column=Column(JSON))
+
+
+class CensusBallot(SQLModel, table=True):
+    """One respondent's ratings, kept apart from who they are (see the module's note)."""
+
+    __tablename__ = "census_ballot"
+    __table_args__ = (UniqueConstraint("census_pk", "key"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    census_pk: int = Field(foreign_key="census.pk", ondelete="CASCADE", index=True)
+    key: str = Field(max_length=64)
+    #: The respondent's agency, for the advantage/inertia balance by agency (shown only for 3 or more).
+    agency_id: str | None = Field(default=None, max_length=ID_MAX)
+    balance: int | None = None
+    #: Where they take a worry about a child: a group's id, ``person`` (a person, not a meeting) or ``unsure``.
+    worry_to: str | None = Field(default=None, max_length=ID_MAX)
+    #: ``{group_id: {statement: step}}``.
+    ratings: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -29,6 +29,10 @@ from models.document import LocalityDocument
 from models.tables import AuditLogEntry
 from models.validation import DocumentError, canonical, validate_data
 
+#: Changes that rewrote the whole locality, reverted by putting back its earlier document: a replace
+#: (an upload or import) and corrections applied from a member census (:mod:`app.storage.census`).
+WHOLE_LOCALITY_ACTIONS = ("replace", "census")
+
 #: Document section of each kind of entry.
 SECTIONS = {"agency": "agencies", "person": "people", "group": "groups", "link": "links"}
 
@@ -400,7 +404,9 @@ def why_not_revertable(entry: AuditLogEntry) -> str | None:
         return "An erasure is never reverted: the person's data is gone from the locality and its history by design."
     if entry.entity == "locality":
         return (
-            None if entry.action == "replace" and entry.before else f"A locality's {entry.action} is not reverted here."
+            None
+            if entry.action in WHOLE_LOCALITY_ACTIONS and entry.before
+            else f"A locality's {entry.action} is not reverted here."
         )
     if entry.entity not in ENTRY_KINDS or entry.entity_id is None:
         return "This change was about a person since erased: it names no one and cannot be reverted."

@@ -30,7 +30,7 @@ from sqlalchemy import Engine, String, or_, select, update
 from sqlalchemy import cast as sql_cast
 from sqlmodel import Session, col
 
-from app.storage import edits, rows, store
+from app.storage import census, edits, rows, store
 from models.document import LocalityDocument
 from models.tables import AuditLogEntry, ErasureRecord, Locality, Person, Snapshot
 
@@ -131,6 +131,7 @@ def forget(session: Session, slug: str, person_id: str) -> None:
     :data:`ERASED`, so it names no one and offers no revert.  Any other
     entry, and every snapshot, loses the person's ``people`` entry and seats
     and keeps everything else as it was, so its revert still applies.
+    Their census answers and ballots go too, and their links stop working.
     """
     for entry in _batches(session, _log_holding(slug, person_id)):
         if _about(entry, person_id):
@@ -139,6 +140,7 @@ def forget(session: Session, slug: str, person_id: str) -> None:
             entry.before, entry.after = without(entry.before, person_id), without(entry.after, person_id)
     for snapshot in _batches(session, _snapshots_holding(slug, person_id)):
         snapshot.document = cast(dict, without(snapshot.document, person_id))
+    census.erase_person(session, slug, person_id)
     session.flush()
 
 
@@ -317,6 +319,7 @@ def _known_people(session: Session, slug: str) -> set[str]:
     documents = session.execute(select(col(Snapshot.document)).where(col(Snapshot.locality) == slug)).scalars()
     for value in [*(v for pair in images for v in pair), *documents]:
         known |= _people_in(value)
+    known |= census.people_asked(session, slug)
     return {k for k in known if k}
 
 

@@ -65,6 +65,7 @@ DOING = {
     "remove_member": ("takes", "Took"),
     "update_member": ("changes", "Changed"),
     "replace": ("puts back", "Put back"),
+    "census": ("puts back", "Put back"),
 }
 
 
@@ -172,6 +173,8 @@ def describe(action: str, kind: str, ident: str | None, before: dict, after: dic
         line = Line(subject(kind, ident, image, names), "changed")
     elif action == "replace":
         return Line("The whole locality", "replaced, from an upload or an import")
+    elif action == "census":
+        return Line("The whole locality", "corrected from the member census's answers")
     else:
         what = {"create": "added", "delete": "deleted"}.get(action, words(action))
         return Line(subject(kind, ident, image, names), what + what_went_with(kind, image))
@@ -199,7 +202,7 @@ def entry_line(entry: AuditLogEntry, names: Names) -> Line:
         return Line("A person", "erased (an erasure is never reverted)")
     if entry.entity == "erased person":
         return Line("A person since erased", f"{words(entry.action)} (names no one; cannot be reverted)")
-    if entry.entity == "locality" and entry.action != "replace":
+    if entry.entity == "locality" and entry.action not in edits.WHOLE_LOCALITY_ACTIONS:
         return Line("The whole locality", {"create": "created", "delete": "deleted"}.get(entry.action, entry.action))
     done = edits.effect(entry)
     line = describe(done.action, done.kind, entry.entity_id, done.before, done.after, names)
@@ -213,7 +216,7 @@ def will_do(change: edits.Change, names: Names, past: bool = False) -> str:
     """What a revert does, as a sentence: "This restores the group Thame MAST with 5 members and 2 links."."""
     done = edits.effect(AuditLogEntry(**_as_entry(change)))
     verb = DOING[done.action][1 if past else 0]
-    if done.action == "replace":
+    if done.action in edits.WHOLE_LOCALITY_ACTIONS:
         thing = "the whole locality as it was before"
     elif done.action in ("create", "delete"):
         image = done.after if done.action == "create" else done.before
