@@ -17,6 +17,7 @@ from models.vocab import Boundary, Focus, GroupType, MemberRole, MembershipRule
 
 from .attendance import attendance
 from .census import CensusSummary
+from .census_findings import CENSUS_CODES, census_dict, check_census
 from .centrality import top_brokers
 from .context import AuditContext
 from .counts import locality_counts
@@ -50,6 +51,7 @@ CODES = (
     "CROSS_BOUNDARY_GROUP",
     "LABEL_MISMATCH",
     "CASEWORK_WITHOUT_KEY_WORKERS",
+    *CENSUS_CODES,
 )
 
 
@@ -64,6 +66,8 @@ class Audit:
     settings: AuditSettings = field(default=DEFAULT_SETTINGS, repr=False)
     #: The measures beside the audit (:func:`audit_measures`), when asked for.
     measures: dict | None = field(default=None, repr=False)
+    #: The member census in aggregate (:func:`analysis.census_findings.census_dict`), when one was given.
+    census: dict | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
         data = {
@@ -74,6 +78,8 @@ class Audit:
         }
         if self.measures is not None:
             data["measures"] = self.measures
+        if self.census is not None:
+            data["census"] = self.census
         return data
 
     def codes(self) -> set[str]:
@@ -126,7 +132,9 @@ def audit(
             unique.append(f)
     unique.sort(key=lambda f: (SEVERITY_ORDER[f.severity], CODES.index(f.code), f.subjects))
     extra = audit_measures(graphs, settings) if measures else None
-    return Audit(graphs.slug, locality_metrics(ctx), unique, collaborative_advantage_profile(ctx), settings, extra)
+    profile = collaborative_advantage_profile(ctx)
+    held = census_dict(census) if census is not None else None
+    return Audit(graphs.slug, locality_metrics(ctx), unique, profile, settings, extra, held)
 
 
 def audit_measures(source: LocalityDocument | LocalityGraphs, settings: AuditSettings = DEFAULT_SETTINGS) -> dict:
@@ -768,6 +776,7 @@ CHECKS = (
     check_cross_boundary,
     check_label_mismatch,
     check_casework_by_representatives,
+    check_census,
 )
 
 

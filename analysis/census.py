@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import median
 from typing import Any
 
@@ -157,6 +157,16 @@ class CensusSummary:
     @property
     def closed(self) -> bool:
         return self.closed_at is not None
+
+    def rates_only(self) -> CensusSummary:
+        """The same census with response counts and no scores, for a census still open.
+
+        While answers still arrive, scores seen before and after one person
+        answers would differ by exactly that person's ratings; so scores wait
+        for the close.
+        """
+        groups = {g: replace(c, tallies={}) for g, c in self.groups.items()}
+        return replace(self, groups=groups, balance=None, balance_by_agency={}, worry_to={})
 
 
 def tally(

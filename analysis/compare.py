@@ -12,7 +12,7 @@ import io
 from .audit import Audit
 from .findings import Severity
 from .profile import DIMENSIONS
-from .tidy import Commented, number_text
+from .tidy import CENSUS_MEASURES, Commented, census_measures, number_text
 
 #: Metrics shown when localities are compared, in this order.
 KEY_METRICS = (
@@ -38,7 +38,12 @@ KEY_METRICS = (
 
 
 def comparison(audits: list[Audit]) -> dict:
-    """Metrics, profile levels and finding counts of several localities, keyed by locality."""
+    """Metrics, profile levels, finding counts and census figures of several localities, keyed by locality.
+
+    ``census`` holds :data:`analysis.tidy.CENSUS_MEASURES`, each by locality:
+    None for a locality with no census, and for a figure held back (fewer
+    than the census's ``min_respondents``).
+    """
     slugs = [a.locality for a in audits]
     return {
         "localities": slugs,
@@ -48,7 +53,14 @@ def comparison(audits: list[Audit]) -> dict:
             a.locality: {s.value: sum(1 for f in a.findings if f.severity == s) for s in Severity} for a in audits
         },
         "codes": {a.locality: sorted(a.codes()) for a in audits},
+        "census": _census_columns(audits),
     }
+
+
+def _census_columns(audits: list[Audit]) -> dict[str, dict[str, object]]:
+    """Each census measure by locality (None where there is no census or the figure is held back)."""
+    values = {a.locality: {m.name: m.value for m in census_measures(a.census)} for a in audits}
+    return {name: {slug: values[slug].get(name) for slug in values} for name in CENSUS_MEASURES}
 
 
 def comparison_csv(audits: list[Audit], provenance: Commented | None = None) -> str:
@@ -67,7 +79,9 @@ def comparison_csv(audits: list[Audit], provenance: Commented | None = None) -> 
     -------
     str
         Numbers as :func:`analysis.tidy.number_text` writes them (``18``
-        beside ``67``, never ``18.0``); a missing value is empty.
+        beside ``67``, never ``18.0``); a missing value is empty.  The
+        ``census`` rows come only when a locality has a census; a figure
+        held back (fewer than ``min_respondents``) is empty.
     """
     data = comparison(audits)
     out = io.StringIO()
@@ -83,6 +97,9 @@ def comparison_csv(audits: list[Audit], provenance: Commented | None = None) -> 
         writer.writerow(
             ["findings", severity.value, *(data["findings"][s][severity.value] for s in data["localities"])]
         )
+    if any(a.census is not None for a in audits):
+        for name, values in data["census"].items():
+            writer.writerow(["census", name, *(number_text(values[s]) for s in data["localities"])])
     return out.getvalue()
 
 

@@ -17,12 +17,14 @@ SEVERITY_ORDER = {Severity.high: 0, Severity.medium: 1, Severity.low: 2, Severit
 
 
 class Basis(StrEnum):
-    """What a finding or a profile level rests on: facts the file declares, or
+    """What a finding or a profile level rests on: facts the file declares,
     roles and kinds the audit inferred from structure (a de facto systems
-    minder, schools read from agency names)."""
+    minder, schools read from agency names), or the answers of a member
+    census (its respondents, in aggregate)."""
 
     declared = "declared"
     inferred = "inferred"
+    census = "census"
 
 
 class Principle(StrEnum):

@@ -3,8 +3,11 @@
 Each dimension gets a level on the report's four-step scale: ``0`` not
 evident, ``0.5`` emergent but not significant, ``1`` evident, ``2`` strongly
 evident, or ``None`` (cannot tell) with the fact to record, each with its
-evidence in words.  Every entry says whether it rests on declared facts or
-on an inference (``basis``), and an entry whose level rests on a figure
+evidence in words.  Every entry says whether it rests on declared facts, on
+an inference or on member-census answers (``basis``); the two census rows
+(``achieving_advantage``, ``experiencing_inertia``) are rated from a census
+alone, and census answers add evidence, never a level, to the structural
+rows they bear on.  An entry whose level rests on a figure
 carries its ``margin``: the figure, the cut-off that keeps the level and the
 cut-off of the next level up.  The rules, one function per dimension, are
 stated in ``docs/analysis.md``; none is set per locality.
@@ -25,6 +28,7 @@ from typing import Any
 from models.vocab import Boundary, DevolvedFunding, Focus, LinkKind, MemberRole, MembershipRule, Sector
 
 from .attendance import REGULAR, is_regular
+from .census import OTHER_AGENCIES, Balance, CensusSummary
 from .context import AuditContext
 from .findings import Basis
 from .graphs import FEEDBACK_KINDS, TIER3_SECTORS, LocalityGraphs
@@ -42,6 +46,8 @@ DIMENSIONS = (
     "user_involvement",
     "support_inclusive_schools",
     "locally_devolved_resources",
+    "achieving_advantage",
+    "experiencing_inertia",
 )
 
 #: What the report calls each dimension (Table 1), for people to read.
@@ -57,6 +63,8 @@ DIMENSION_LABELS = {
     "user_involvement": "User involvement",
     "support_inclusive_schools": "Support for inclusive schools",
     "locally_devolved_resources": "Locally devolved resources",
+    "achieving_advantage": "Achieving collaborative advantage",
+    "experiencing_inertia": "Experiencing collaborative inertia",
 }
 
 LEVEL_WORDS: dict[float | None, str] = {
@@ -82,6 +90,20 @@ FEEDBACK_STRONG, FEEDBACK_EVIDENT = 0.9, 0.6
 #: Share of seated schools that meet tier-3 services for support to schools
 #: to be strongly evident and evident.
 SCHOOLS_STRONG, SCHOOLS_EVIDENT = 0.8, 0.5
+#: Share of census respondents leaning to collaborative advantage (5.1) for
+#: it to be strongly evident (three in four) and evident (half or more: "for
+#: most pilots, most people were experiencing 'collaborative advantage'").
+#: Either census row is strongly evident only when more respondents lean its
+#: way than the other: an even split is "most people" on neither side.
+ADVANTAGE_STRONG, ADVANTAGE_EVIDENT = 0.75, 0.5
+#: Share leaning to collaborative inertia for it to be strongly evident (half
+#: or more, and more than lean to advantage: the pilot where "the majority of
+#: people were experiencing some degree of 'collaborative inertia'") and
+#: evident (one in four, a sizeable minority).  Lower than advantage's
+#: cut-offs: inertia is "uncomfortable, tiring, and very difficult for any
+#: particular individual to do anything about", so a minority already matters.
+#: Unlike the other rows, a higher level here is worse.
+INERTIA_STRONG, INERTIA_EVIDENT = 0.5, 0.25
 
 Level = float | None
 
@@ -577,6 +599,132 @@ def locally_devolved_resources(ctx: AuditContext) -> dict[str, Any]:
     return level(0, "No devolved flexible funding recorded.")
 
 
+# ---------------------------------------------------------------- from the member census
+
+#: What a census respondent's answer to "working across agencies here mostly
+#: feels like ..." counts towards, by row: the side of the balance, and its words.
+BALANCE_SIDES = {
+    "achieving_advantage": ("advantage", "collaborative advantage, or more advantage than inertia"),
+    "experiencing_inertia": ("inertia", "collaborative inertia, or more inertia than advantage"),
+}
+#: Cut-offs (strongly evident, evident) of each census row.
+BALANCE_CUTOFFS = {
+    "achieving_advantage": (ADVANTAGE_STRONG, ADVANTAGE_EVIDENT),
+    "experiencing_inertia": (INERTIA_STRONG, INERTIA_EVIDENT),
+}
+#: The census statements whose answers are added, as evidence, to structural levels.
+CENSUS_EVIDENCE = {
+    "inclusive_access": ("purpose", "connections"),
+    "appreciative_system": ("acted_on",),
+}
+#: Completes "N% of M answers say they ...", by statement.
+STATEMENT_WORDS = {
+    "purpose": "know what their meetings are for",
+    "connections": "know how their meetings connect to the others",
+    "acted_on": "find that issues raised in their meetings are acted on",
+}
+
+
+def _no_census(row: str) -> dict[str, Any]:
+    side = BALANCE_SIDES[row][0]
+    return level(
+        None,
+        f"Cannot tell: no member census is closed. Open a member census and close it with enough answers to "
+        f"'working across agencies here mostly feels like ...' to be shown (census_min_respondents, 3 by default) "
+        f"to rate collaborative {side}.",
+    )
+
+
+def _balance_row(ctx: AuditContext, row: str) -> dict[str, Any]:
+    """A census row: the share of respondents leaning to one side of the balance, on the four-step scale."""
+    summary = ctx.census
+    if summary is None:
+        return _no_census(row)
+    if summary.balance is None:
+        return level(
+            None,
+            f"Cannot tell: census {summary.number} had fewer than {summary.min_respondents} answers to 'working "
+            f"across agencies here mostly feels like ...', so none is shown. Close a census with at least "
+            f"{summary.min_respondents} answers to it.",
+        )
+    side, words = BALANCE_SIDES[row]
+    other = "inertia" if side == "advantage" else "advantage"
+    strong, evident = BALANCE_CUTOFFS[row]
+    balance = summary.balance
+    share = _side(balance, side)
+    # An even split is not "most people" on either side (5.1), whatever the cut-off.
+    outweighs = share > _side(balance, other)
+    value = _share_level(share, strong=strong, evident=evident, strong_also=outweighs)
+    cutoffs = {0.5: 0.0, 1: evident} | ({2: strong} if outweighs else {})
+    figure = Figure(f"share of census respondents leaning to collaborative {side}", share, cutoffs)
+    leaning = sum(n for step, n in balance.counts.items() if (step > 0) == (side == "advantage") and step != 0)
+    tail = "" if outweighs else f" (strongly evident also needs more to lean to {side} than to {other})"
+    return level(
+        value,
+        f"Census {summary.number}: {leaning} of {balance.answers} respondents say working across agencies here mostly "
+        f"feels like {words}: {figure.against(value)}{tail}.{_by_agency(ctx, summary, side)}",
+        basis=Basis.census,
+        figure=figure,
+    )
+
+
+def _side(balance: Balance, side: str) -> float:
+    share = balance.advantage if side == "advantage" else balance.inertia
+    return share or 0.0
+
+
+def _by_agency(ctx: AuditContext, summary: CensusSummary, side: str) -> str:
+    """' By agency: A 80%, other agencies 40%.' when more than one agency is shown (experience differs by position, 5.1)."""
+    shown = summary.balance_by_agency
+    if len(shown) < 2:
+        return ""
+    agencies = ctx.graphs.agencies
+
+    def named(a: str) -> str:
+        return agencies[a].name if a in agencies else a if a == OTHER_AGENCIES else f"'{a}'"
+
+    return " By agency: " + ", ".join(f"{named(a)} {_pct(_side(b, side))}" for a, b in shown.items()) + "."
+
+
+def achieving_advantage(ctx: AuditContext) -> dict[str, Any]:
+    """Respondents who say working across agencies mostly feels like collaborative advantage (5.1): census alone."""
+    return _balance_row(ctx, "achieving_advantage")
+
+
+def experiencing_inertia(ctx: AuditContext) -> dict[str, Any]:
+    """Respondents who say it mostly feels like collaborative inertia (5.1): census alone; higher is worse."""
+    return _balance_row(ctx, "experiencing_inertia")
+
+
+def _add_census_evidence(entry: dict[str, Any], summary: CensusSummary, statements: tuple[str, ...]) -> None:
+    """Append what the census says on ``statements`` to a structural entry; its level stays structural.
+
+    Only groups whose tallies are shown count (:meth:`CensusSummary.locality_tally`).
+    """
+    tallies = {s: t for s in statements if (t := summary.locality_tally(s)) is not None and t.holds is not None}
+    if not tallies:
+        entry["evidence"] += (
+            f" Census {summary.number}: no group was rated by {summary.min_respondents} or more respondents, "
+            "so it adds nothing here."
+        )
+        return
+    said = "; ".join(
+        f"{_pct(t.holds or 0)} of {t.answers} answers say they {STATEMENT_WORDS[s]}" for s, t in tallies.items()
+    )
+    entry["evidence"] += (
+        f" Census {summary.number} ({summary.raters} respondents; groups rated by {summary.min_respondents} or more): "
+        f"{said}."
+    )
+    first, t = next(iter(tallies.items()))
+    entry["census"] = {
+        "census": summary.number,
+        "respondents": summary.raters,
+        "statement": first,
+        "holds": round(t.holds or 0, 3),
+        "statements": {s: {"holds": round(t.holds or 0, 3), "answers": t.answers} for s, t in tallies.items()},
+    }
+
+
 RULES: dict[str, Callable[[AuditContext], dict[str, Any]]] = {
     "clear_bounded_locality": clear_bounded_locality,
     "links_to_centre": links_to_centre,
@@ -589,12 +737,23 @@ RULES: dict[str, Callable[[AuditContext], dict[str, Any]]] = {
     "user_involvement": user_involvement,
     "support_inclusive_schools": support_inclusive_schools,
     "locally_devolved_resources": locally_devolved_resources,
+    "achieving_advantage": achieving_advantage,
+    "experiencing_inertia": experiencing_inertia,
 }
 
 
 def collaborative_advantage_profile(ctx: AuditContext) -> dict[str, dict[str, Any]]:
-    """One entry per dimension: ``level``, ``evidence``, ``basis`` and ``margin`` (None when no figure decides it)."""
-    return {name: RULES[name](ctx) for name in DIMENSIONS}
+    """One entry per dimension: ``level``, ``evidence``, ``basis`` and ``margin`` (None when no figure decides it).
+
+    With a census, the entries it bears on (:data:`CENSUS_EVIDENCE`) also
+    carry ``census``: ``{"census", "respondents", "statement", "holds",
+    "statements"}``, and a sentence of evidence.
+    """
+    profile = {name: RULES[name](ctx) for name in DIMENSIONS}
+    if ctx.census is not None:
+        for name, statements in CENSUS_EVIDENCE.items():
+            _add_census_evidence(profile[name], ctx.census, statements)
+    return profile
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,11 @@ class AuditSettings:
     #: Share of groups below which a systems-minder gap is medium severity.
     minder_reach_medium: float = 0.5
 
+    #: Share of a group's census answers below "evident" ("no" or "only a
+    #: little") above which a census finding is raised: most of its
+    #: respondents, so exactly half is not enough (report 3.2, 3.8; AHDS).
+    census_majority: float = 0.5
+
     #: Number of people reported as brokers.
     brokers: int = 5
     #: Above this many nodes, betweenness is estimated from a seeded sample.

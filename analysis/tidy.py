@@ -26,6 +26,15 @@ snapshot of it) gives rows of three kinds:
     number of findings with that code, and ``total``; ``evidence`` counts
     them by severity, ``declared_or_inferred`` is their basis when they
     share one, ``mixed`` when not, and empty when there are none.
+``census``
+    only for a column whose audit read a member census: the
+    :data:`CENSUS_MEASURES` (``census.response_rate``,
+    ``census.holds.purpose``, ``census.advantage``, ...), aggregates only,
+    held back exactly as the census summary holds them back: a figure drawn
+    from fewer than ``min_respondents`` has no value and the words "fewer
+    than K respondents" in ``level_words``.  A statement's share holding
+    ("mostly" or "yes, clearly") sums only the groups whose scores are
+    shown.  ``declared_or_inferred`` is ``census``.
 
 References
 ----------
@@ -39,6 +48,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
+
+from models.census import STATEMENTS
 
 from .audit import CODES, Audit
 from .findings import Finding, Severity
@@ -114,9 +125,9 @@ def tidy_rows(columns: Iterable[Column]) -> list[Row]:
     -------
     list of Row
         For each column in turn: its metrics (in the audit's order), its
-        profile (in :data:`analysis.profile.DIMENSIONS` order), then its
+        profile (in :data:`analysis.profile.DIMENSIONS` order), its
         finding counts (codes in :data:`analysis.audit.CODES` order, then
-        ``total``).
+        ``total``), then, with a census, its :data:`CENSUS_MEASURES`.
 
     Notes
     -----
@@ -131,6 +142,7 @@ def tidy_rows(columns: Iterable[Column]) -> list[Row]:
         rows += _metric_rows(column)
         rows += _profile_rows(column)
         rows += _finding_rows(column, codes)
+        rows += _census_rows(column)
     return rows
 
 
@@ -194,6 +206,95 @@ def _finding_count(column: Column, measure: str, findings: list[Finding]) -> Row
     bases = {f.basis.value for f in findings}
     basis = bases.pop() if len(bases) == 1 else ("mixed" if bases else "")
     return _row(column, measure, "finding_count", len(findings), "", evidence, basis)
+
+
+# ---------------------------------------------------------------- the member census
+
+#: The census's figures in a comparison, in order; in the tidy table each is ``census.<name>``.
+CENSUS_MEASURES = (
+    "number",
+    "invited",
+    "answered",
+    "response_rate",
+    "raters",
+    "groups_shown",
+    *(f"holds.{statement}" for statement in STATEMENTS),
+    "advantage",
+    "inertia",
+)
+
+
+@dataclass(frozen=True)
+class CensusMeasure:
+    """One census figure of a locality: its value (None when held back or not known), words and evidence."""
+
+    name: str
+    value: Number | None
+    words: str = ""
+    evidence: str = ""
+
+
+def census_measures(census: Mapping | None) -> list[CensusMeasure]:
+    """The :data:`CENSUS_MEASURES` of an audit's census (``Audit.census``), or none without one.
+
+    Parameters
+    ----------
+    census : mapping, optional
+        :func:`analysis.census_findings.census_dict` of the census the
+        audit read: small numbers already held back.
+
+    Returns
+    -------
+    list of CensusMeasure
+        Counts and shares, each held back figure with no value and the
+        words "fewer than K respondents"; empty for no census.
+    """
+    if census is None:
+        return []
+    k, invited, answered = census["min_respondents"], census["invited"], census["answered"]
+    held = f"fewer than {k} respondents"
+    groups = census["groups"]
+    shown = [g for g in groups.values() if g.get("scores")]
+    out = [
+        CensusMeasure("number", census["number"], "closed" if census.get("closed_at") else "open"),
+        CensusMeasure("invited", invited),
+        CensusMeasure("answered", answered),
+        CensusMeasure("response_rate", answered / invited if invited else None, evidence=f"{answered} of {invited}"),
+        CensusMeasure("raters", census["raters"]),
+        CensusMeasure(
+            "groups_shown", len(shown), evidence=f"{len(shown)} of {len(groups)} groups rated by {k} or more"
+        ),
+    ]
+    out += [_holding(statement, shown, held) for statement in STATEMENTS]
+    balance = census.get("balance")
+    for side in ("advantage", "inertia"):
+        if balance is None:
+            out.append(CensusMeasure(side, None, held))
+        else:
+            out.append(CensusMeasure(side, balance[side], evidence=f"{balance['answers']} answers"))
+    return out
+
+
+def _holding(statement: str, shown: list[Mapping], held: str) -> CensusMeasure:
+    """A statement's share holding over the groups shown (their counts rebuilt from share and answers)."""
+    answers = holding = groups = 0
+    for g in shown:
+        score = g["scores"].get(statement)
+        if score and score["answers"]:
+            groups += 1
+            answers += score["answers"]
+            holding += round(score["holds"] * score["answers"])
+    if not answers:
+        return CensusMeasure(f"holds.{statement}", None, held)
+    evidence = f"{holding} of {answers} answers, over {groups} group(s) shown"
+    return CensusMeasure(f"holds.{statement}", holding / answers, evidence=evidence)
+
+
+def _census_rows(column: Column) -> list[Row]:
+    return [
+        _row(column, f"census.{m.name}", "census", m.value, m.words, m.evidence, "census")
+        for m in census_measures(column.audit.census)
+    ]
 
 
 # ---------------------------------------------------------------- CSV

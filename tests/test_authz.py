@@ -102,6 +102,53 @@ def entry_cases(section: str, new: dict, ident: str, change: dict) -> list[Case]
 
 
 MEMBERS = f"{THAME}/groups/thame-partnership-heads/members"
+CENSUS = f"{THAME}/census"
+OPEN_CENSUS = ("POST", CENSUS, None)
+CLOSE_CENSUS = ("POST", f"{CENSUS}/close", None)
+CENSUS_ROUTE = "/api/localities/{slug}/census"
+
+
+def census_respondent(client, headers) -> str:
+    """The respondent API's address of a personal link to Thame's census 1 (opened if need be)."""
+    client.post(CENSUS, headers=headers)
+    link = client.get(f"{CENSUS}/1/links", headers=headers).json()[0]["link"]
+    return f"{CENSUS}/respond/{link.rsplit('/', 1)[1]}"
+
+
+def census_correction(client, headers) -> str:
+    """Census 1 open with an answer proposing a correction not yet applied (the attendance flips each time)."""
+    client.post(CENSUS, headers=headers)
+    first = client.get(f"{CENSUS}/1/links", headers=headers).json()[0]
+    group = first["groups"][0]["id"]
+    export = client.get(f"{THAME}/export", headers=headers).json()
+    seat = next(m for g in export["groups"] if g["id"] == group for m in g["members"] if m["person"] == first["person"])
+    share = 0.75 if seat.get("attendance") == 0.25 else 0.25
+    respond = f"{CENSUS}/respond/{first['link'].rsplit('/', 1)[1]}"
+    client.put(respond, json={"seats": [{"group": group, "attendance": share}]})
+    return f"{CENSUS}/1/apply"
+
+
+CENSUS_PAGE = "/localities/thame/census"
+CENSUS_PAGE_ROUTE = "/localities/{slug}/census"
+PAGE_FORM_DONE = {"anonymous": 303, "viewer": 403, "editor": 303, "other_editor": 403, "admin": 303}
+
+
+def census_page_respondent(client, headers) -> str:
+    """The respondent's page of a personal link to Thame's census 1 (opened if need be)."""
+    return census_respondent(client, headers).replace(f"{CENSUS}/respond/", f"{CENSUS_PAGE}/")
+
+
+def census_page_close(client, headers) -> str:
+    """The close form's address of Thame's open census (one opened if need be)."""
+    client.post(CENSUS, headers=headers)
+    number = next(c["number"] for c in client.get(CENSUS, headers=headers).json() if c["open"])
+    return f"{CENSUS_PAGE}/{number}/close"
+
+
+def census_page_apply(client, headers) -> str:
+    return census_correction(client, headers).replace("/api/localities", "/localities")
+
+
 CASES = [
     Case("GET", "/health", "/health", {r: 200 for r in ROLES}),
     Case("POST", "/auth/login", "/auth/login", {r: 401 for r in ROLES}, lambda r: {"name": "ed", "password": "not it"}),
@@ -355,6 +402,77 @@ CASES = [
         files={"file": ("thame.yaml", (SAMPLES_DIR / "thame.yaml").read_bytes())},
     ),
     Case("GET", "/static/template.xlsx", "/static/template.xlsx", PUBLIC),
+    # The member census: the locality's editors run it; a personal link opens one respondent's answers.
+    Case("POST", CENSUS_ROUTE, CENSUS, editor_only(201), prepare=[CLOSE_CENSUS]),
+    Case("GET", CENSUS_ROUTE, CENSUS, editor_only(200)),
+    Case("GET", CENSUS_ROUTE + "/{number}", f"{CENSUS}/1", editor_only(200), prepare=[OPEN_CENSUS]),
+    Case("GET", CENSUS_ROUTE + "/{number}/links", f"{CENSUS}/1/links", editor_only(200), prepare=[OPEN_CENSUS]),
+    Case("GET", CENSUS_ROUTE + "/{number}/links.csv", f"{CENSUS}/1/links.csv", editor_only(200), prepare=[OPEN_CENSUS]),
+    Case(
+        "GET",
+        CENSUS_ROUTE + "/{number}/results",
+        f"{CENSUS}/1/results",
+        editor_only(200),
+        prepare=[OPEN_CENSUS, CLOSE_CENSUS],
+    ),
+    Case(
+        "GET",
+        CENSUS_ROUTE + "/{number}/corrections",
+        f"{CENSUS}/1/corrections",
+        editor_only(200),
+        prepare=[OPEN_CENSUS],
+    ),
+    Case(
+        "POST",
+        CENSUS_ROUTE + "/{number}/apply",
+        "",
+        editor_only(201),
+        lambda r: {"corrections": None},
+        dynamic_path=census_correction,
+    ),
+    Case("POST", CENSUS_ROUTE + "/close", f"{CENSUS}/close", editor_only(200), prepare=[OPEN_CENSUS]),
+    Case(
+        "POST",
+        CENSUS_ROUTE + "/reissue",
+        f"{CENSUS}/reissue",
+        editor_only(200),
+        lambda r: {"person": "senco-lws"},
+        prepare=[OPEN_CENSUS],
+    ),
+    # Token-bound: the link is the credential whoever asks (a sign-in neither helps nor hinders).
+    Case("GET", CENSUS_ROUTE + "/respond/{token}", "", PUBLIC, dynamic_path=census_respondent),
+    Case("PUT", CENSUS_ROUTE + "/respond/{token}", "", PUBLIC, lambda r: {}, dynamic_path=census_respondent),
+    # The census's pages: its editors' pages, and the respondent's own (the token in the address is the credential).
+    Case("GET", CENSUS_PAGE_ROUTE, CENSUS_PAGE, page_editor(200)),
+    Case("POST", CENSUS_PAGE_ROUTE, CENSUS_PAGE, PAGE_FORM_DONE, form={}, prepare=[CLOSE_CENSUS]),
+    *[
+        Case(
+            "GET",
+            f"{CENSUS_PAGE_ROUTE}/{{number}}/{tail}",
+            f"{CENSUS_PAGE}/1/{tail}",
+            page_editor(200),
+            prepare=[OPEN_CENSUS],
+        )
+        for tail in ("links", "links.csv", "close", "chart.svg", "chart.png")
+    ],
+    Case("POST", CENSUS_PAGE_ROUTE + "/{number}/close", "", PAGE_FORM_DONE, form={}, dynamic_path=census_page_close),
+    Case(
+        "POST",
+        CENSUS_PAGE_ROUTE + "/{number}/apply",
+        "",
+        PAGE_FORM_DONE,
+        form={"chosen": "attendance:county-iss-steering-group:la-county-officer"},
+        dynamic_path=census_page_apply,
+    ),
+    Case("GET", CENSUS_PAGE_ROUTE + "/{token}", "", PUBLIC, dynamic_path=census_page_respondent),
+    Case(
+        "POST",
+        CENSUS_PAGE_ROUTE + "/{token}",
+        "",
+        {r: 303 for r in ROLES},
+        form={},
+        dynamic_path=census_page_respondent,
+    ),
 ]
 
 PUBLIC_ROUTES = {
@@ -365,6 +483,11 @@ PUBLIC_ROUTES = {
     ("GET", "/signin"),
     ("POST", "/signin"),
     ("POST", "/signout"),
+    # Token-bound: a census respondent's personal link is the credential, for their own answers only.
+    ("GET", "/api/localities/{slug}/census/respond/{token}"),
+    ("PUT", "/api/localities/{slug}/census/respond/{token}"),
+    ("GET", "/localities/{slug}/census/{token}"),
+    ("POST", "/localities/{slug}/census/{token}"),
 }
 
 

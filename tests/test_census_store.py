@@ -116,15 +116,26 @@ def test_fewer_than_three_respondents_give_no_score(session, opened):
     for who in people:
         by_group.setdefault(who.link.groups[0], []).append(who)
     group, members = max(by_group.items(), key=lambda kv: len(kv[1]))
-    for who in members[:2]:
+    assert len(members) >= 3
+    for who in members[:3]:
         answer(session, who, purpose=0)
-    two = census.summary(session, opened, 3)
-    assert two.groups[group].raters == 2 and not two.groups[group].shown
-    assert two.balance is None and two.worry_to == {}
-    if len(members) >= 3:
-        answer(session, members[2], purpose=0)
-        three = census.summary(session, opened, 3)
-        assert three.groups[group].tallies["purpose"].counts == (3, 0, 0, 0)
+    census.close(session, "thame")
+    session.commit()
+    three = census.summary(session, opened, 3)
+    assert three.groups[group].tallies["purpose"].counts == (3, 0, 0, 0)
+    assert three.balance is not None and three.balance.answers == 3
+    four = census.summary(session, opened, 4)
+    assert four.groups[group].raters == 3 and not four.groups[group].shown
+    assert four.balance is None and four.worry_to == {} and four.balance_by_agency == {}
+
+
+def test_an_open_census_shows_response_counts_and_no_scores(session, opened):
+    people = respondents(session, opened, 8)
+    for who in people:
+        answer(session, who, purpose=3)
+    live = census.summary(session, opened, 3)
+    assert live.answered == 8
+    assert all(not g.shown for g in live.groups.values()) and live.balance is None and live.worry_to == {}
 
 
 def test_corrections_apply_as_one_change_and_revert_exactly(session, opened):

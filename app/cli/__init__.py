@@ -8,7 +8,8 @@ The commands live in one module per family, each registering on the one
 typer application of :mod:`app.cli.app`: :mod:`~app.cli.files` (validate,
 import, export, list, schema), :mod:`~app.cli.audit` (audit, compare, report,
 snapshot, diff, map), :mod:`~app.cli.service` (serve, db, backup, restore,
-user, keygen) and :mod:`~app.cli.synth`.
+user, keygen), :mod:`~app.cli.synth` and :mod:`~app.cli.census` (the
+member census: open, links, status, close, apply, reissue, fill).
 
 This module imports nothing heavy at start: typer, rich and the command
 families load in :func:`main`, and ``locmap --version`` is answered before
@@ -35,6 +36,7 @@ COMMAND_FAMILIES = {
     "route": "wayfinding",
     "trend": "trend",
     "measures": "measures",
+    "census": "census",
 }
 
 

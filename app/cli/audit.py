@@ -99,8 +99,8 @@ def audit(
     if without or with_patch is not None:
         _what_if(load_locality(locality, engine_factory(db)), without or [], with_patch, thresholds, as_json)
         return
-    document, source = _read_one(locality, engine_factory(db))
-    result = run_audit(document, thresholds, measures=measures)
+    document, source, census = _read_one(locality, engine_factory(db))
+    result = run_audit(document, thresholds, measures=measures, census=census)
     if as_json:
         print_json(_with_provenance(result.as_dict(), [source], thresholds))
     else:
@@ -108,19 +108,22 @@ def audit(
 
 
 def _read_one(ref: str, factory):
-    """A locality file or stored locality, and the provenance source naming it (a stored one's revision too)."""
+    """A locality file or stored locality, the provenance source naming it (a stored one's revision too),
+    and the census its audit reads (a stored locality's newest closed one; None for a file)."""
     from app.formats.provenance import source_of
     from app.storage.sources import load_locality, looks_like_path
 
     if looks_like_path(ref):
         document = load_locality(ref, factory)
-        return document, source_of(document)
+        return document, source_of(document), None
+    from app.cli.batch import stored_census
     from app.storage import store
     from app.storage.db import session_scope
 
-    with session_scope(factory()) as session:  # the document and its revision read together
+    with session_scope(factory()) as session:  # the document, its revision and its census read together
         document = store.export_document(session, ref)
-        return document, source_of(document, revision=store.get_locality(session, ref).revision)
+        revision = store.get_locality(session, ref).revision
+        return document, source_of(document, revision=revision), stored_census(session, ref)
 
 
 def _with_provenance(data: dict, sources: list, thresholds) -> dict:
@@ -221,8 +224,9 @@ def _print_findings(findings, heading: str) -> None:
         )
         out.print(f.message, markup=False)
         if f.basis.value != "declared":
+            rests = "the member census's answers" if f.basis.value == "census" else "what locmap inferred"
             out.print(
-                f"         ({f.basis.value}: rests on what locmap inferred, not on what the file declares)",
+                f"         ({f.basis.value}: rests on {rests}, not on what the file declares)",
                 markup=False,
                 style="dim",
             )
@@ -366,8 +370,8 @@ def _stored_column(ref: str, factory, thresholds):
 
     slug, at, label = ref.partition("@")
     if not at:
-        document, source = _read_one(slug, factory)
-        return Column(slug, document.locality.name, run_audit(document, thresholds)), source
+        document, source, census = _read_one(slug, factory)
+        return Column(slug, document.locality.name, run_audit(document, thresholds, census=census)), source
     with session_scope(factory()) as session:
         return snapshot_column(store.get_snapshot(session, slug, label), thresholds)
 
@@ -445,6 +449,14 @@ def _print_comparison(data: dict) -> None:
     for severity in ("high", "medium", "low", "info"):
         table.add_row(severity, *(str(data["findings"][s][severity]) for s in slugs))
     out.print(table)
+    census = data.get("census", {})
+    if any(v is not None for values in census.values() for v in values.values()):
+        table = _comparison_table(
+            "Member census (–: no census, or held back: too few respondents)", slugs, "measure", "right"
+        )
+        for name, values in census.items():
+            table.add_row(name, *("–" if values[s] is None else f"{values[s]:.3g}" for s in slugs))
+        out.print(table)
 
 
 @cli.command()

@@ -78,7 +78,29 @@ def read_and_audit(
             check_distinct(read_from, [outcome[1].locality for outcome in outcomes])
             return _gathered(outcomes, documents)
     read = load_localities(expanded, engine_factory, on_skip=on_skip, each=lambda items: progress(items, "reading"))
-    return _gathered([_outcome(document, thresholds, True) for document in progress(read, "auditing")], documents)
+    held = stored_censuses(engine_factory, [ref.text for ref in expanded if not _is_file(ref)])
+    outcomes = [
+        _outcome(document, thresholds, True, held.get(document.locality.id)) for document in progress(read, "auditing")
+    ]
+    return _gathered(outcomes, documents)
+
+
+def stored_censuses(engine_factory, slugs: list[str]) -> dict:
+    """The census each stored locality's audit reads (its newest closed one), by id; none for files."""
+    if not slugs:
+        return {}
+    from app.storage.db import session_scope
+
+    with session_scope(engine_factory()) as session:
+        return {slug: census for slug in slugs if (census := stored_census(session, slug)) is not None}
+
+
+def stored_census(session, slug: str):
+    """A stored locality's newest closed census in aggregate, suppressed at the configured threshold, or None."""
+    from app.config import get_settings
+    from app.storage import census
+
+    return census.audit_summary(session, slug, get_settings().census_min_respondents)
 
 
 def _gathered(outcomes: list[tuple], documents: bool) -> Read:
@@ -122,10 +144,11 @@ def _read_and_audit_one(ref: Ref, thresholds: AuditSettings, documents: bool):
     return _outcome(document, thresholds, documents)
 
 
-def _outcome(document: LocalityDocument, thresholds: AuditSettings, keep: bool) -> tuple:
+def _outcome(document: LocalityDocument, thresholds: AuditSettings, keep: bool, census=None) -> tuple:
     from app.formats.provenance import source_of
 
-    return (document if keep else None), _audit(document, thresholds), source_of(document), document.locality.name
+    audited = _audit(document, thresholds, census)
+    return (document if keep else None), audited, source_of(document), document.locality.name
 
 
 def _load_the_analysis() -> None:
@@ -135,7 +158,7 @@ def _load_the_analysis() -> None:
     import models.validation  # noqa: F401
 
 
-def _audit(document: LocalityDocument, thresholds: AuditSettings) -> Audit:
+def _audit(document: LocalityDocument, thresholds: AuditSettings, census=None) -> Audit:
     from analysis.audit import audit
 
-    return audit(document, thresholds)
+    return audit(document, thresholds, census=census)

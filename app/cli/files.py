@@ -210,7 +210,11 @@ def export(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Write a stored locality as a locmap/1 file, a spreadsheet, or a graph for Gephi, Cytoscape or Kumu."""
+    """Write a stored locality as a locmap/1 file, a spreadsheet, or a graph for Gephi, Cytoscape or Kumu.
+
+    With --pseudonymise and a closed member census, its aggregates (under the
+    same pseudonyms, small numbers held back) go beside, in FILE.census-aggregates.json.
+    """
     from app.formats.exchange import format_for, render
     from app.storage import store
     from app.storage.db import session_scope
@@ -232,17 +236,30 @@ def export(
     with session_scope(engine) as session:
         document = store.export_document(session, slug)
         revision = store.get_locality(session, slug).revision
+        held = _stored_census(session, slug) if pseudonymise else None
+    aggregates = None
     if pseudonymise:
-        from app.formats.pseudonym import DEFAULT_K
-        from app.formats.pseudonym import pseudonymise as apply
+        from app.formats.pseudonym import DEFAULT_K, pseudonymise_export
 
-        document = apply(document, key, DEFAULT_K if k is None else k)
+        export = pseudonymise_export(document, key, DEFAULT_K if k is None else k, census=held)
+        document, aggregates = export.document, export.census
     from app.formats.provenance import provenance, source_of
 
     # The source's hash is of what is written: a pseudonymised export's, never the original's.
     write_atomically(output, render(document, chosen, provenance([source_of(document, revision=revision)])))
     note = " (pseudonymised)" if pseudonymise else ""
     out.print(f"exported {slug} to {output} as {chosen}{note}", markup=False)
+    if aggregates is not None:
+        beside = output.with_name(f"{output.stem}.census-aggregates.json")
+        write_atomically(beside, json.dumps(aggregates, indent=2, ensure_ascii=False) + "\n")
+        out.print(f"wrote the member census's aggregates (pseudonymised) to {beside}", markup=False)
+
+
+def _stored_census(session, slug: str):
+    """The newest closed census in aggregate, for a pseudonymised export (small numbers held back)."""
+    from app.cli.batch import stored_census
+
+    return stored_census(session, slug)
 
 
 @cli.command("list")

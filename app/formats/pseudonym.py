@@ -40,6 +40,15 @@ what identifies people:
   roles and attendance; people's flags (``systems_minder``,
   ``service_user_rep``, ``local``) and ``hours_per_week``; links' kinds.
 
+With a member census (:func:`pseudonymise_census`), the export carries its
+aggregates only, as the summary gives them: groups under their new ids and
+only those rated by ``min_respondents`` or more, the advantage/inertia
+balance by agency under the agency's new id, or its stand-in class when its
+people's posts were generalised (the class then stands for the shown agencies
+generalised to it; agencies held back stay pooled), and where worries go, places named by
+fewer than ``min_respondents`` pooled.  No person, and no answer of one,
+is in it.
+
 The locality's ``note`` becomes the export's header: what was done, the
 generalisation, and the residual risks.  The audit of the export sees the
 same groups, seats, attendance and links, so its structural figures and
@@ -65,8 +74,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.census import OTHER_AGENCIES, Balance, CensusSummary
+from analysis.census_findings import balance_dict
 from app.formats.anonymity import DEFAULT_K, AgencyClass, Generalisation, generalise, school_ids
 from app.formats.scrub import NameScrubber
+from models.census import STATEMENTS
 from models.document import LocalityDocument
 from models.validation import validate_data
 from models.vocab import GROUP_TYPE_LABELS
@@ -75,11 +87,13 @@ __all__ = [
     "DEFAULT_K",
     "KEY_BYTES",
     "MIN_KEY_BYTES",
+    "CENSUS_FORMAT",
     "PseudonymisedExport",
     "keyed_order",
     "load_key",
     "new_key",
     "pseudonymise",
+    "pseudonymise_census",
     "pseudonymise_export",
 ]
 
@@ -87,6 +101,10 @@ __all__ = [
 MIN_KEY_BYTES = 16
 #: Length of a new key, in bytes (256 bits).
 KEY_BYTES = 32
+#: The ``format`` of a pseudonymised census's aggregates (written beside the export).
+CENSUS_FORMAT = "locmap-census-aggregates/1"
+#: Where worries go, pooled, when fewer than ``min_respondents`` named a place.
+ELSEWHERE = "elsewhere"
 #: The prefix of each kind of entity's new ids.
 PREFIXES = {"agencies": "a", "people": "p", "groups": "g", "links": "l"}
 
@@ -176,6 +194,8 @@ class PseudonymisedExport:
     ids: dict[str, dict[str, str]]
     generalisation: Generalisation
     dropped: list[str] = field(default_factory=list)
+    #: The member census's aggregates (:func:`pseudonymise_census`), when a census was given.
+    census: dict | None = None
 
 
 def _class_key(cls: AgencyClass) -> str:
@@ -364,7 +384,7 @@ def residual_risks(generalisation: Generalisation, document: LocalityDocument | 
 
 
 def pseudonymise_export(
-    document: LocalityDocument, key: bytes | None = None, k: int = DEFAULT_K
+    document: LocalityDocument, key: bytes | None = None, k: int = DEFAULT_K, census: CensusSummary | None = None
 ) -> PseudonymisedExport:
     """Pseudonymise a locality, keeping what it took (see the module docstring).
 
@@ -378,12 +398,15 @@ def pseudonymise_export(
         key is drawn for this export alone.
     k : int, default :data:`DEFAULT_K`
         Every published (role, agency) pair is held by at least ``k`` people.
+    census : CensusSummary, optional
+        The locality's newest closed member census in aggregate; its
+        pseudonymised aggregates go in the result's ``census``.
 
     Returns
     -------
     PseudonymisedExport
         The valid ``locmap/1`` document (checked on the way out), the id
-        maps and the generalisation.
+        maps, the generalisation and the census's aggregates.
     """
     key = new_key() if key is None else key
     _check_key(key)
@@ -399,7 +422,10 @@ def pseudonymise_export(
     locality["note"] = header(generalisation, len(scrub.dropped), left_out, document)
     data = {"format": "locmap/1", "locality": locality, "agencies": agencies, "people": people}
     data |= {"groups": groups, "links": links}
-    return PseudonymisedExport(validate_data(data), ids, generalisation, scrub.dropped)
+    export = PseudonymisedExport(validate_data(data), ids, generalisation, scrub.dropped)
+    if census is not None:
+        export.census = pseudonymise_census(census, document, export)
+    return export
 
 
 def pseudonymise(document: LocalityDocument, key: bytes | None = None, k: int = DEFAULT_K) -> LocalityDocument:
@@ -408,3 +434,105 @@ def pseudonymise(document: LocalityDocument, key: bytes | None = None, k: int = 
     It loads, audits and exports like any other ``locmap/1`` document.
     """
     return pseudonymise_export(document, key, k).document
+
+
+# ---------------------------------------------------------------- the member census
+
+
+def pseudonymise_census(summary: CensusSummary, document: LocalityDocument, export: PseudonymisedExport) -> dict:
+    """A member census's aggregates under the export's pseudonyms, with no group or agency below the threshold.
+
+    Parameters
+    ----------
+    summary : CensusSummary
+        The census in aggregate (:func:`app.storage.census.summary`), small
+        numbers already held back.
+    document : LocalityDocument
+        The original locality, whose people's agencies say how each agency
+        was generalised.
+    export : PseudonymisedExport
+        The export of ``document``: its id maps and generalisation.
+
+    Returns
+    -------
+    dict
+        ``format`` (:data:`CENSUS_FORMAT`), ``locality``, ``number``, the
+        dates it opened and closed, ``min_respondents``, ``invited``,
+        ``answered``, ``raters``; ``scores`` over the groups shown;
+        ``groups`` by new id, only those rated by ``min_respondents`` or
+        more; ``balance``; ``balance_by_agency`` by new agency id (or
+        stand-in class, or ``"other agencies"``); ``worry_to`` by new
+        group id, ``person``, ``unsure`` or ``elsewhere`` (pooled).
+    """
+    groups = export.ids["groups"]
+    return {
+        "format": CENSUS_FORMAT,
+        "locality": document.locality.id,
+        "number": summary.number,
+        "opened": summary.opened_at[:10],
+        "closed": summary.closed_at[:10] if summary.closed_at else None,
+        "min_respondents": summary.min_respondents,
+        "invited": summary.invited,
+        "answered": summary.answered,
+        "raters": summary.raters,
+        "scores": _census_scores(summary),
+        "groups": {
+            groups[g.group]: {"raters": g.raters, "scores": _tally_dicts(g.tallies)}
+            for g in sorted(summary.groups.values(), key=lambda g: groups.get(g.group, ""))
+            if g.shown and g.group in groups
+        },
+        "balance": balance_dict(summary.balance) if summary.balance is not None else None,
+        "balance_by_agency": {
+            a: balance_dict(b) for a, b in sorted(_generalised_balances(summary, document, export).items())
+        },
+        "worry_to": _worry_places(summary, groups),
+    }
+
+
+def _tally_dicts(tallies) -> dict:
+    return {
+        s: {"holds": round(t.holds, 3), "mean": round(t.mean, 3), "answers": t.answers}
+        for s, t in tallies.items()
+        if t.answers
+    }
+
+
+def _census_scores(summary: CensusSummary) -> dict:
+    """Each statement over the groups shown (groups held back are left out, so nothing can be subtracted)."""
+    tallies = {s: t for s in STATEMENTS if (t := summary.locality_tally(s)) is not None}
+    return _tally_dicts(tallies)
+
+
+def _published_agency(agency: str, document: LocalityDocument, export: PseudonymisedExport) -> str:
+    """Where an agency's balance goes: its new id if all its people keep it, else their stand-in class, else the pool."""
+    posts = [export.generalisation.people[p.id].agency for p in document.people if p.agency == agency]
+    ids = export.ids["agencies"]
+    if posts and all(post == agency for post in posts) and agency in ids:
+        return ids[agency]
+    classes = {_class_key(post) for post in posts if isinstance(post, AgencyClass)}
+    if len(classes) == 1 and (only := classes.pop()) in ids:
+        return ids[only]
+    return OTHER_AGENCIES
+
+
+def _generalised_balances(
+    summary: CensusSummary, document: LocalityDocument, export: PseudonymisedExport
+) -> dict[str, Balance]:
+    """The balance by agency as the export generalises agencies: agencies sharing a stand-in merged."""
+    merged: dict[str, dict[int, int]] = {}
+    for agency, balance in summary.balance_by_agency.items():
+        target = OTHER_AGENCIES if agency == OTHER_AGENCIES else _published_agency(agency, document, export)
+        counts = merged.setdefault(target, {})
+        for step, n in balance.counts.items():
+            counts[step] = counts.get(step, 0) + n
+    return {a: Balance(counts) for a, counts in merged.items()}
+
+
+def _worry_places(summary: CensusSummary, groups: dict[str, str]) -> dict[str, int]:
+    """Where worries go, by new group id; a place fewer than ``min_respondents`` named is pooled as elsewhere."""
+    out: dict[str, int] = {}
+    for place, n in summary.worry_to.items():
+        shown = n >= summary.min_respondents and (place in groups or place in ("person", "unsure"))
+        key = groups.get(place, place) if shown else ELSEWHERE
+        out[key] = out.get(key, 0) + n
+    return dict(sorted(out.items()))

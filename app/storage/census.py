@@ -363,9 +363,13 @@ def link_facts(session: Session, census: Census) -> list[LinkFacts]:
 
 
 def summary(session: Session, census: Census, min_respondents: int) -> CensusSummary:
-    """The census in aggregate, every figure from ``min_respondents`` or more (the only way results leave)."""
+    """The census in aggregate, every figure from ``min_respondents`` or more (the only way results leave).
+
+    While the census is open it gives response counts only
+    (:meth:`~analysis.census.CensusSummary.rates_only`): scores appear when it closes.
+    """
     ballots = session.execute(select(CensusBallot).where(col(CensusBallot.census_pk) == census.pk)).scalars()
-    return tally(
+    summary = tally(
         link_facts(session, census),
         [BallotFacts(b.agency_id, b.balance, b.worry_to, b.ratings) for b in ballots],
         number=census.number,
@@ -373,6 +377,7 @@ def summary(session: Session, census: Census, min_respondents: int) -> CensusSum
         closed_at=_aware(census.closed_at).isoformat() if census.closed_at else None,  # type: ignore[union-attr]
         min_respondents=min_respondents,
     )
+    return summary if census.closed_at is not None else summary.rates_only()
 
 
 def audit_summary(session: Session, slug: str, min_respondents: int) -> CensusSummary | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from app.synth.scales import SCALES, iter_synth
@@ -20,13 +21,17 @@ def _counts(doc: LocalityDocument) -> dict:
     }
 
 
-def write(scale: str, seed: int, path: Path) -> list[Path]:
+def write(
+    scale: str, seed: int, path: Path, beside: Callable[[LocalityDocument, Path], list[Path]] | None = None
+) -> list[Path]:
     """Write a scale's localities; returns the files written.
 
     Scale ``locality`` writes one file at ``path`` (``.yaml``, ``.yml`` or
     ``.json``); ``county`` and ``national`` write a folder ``path`` holding
     ``<slug>.json`` for each locality and ``index.json`` listing them, their
-    counts and planted defects, and the totals.
+    counts and planted defects, and the totals.  ``beside(document, file)``,
+    if given, is called after each locality file is written and returns any
+    files it wrote beside it (``locmap synth --census``).
     """
     path = Path(path)
     if scale not in SCALES:
@@ -38,7 +43,7 @@ def write(scale: str, seed: int, path: Path) -> list[Path]:
         ((doc, _),) = list(iter_synth(scale, seed))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dump_document(doc, suffix), encoding="utf-8")
-        return [path]
+        return [path, *(beside(doc, path) if beside else [])]
     if path.exists() and not path.is_dir():
         raise ValueError(f"scale {scale!r} writes a folder, and {str(path)!r} is a file")
     path.mkdir(parents=True, exist_ok=True)
@@ -50,6 +55,7 @@ def write(scale: str, seed: int, path: Path) -> list[Path]:
         file = path / f"{doc.locality.id}.json"
         file.write_text(dump_document(doc, ".json"), encoding="utf-8")
         written.append(file)
+        written += beside(doc, file) if beside else []
         counts = _counts(doc)
         for k, v in counts.items():
             totals[k] += v

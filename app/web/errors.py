@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import Conflict, NotFound, UserError
+from app.storage.census import CensusRefused
 from app.web.concurrency import PreconditionFailed, PreconditionRequired
 from app.web.deps import PageForbidden, SignInRequired
 from app.web.pages.rendering import error_page
@@ -93,6 +94,12 @@ async def known_error(request: Request, exc: Exception) -> Response:
     return error_response(request, code, detail)
 
 
+async def census_refused(request: Request, exc: Exception) -> Response:
+    """A personal census link that may not be used: its own status (403, 404 or 410) and why, in plain words."""
+    assert isinstance(exc, CensusRefused)
+    return error_response(request, exc.status, exc.reason)
+
+
 async def stale_version(request: Request, exc: Exception) -> Response:
     """412, naming the current version in the ETag header so the client can read it again."""
     assert isinstance(exc, PreconditionFailed)
@@ -132,6 +139,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, sign_in_first)
     for kind in STATUS_OF:
         app.add_exception_handler(kind, known_error)
+    app.add_exception_handler(CensusRefused, census_refused)  # a UserError with its own status
     app.add_exception_handler(PreconditionFailed, stale_version)
     app.add_exception_handler(DocumentError, invalid_document)
     app.add_exception_handler(RequestValidationError, invalid_request)

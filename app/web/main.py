@@ -30,12 +30,13 @@ from app.samples import sample_paths, template_workbook
 from app.storage import store
 from app.storage.accounts import RecentTokens, SignInLimiter
 from app.storage.db import create_schema, make_engine, session_scope
-from app.web.api import analysis, auditlog, auth, entities, health, history, localities, measures, search, users
+from app.web.api import analysis, auditlog, auth, census, entities, health, history, localities, measures, search, users
 from app.web.cache import AuditCache
 from app.web.errors import ERROR_RESPONSES, install_error_handlers
 from app.web.flash import FlashRegion
 from app.web.middleware import GZIP_EXCLUDED, BodySizeLimit, CrossSiteGuard, SecurityHeaders
-from app.web.pages import browse, directory, editing, trend, wayfinding, whatif
+from app.web.pages import browse, directory, editing, respond, trend, wayfinding, whatif
+from app.web.pages import census as census_pages
 from app.web.pages import history as history_pages
 from app.web.pages import search as search_pages
 from app.web.pages import snapshots as snapshot_pages
@@ -58,6 +59,7 @@ ROUTERS = (
     analysis.router,
     measures.router,
     history.router,
+    census.router,
     auditlog.router,
     users.router,
     search.router,
@@ -70,6 +72,8 @@ ROUTERS = (
     directory.router,
     wayfinding.router,
     trend.router,
+    census_pages.router,  # editors' census pages before the respondent's, whose last segment is a token
+    respond.router,
 )
 
 

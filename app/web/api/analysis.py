@@ -32,6 +32,7 @@ from analysis.whatif import parse_removal, what_if
 from app.errors import NotFound, UserError
 from app.formats.provenance import Provenance, Source, provenance, source_of
 from app.storage import store
+from app.storage.census import audit_summary
 from app.storage.trends import snapshot_column as stored_snapshot_column
 from app.web.cache import Compressed, Version, cached_answer, cached_or_stale, etag, locality_version, not_modified
 from app.web.deps import Reader, SessionDep
@@ -121,7 +122,9 @@ def cached_audit(request: Request, session, slug: str, without: tuple[str, ...] 
     def compute():
         document = cached_document(request, session, slug, version)
         if not without:
-            return document, audit(document, DEFAULT_SETTINGS)
+            # Closing a census moves the locality's (analysed) revision, so the version key covers the census too.
+            k = request.app.state.settings.census_min_respondents
+            return document, audit(document, DEFAULT_SETTINGS, census=audit_summary(session, slug, k))
         try:
             return document, what_if(document, without=list(without)).after
         except KeyError as exc:

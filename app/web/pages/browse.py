@@ -27,9 +27,11 @@ from app.storage.edits import entry
 from app.web.api.analysis import cached_audit, cached_document, cached_source, compare_columns
 from app.web.cache import Compressed, all_versions, cached_answer, cached_or_stale, etag, locality_version
 from app.web.deps import SESSION_COOKIE, PageReader, PrincipalDep, SessionDep, SettingsDep
+from app.web.pages.census import headline as census_headline
 from app.web.pages.rendering import render, words
 from app.web.security import csrf_token
 from app.web.sessions import sign_in
+from models.census import STATEMENTS
 from models.vocab import MEETINGS_PER_YEAR, MemberRole
 
 router = APIRouter(include_in_schema=False)
@@ -43,6 +45,20 @@ LINK_WORDS = {
     "consults": "consults",
 }
 
+
+#: The census rows of the compare page, as a reader names them; the shares among them print as percentages.
+CENSUS_LABELS = {
+    "number": "Census number",
+    "invited": "People asked",
+    "answered": "People who answered",
+    "response_rate": "Response rate",
+    "raters": "Respondents who rated",
+    "groups_shown": "Groups with a score",
+    **{f"holds.{key}": f"Holds: “{words}”" for key, words in STATEMENTS.items()},
+    "advantage": "Lean to collaborative advantage",
+    "inertia": "Lean to collaborative inertia",
+}
+CENSUS_SHARES = {"response_rate", "advantage", "inertia", *(f"holds.{key}" for key in STATEMENTS)}
 
 #: The formats of ``/api/localities/{slug}/download/{fmt}`` (every one the API offers), as a reader names them.
 DOWNLOAD_WORDS = {
@@ -224,6 +240,7 @@ def _locality_page_html(
         dimensions=DIMENSIONS,
         may_edit=principal.may_edit(slug),
         may_upload=may_upload(principal),
+        census_headline=census_headline(session, slug, request.app.state.settings.census_min_respondents),
         counts=count_phrases(locality_counts(document)),
         downloads=DOWNLOAD_WORDS,
     )
@@ -431,6 +448,10 @@ def compare_page(
         snapshots=snapshots,
         picked_snapshots=list(snapshot),
         data=data,
+        has_census=any(a.census for a in columns.audits),
+        census_labels=CENSUS_LABELS,
+        census_shares=CENSUS_SHARES,
+        k=request.app.state.settings.census_min_respondents,
         names=columns.names,
         chart="/api/compare/chart.png?" + query,
         downloads={
