@@ -21,7 +21,8 @@ WIDTHS = (360, 768, 1366)
 EDITOR = ("ed", "correct horse battery")
 
 #: Template -> the pages that render it, as (path, signed in as the editor?).
-#: "{link}", "{snapshot}" and "{entry}" (a history entry) are filled in from the database.
+#: "{link}", "{snapshot}", "{entry}" (a history entry), "{token}" (a personal link of the open census)
+#: and "{closed}" (one of the closed census) are filled in from the database.
 PAGES: dict[str, list[tuple[str, bool]]] = {
     "home.html": [("/", False), ("/", True)],
     "locality.html": [("/localities/thame", False), ("/localities/thame", True)],
@@ -58,7 +59,15 @@ PAGES: dict[str, list[tuple[str, bool]]] = {
     "trend.html": [("/localities/thame/trend", False), ("/localities/thame/trend", True)],
     "revert_confirm.html": [("/localities/thame/history/{entry}/revert", True)],
     "error.html": [("/localities/nowhere", True), ("/localities/thame/groups/nothing-here", True)],
+    "census.html": [("/localities/thame/census", True), ("/localities/thame/census?census=1", True)],
+    "census_links.html": [("/localities/thame/census/2/links", True)],
+    "census_close.html": [("/localities/thame/census/2/close", True)],
+    "respond.html": [("/localities/thame/census/{token}", False)],
+    "respond_refused.html": [("/localities/thame/census/{closed}", False)],
 }
+
+#: Templates that answer with an error status by design.
+REFUSALS = ("error.html", "respond_refused.html")
 
 #: The widest element (outside any scrolling box) whose right edge passes the
 #: viewport, the outermost of equals: the one to fix.
@@ -115,9 +124,40 @@ def server(tmp_path_factory, browser):
         snapshot = store.take_snapshot(session, "thame", "before the new forum", EDITOR[0]).pk
         link = store.export_document(session, "thame").links[0].id
         entry = session.exec(select(AuditLogEntry.pk).order_by(AuditLogEntry.pk.desc())).first()
+    closed, token = censuses_of_thame(engine)
     engine.dispose()
     with live_server(url, demo=True) as (base, app):
-        yield base, {"snapshot": snapshot, "link": link, "entry": entry}
+        yield base, {"snapshot": snapshot, "link": link, "entry": entry, "token": token, "closed": closed}
+
+
+def censuses_of_thame(engine) -> tuple[str, str]:
+    """Census 1 of Thame answered by three on the Thame Network and closed; census 2 open.
+
+    Returns a token of each (the closed one's is refused, the open one's opens a respondent's page).
+    """
+    from app.storage import census, store
+    from app.storage.db import session_scope
+    from models.census import CensusAnswers
+
+    with session_scope(engine) as session:
+        first = census.open_census(session, "thame", EDITOR[0], days=28)
+        tokens = [p.path.rsplit("/", 1)[1] for p in census.invited(session, first) if "thame-network" in p.groups]
+        document = store.export_document(session, "thame")
+        answers = CensusAnswers.model_validate(
+            {
+                "ratings": [{"group": "thame-network", "purpose": 1, "worth": 2}],
+                "balance": -1,
+                "worry_to": "thame-network",
+            }
+        )
+        for token in tokens[:3]:
+            census.save_answers(session, census.visit(session, "thame", token), answers, document)
+    with session_scope(engine) as session:
+        census.close(session, "thame")
+    with session_scope(engine) as session:
+        second = census.open_census(session, "thame", EDITOR[0], days=28)
+        token = census.invited(session, second)[0].path.rsplit("/", 1)[1]
+    return tokens[0], token
 
 
 def sign_in(page, base):
@@ -163,7 +203,7 @@ def test_no_page_is_wider_than_the_screen(server, browser, width):
                 if as_editor != signed_in:
                     continue
                 answer = page.goto(base + path.format(**ids))
-                if (answer.status >= 400) != (template == "error.html"):
+                if (answer.status >= 400) != (template in REFUSALS):
                     problems.append(f"{template} {path}: answered {answer.status}, so the page was not walked")
                     continue
                 found = overflow(page)

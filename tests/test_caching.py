@@ -69,10 +69,10 @@ def test_concurrent_audits_after_an_edit_compute_once(service, monkeypatch):
     calls, release = [], threading.Event()
     real_audit = analysis.audit
 
-    def counted(document, settings):
+    def counted(document, settings, **options):
         calls.append(document.locality.id)
         release.wait(10)
-        return real_audit(document, settings)
+        return real_audit(document, settings, **options)
 
     monkeypatch.setattr(analysis, "audit", counted)
     with ThreadPoolExecutor(6) as pool:
