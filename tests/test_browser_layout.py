@@ -151,7 +151,9 @@ def censuses_of_thame(engine) -> tuple[str, str]:
             }
         )
         for token in tokens[:3]:
-            census.save_answers(session, census.visit(session, "thame", token), answers, document)
+            census.save_answers(
+                session, census.visit(session, "thame", token), answers, {g.id: g.name for g in document.groups}
+            )
     with session_scope(engine) as session:
         census.close(session, "thame")
     with session_scope(engine) as session:

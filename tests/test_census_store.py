@@ -16,6 +16,10 @@ from models.tables import CensusBallot, CensusLink, utcnow
 from models.validation import load_path
 
 
+def group_names(document) -> dict[str, str]:
+    return {g.id: g.name for g in document.groups}
+
+
 def thame(session: Session) -> None:
     path = next(p for p in sample_paths() if p.stem == "thame")
     store.import_document(session, load_path(path))
@@ -47,7 +51,7 @@ def answer(session, who, **ratings):
             "worry_to": group,
         }
     )
-    census.save_answers(session, who, data, doc)
+    census.save_answers(session, who, data, group_names(doc))
     session.commit()
     return group
 
@@ -105,7 +109,7 @@ def test_answers_naming_groups_the_respondent_is_not_on_are_refused_and_nothing_
     other = next(g.id for g in store.export_document(session, "thame").groups if g.id not in who.link.groups)
     bad = CensusAnswers.model_validate({"ratings": [{"group": other, "purpose": 1}]})
     with pytest.raises(UserError, match="rate only the groups you attend"):
-        census.save_answers(session, who, bad, store.export_document(session, "thame"))
+        census.save_answers(session, who, bad, group_names(store.export_document(session, "thame")))
     session.rollback()
     assert session.execute(select(CensusBallot)).first() is None
 
@@ -145,7 +149,7 @@ def test_corrections_apply_as_one_change_and_revert_exactly(session, opened):
     data = CensusAnswers.model_validate(
         {"seats": [{"group": group, "status": "left"}], "missing": [{"name": "Thame Youth Forum"}]}
     )
-    census.save_answers(session, who, data, store.export_document(session, "thame"))
+    census.save_answers(session, who, data, group_names(store.export_document(session, "thame")))
     session.commit()
     proposed = census.proposed(session, opened)
     assert {c.kind for c in proposed} == {"left", "new_group"}

@@ -436,12 +436,13 @@ def save_all(session, slug: str, current: Census, document: LocalityDocument, gi
     from app.storage import census
 
     tokens = {p.person: p.path.rsplit("/", 1)[1] for p in census.invited(session, current) if p.path}
+    groups = {g.id: g.name for g in document.groups}
     for person, answers in given.items():
         if person not in tokens:
             raise UserError(f"{person!r} has no working link in census {current.number} of {slug!r}: nothing saved")
         respondent = census.visit(session, slug, tokens[person])
         try:
-            census.save_answers(session, respondent, answers, document)
+            census.save_answers(session, respondent, answers, groups)
         except UserError as exc:
             raise UserError(f"the answers of {person!r}: {exc}; nothing saved") from None
     return len(given)

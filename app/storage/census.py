@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -29,7 +29,7 @@ from app.storage import edits, store
 from app.storage.db import queue_for_writing
 from models.census import CensusAnswers, StructureAnswers
 from models.document import LocalityDocument
-from models.tables import AuditLogEntry, Census, CensusBallot, CensusLink, utcnow
+from models.tables import AuditLogEntry, Census, CensusBallot, CensusLink, Group, Locality, Person, utcnow
 from models.validation import validate_data
 
 #: What the history calls a change made from a census's corrections (reverted like a replace).
@@ -306,9 +306,36 @@ def _ballot(session: Session, census: Census, token: str) -> CensusBallot | None
     return session.execute(query).scalars().first()
 
 
-def check_answers(answers: CensusAnswers, respondent: Respondent, document: LocalityDocument) -> list[str]:
-    """What is wrong with the answers, one plain sentence each (nothing: they may be saved)."""
-    known = {g.id for g in document.groups}
+@dataclass(frozen=True)
+class RespondentFacts:
+    """What a respondent's page names: the locality, the person and every group, read by id only."""
+
+    locality: str
+    person: str
+    #: Every group of the locality, id -> name, in the locality's order.
+    groups: dict[str, str]
+
+
+def respondent_facts(session: Session, respondent: Respondent) -> RespondentFacts:
+    """The names a respondent's page needs, in three small queries (never the whole locality)."""
+    slug = respondent.census.locality
+    lpk = session.execute(select(col(Locality.pk)).where(col(Locality.id) == slug)).scalar_one()
+    groups = session.execute(
+        select(col(Group.id), col(Group.name)).where(col(Group.locality_pk) == lpk).order_by(col(Group.pk))
+    ).all()
+    person = session.execute(
+        select(col(Person.name)).where(col(Person.locality_pk) == lpk, col(Person.id) == respondent.link.person_id)
+    ).scalar()
+    locality = session.execute(select(col(Locality.name)).where(col(Locality.pk) == lpk)).scalar_one()
+    return RespondentFacts(locality, person or "", {g: name for g, name in groups})
+
+
+def check_answers(answers: CensusAnswers, respondent: Respondent, groups: Mapping[str, str]) -> list[str]:
+    """What is wrong with the answers, one plain sentence each (nothing: they may be saved).
+
+    ``groups`` holds the locality's groups by id (:attr:`RespondentFacts.groups`).
+    """
+    known = set(groups)
     mine = set(respondent.link.groups)
     problems = []
     for i, seat in enumerate(answers.seats):
@@ -326,9 +353,12 @@ def check_answers(answers: CensusAnswers, respondent: Respondent, document: Loca
     return problems
 
 
-def save_answers(session: Session, respondent: Respondent, answers: CensusAnswers, document: LocalityDocument) -> None:
-    """Keep a respondent's answers: structure with their link, ratings on their ballot (replacing earlier ones)."""
-    problems = check_answers(answers, respondent, document)
+def save_answers(session: Session, respondent: Respondent, answers: CensusAnswers, groups: Mapping[str, str]) -> None:
+    """Keep a respondent's answers: structure with their link, ratings on their ballot (replacing earlier ones).
+
+    ``groups`` holds the locality's groups by id (:attr:`RespondentFacts.groups`).
+    """
+    problems = check_answers(answers, respondent, groups)
     if problems:
         raise UserError("; ".join(problems))
     queue_for_writing(session)

@@ -34,7 +34,7 @@ from app.web.api.history import RowNumber
 from app.web.changes import commit_change
 from app.web.deps import LocalityEditor, SessionDep, SettingsDep
 from models.census import ATTENDANCE_SHARES, BALANCE, STATEMENTS, STEPS, CensusAnswers
-from models.document import Id, LocalityDocument
+from models.document import Id
 from models.tables import Census
 
 router = APIRouter(prefix="/api/localities/{slug}/census", tags=["census"])
@@ -265,14 +265,14 @@ def _unprocessable(exc: UserError) -> HTTPException:
 
 def respondent_page(session, respondent: census.Respondent) -> RespondentPage:
     """What a respondent's own page shows (their groups as recorded when the census opened)."""
-    document: LocalityDocument = store.export_document(session, respondent.census.locality)
-    names = {g.id: g.name for g in document.groups}
+    facts = census.respondent_facts(session, respondent)
+    names = facts.groups
     return RespondentPage(
-        locality=Named(id=document.locality.id, name=document.locality.name),
+        locality=Named(id=respondent.census.locality, name=facts.locality),
         census=respondent.census.number,
         closes_at=_when(respondent.census.expires_at) or "",
         groups=[Named(id=g, name=names.get(g, g)) for g in respondent.link.groups],
-        locality_groups=[Named(id=g.id, name=g.name) for g in document.groups],
+        locality_groups=[Named(id=g, name=name) for g, name in names.items()],
         answers=census.answers_of(session, respondent),
         scales={
             "statements": STATEMENTS,
@@ -303,7 +303,7 @@ def respondent_put(slug: str, token: str, body: CensusAnswers, session: SessionD
     queue_for_writing(session)  # before the link is checked, so a close cannot slip in between
     respondent = census.visit(session, slug, token)
     try:
-        census.save_answers(session, respondent, body, store.export_document(session, slug))
+        census.save_answers(session, respondent, body, census.respondent_facts(session, respondent).groups)
     except UserError as exc:
         session.rollback()
         raise _unprocessable(exc) from None

@@ -26,12 +26,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.storage import census, store
+from app.storage import census
 from app.web.deps import SessionDep
 from app.web.pages.census import day, run_work
 from app.web.pages.rendering import render
 from models.census import ATTENDANCE_SHARES, BALANCE, STATEMENTS, STEPS, CensusAnswers, MissingMeeting
-from models.document import LocalityDocument
 
 router = APIRouter(include_in_schema=False)
 
@@ -249,17 +248,16 @@ class GroupLine:
     name: str
 
 
-def page_context(request: Request, respondent: census.Respondent, document: LocalityDocument) -> dict[str, Any]:
+def page_context(request: Request, respondent: census.Respondent, facts: census.RespondentFacts) -> dict[str, Any]:
     """What the respondent's page shows: their groups, the other groups, the scales and the census's dates."""
-    names = {g.id: g.name for g in document.groups}
-    people = {p.id: p.name for p in document.people}
+    names = facts.groups
     mine = [GroupLine(g, names.get(g, g)) for g in respondent.link.groups]
     return {
-        "locality": document.locality.name,
-        "person": people.get(respondent.link.person_id, ""),
+        "locality": facts.locality,
+        "person": facts.person,
         "mine": mine,
-        "others": [GroupLine(g.id, g.name) for g in document.groups if g.id not in respondent.link.groups],
-        "every_group": [GroupLine(g.id, g.name) for g in document.groups],
+        "others": [GroupLine(g, name) for g, name in names.items() if g not in respondent.link.groups],
+        "every_group": [GroupLine(g, name) for g, name in names.items()],
         "until": day(respondent.census.expires_at),
         "k": request.app.state.settings.census_min_respondents,
         "action": census.respond_path(respondent.census.locality, respondent.token),
@@ -300,9 +298,9 @@ def respondent_page(
         respondent = census.visit(session, slug, token)
     except census.CensusRefused as refused:
         return refusal(request, refused)
-    document = store.export_document(session, slug)
     values = prefilled(census.answers_of(session, respondent))
-    return _page(request, page_context(request, respondent, document), values, saved=bool(saved))
+    facts = census.respondent_facts(session, respondent)
+    return _page(request, page_context(request, respondent, facts), values, saved=bool(saved))
 
 
 @router.post("/localities/{slug}/census/{token}", response_class=HTMLResponse)
@@ -315,16 +313,16 @@ async def save_answers(slug: str, token: str, request: Request):
             respondent = census.visit(session, slug, token)
         except census.CensusRefused as refused:
             return refusal(request, refused)
-        document = store.export_document(session, slug)
-        reading = read_form(form, {g.id: g.name for g in document.groups})
+        facts = census.respondent_facts(session, respondent)
+        reading = read_form(form, facts.groups)
         if reading.answers is not None:
-            place_problems(reading, census.check_answers(reading.answers, respondent, document))
+            place_problems(reading, census.check_answers(reading.answers, respondent, facts.groups))
         if reading.answers is None or reading.errors or reading.unplaced:
             session.rollback()
             problems = [*reading.unplaced, *reading.errors.values()]
-            context = page_context(request, respondent, document)
+            context = page_context(request, respondent, facts)
             return _page(request, context, form, 422, errors=reading.errors, problems=problems)
-        census.save_answers(session, respondent, reading.answers, document)
+        census.save_answers(session, respondent, reading.answers, facts.groups)
         session.commit()
         return _private(RedirectResponse(f"{census.respond_path(slug, token)}?saved=1", status_code=303))
 
