@@ -201,9 +201,13 @@ def tally(
     k = max(1, min_respondents)
     invited = Counter(g for link in links for g in link.groups)
     answered = Counter(g for link in links if link.answered for g in link.groups)
+    rated_by: dict[str, list[BallotFacts]] = {}
+    for b in ballots:
+        for g in b.ratings:
+            rated_by.setdefault(g, []).append(b)
     groups = {
-        g: _group_census(g, invited[g], answered[g], [b for b in ballots if g in b.ratings], k)
-        for g in _ordered({*invited, *(g for b in ballots for g in b.ratings)}, links)
+        g: _group_census(g, invited[g], answered[g], rated_by.get(g, []), k)
+        for g in _ordered({*invited, *rated_by}, links)
     }
     return CensusSummary(
         number=number,

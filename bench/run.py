@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 #: Generated data is kept between runs outside the checkout (LOCMAP_BENCH_DATA overrides).
 DATA = Path(os.environ.get("LOCMAP_BENCH_DATA") or Path(user_cache_dir("locmap", appauthor=False)) / "bench")
-PARTS = ("startup", "scales", "exact", "commands", "load", "pages", "edits", "mixed")
+PARTS = ("startup", "scales", "exact", "commands", "load", "pages", "edits", "mixed", "census")
 
 
 def data_for(scale: str, seed: int) -> Path:
@@ -226,6 +226,11 @@ def part_mixed(plan: Plan) -> dict:
     return {
         edit: child_json(["-m", "bench.mixedload", locality, seconds, edit], timeout=600) for edit in ("venue", "hours")
     }
+
+
+def part_census(plan: Plan) -> dict:
+    # bench/census.py runs as a process (``python -m bench.census REPEAT``), on the same data as the edits.
+    return child_json(["-m", "bench.census", str(3 if plan.args.quick else max(plan.repeat, 9))])
 
 
 RUNNERS = {name: globals()[f"part_{name}"] for name in PARTS}
