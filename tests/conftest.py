@@ -253,6 +253,18 @@ def db_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'locmap.db'}"
 
 
+# ---------------------------------------------------------------- browser tests
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium under Playwright, one per module of browser tests (tests/browser_support.py)."""
+    from tests.browser_support import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
 # ---------------------------------------------------------------- the web service
 
 ROLES = ("anonymous", "viewer", "editor", "other_editor", "admin")

@@ -10,7 +10,7 @@ import copy
 
 import pytest
 
-from tests.browser_support import PageWatch, chromium, live_server, sample_database, watched_page
+from tests.browser_support import PageWatch, live_server, sample_database, watched_page
 from tests.conftest import MINIMAL, SAMPLES_DIR
 
 pytestmark = pytest.mark.browser
@@ -23,12 +23,6 @@ EVIL["people"][1]["name"] = "href"
 EVIL["groups"][0]["name"] = "<script>alert(1)</script>"
 EVIL["groups"][0]["purpose"] = '"><img src=x onerror=alert(1)>'
 EVIL["groups"][1]["name"] = "href"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

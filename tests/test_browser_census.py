@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from tests.browser_support import chromium, live_server, sample_database, watched_page
+from tests.browser_support import live_server, sample_database, watched_page
 from tests.test_browser import sign_in
 
 pytestmark = pytest.mark.browser
@@ -32,12 +32,6 @@ SEATED = 18
 ON_A_PHONE = "school-nurse"
 #: Who says they have left the steering group: the correction the editor applies.
 LEAVER = "social-worker"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 from models.validation import load_path
-from tests.browser_support import chromium, live_server, sample_database, watched_page
+from tests.browser_support import live_server, sample_database, watched_page
 from tests.conftest import SAMPLES_DIR
 
 pytestmark = pytest.mark.browser
@@ -24,12 +24,6 @@ pytestmark = pytest.mark.browser
 THAME_GROUPS = [g.name for g in load_path(SAMPLES_DIR / "thame.yaml").groups]
 #: Words of the site's header and footer, which a printed directory must not carry.
 NAVIGATION = ("Skip to content", "Search groups", "Sign in", "Compare", "locmap maps and audits")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_support import live_server
-from tests.test_browser import browser, page, sign_in  # noqa: F401 - the fixtures and the sign-in step
+from tests.test_browser import page, sign_in  # noqa: F401 - the fixture and the sign-in step
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 

@@ -19,19 +19,13 @@ import pytest
 import yaml
 
 from models.vocab import MEETINGS_PER_YEAR, Meets
-from tests.browser_support import chromium, live_server, sample_database, watched_page
+from tests.browser_support import live_server, sample_database, watched_page
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
 SNAPSHOT = "before the new forum"
 FORUM = "Thame Parents' Forum"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

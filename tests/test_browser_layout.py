@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import chromium, live_server, sample_database
+from tests.browser_support import live_server, sample_database
 from tests.conftest import SAMPLES_DIR
 
 pytestmark = pytest.mark.browser
@@ -99,12 +99,6 @@ WIDEST_OUTSIDE = """() => {
 def page_templates() -> list[str]:
     """The templates that are whole pages: not partials (``_*.html``) and not the base."""
     return sorted(p.name for p in TEMPLATES.glob("*.html") if not p.name.startswith("_") and p.name != "base.html")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

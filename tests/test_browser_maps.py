@@ -7,15 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import chromium, live_server, sample_database, watched_page
+from tests.browser_support import live_server, sample_database, watched_page
 
 SHOTS = Path(os.environ.get("LOCMAP_SHOTS", "/tmp/h5/shots"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

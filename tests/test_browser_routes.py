@@ -7,15 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import chromium, live_server, sample_database, watched_page
+from tests.browser_support import live_server, sample_database, watched_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import chromium, live_server, sample_database, watched_page
+from tests.browser_support import live_server, sample_database, watched_page
 
 pytestmark = pytest.mark.browser
 
 #: Thame's upward link, which resolves NO_LINK_TO_CENTRE between the two snapshots.
 TO_CENTRE = {"from": "thame-network", "to": "county-iss-steering-group", "kind": "reports_to"}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")
