@@ -90,7 +90,7 @@ class GroupCensus:
     invited: int
     answered: int
     raters: int
-    #: Per statement; empty when fewer than ``min_respondents`` rated the group.
+    #: Per statement answered by ``min_respondents`` or more; empty when fewer rated the group.
     tallies: Mapping[str, Tally] = field(default_factory=dict)
 
     @property
@@ -239,7 +239,7 @@ def _group_census(group: str, invited: int, answered: int, ballots: list[BallotF
     if len(ballots) >= k:
         for statement in STATEMENTS:
             steps = [r[statement] for b in ballots if statement in (r := b.ratings[group])]
-            if steps:
+            if len(steps) >= k:  # a statement fewer answered is held back too, though the group is shown
                 tallies[statement] = Tally(tuple(steps.count(i) for i in range(4)))  # type: ignore[arg-type]
     return GroupCensus(group, invited, answered, len(ballots), tallies)
 

@@ -175,3 +175,19 @@ def test_erasing_a_person_removes_their_answers_and_ballot_and_voids_their_link(
     assert session.execute(select(CensusLink).where(CensusLink.person_id == who.link.person_id)).first() is None
     with pytest.raises(census.CensusRefused, match="not known"):
         census.visit(session, "thame", who.token)
+
+
+def test_a_statement_fewer_than_three_answered_is_held_back_in_a_group_that_is_shown(session, opened):
+    people = respondents(session, opened, 8)
+    group = "thame-network"
+    on_it = [who for who in people if group in who.link.groups][:3]
+    assert len(on_it) == 3
+    for i, who in enumerate(on_it):
+        doc = store.export_document(session, "thame")
+        ratings = {"group": group, "purpose": 2} | ({"worth": 0} if i < 2 else {})
+        census.save_answers(session, who, CensusAnswers.model_validate({"ratings": [ratings]}), group_names(doc))
+        session.commit()
+    census.close(session, "thame")
+    session.commit()
+    shown = census.summary(session, opened, 3).groups[group]
+    assert shown.shown and set(shown.tallies) == {"purpose"}  # two said how worth it is: held back
