@@ -264,10 +264,14 @@ def _balance_by_agency(ballots: list[BallotFacts], k: int) -> dict[str, Balance]
     while pooled and len(pooled) < k and shown:
         smallest = min(shown, key=lambda a: (len(shown[a]), a))
         pooled += shown.pop(smallest)
-    out = {a: Balance(dict(Counter(b.balance for b in bs))) for a, bs in sorted(shown.items())}
+    out = {a: _counted(bs) for a, bs in sorted(shown.items())}
     if pooled and len(pooled) >= k:
-        out[OTHER_AGENCIES] = Balance(dict(Counter(b.balance for b in pooled)))
+        out[OTHER_AGENCIES] = _counted(pooled)
     return out
+
+
+def _counted(ballots: list[BallotFacts]) -> Balance:
+    return Balance(dict(Counter(b.balance for b in ballots if b.balance is not None)))
 
 
 def _response_by_agency(links: Sequence[LinkFacts]) -> dict[str | None, tuple[int, int]]:

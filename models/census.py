@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydanticField
 
 from .document import Id, ShortText
@@ -59,7 +59,19 @@ ATTENDANCE_SHARES: tuple[tuple[float, str], ...] = (
 
 Step = Annotated[int, PydanticField(ge=0, le=3)]
 BalanceStep = Annotated[int, PydanticField(ge=-2, le=2)]
-Share = Literal[0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def _offered_share(value: float) -> float:
+    if value not in {share for share, _ in ATTENDANCE_SHARES}:
+        raise ValueError("must be one of 0, 0.25, 0.5, 0.75 or 1 (the share of meetings attended)")
+    return value
+
+
+Share = Annotated[
+    float,
+    AfterValidator(_offered_share),
+    PydanticField(json_schema_extra={"enum": [share for share, _ in ATTENDANCE_SHARES]}),
+]
 
 
 # ---------------------------------------------------------------- what a respondent sends
