@@ -157,11 +157,15 @@ def test_a_census_of_thame_from_opening_to_the_audit(server, browser, tmp_path):
         editor.goto(base + "/localities/thame")
         findings = editor.locator("#findings").inner_text()
         assert "CENSUS_UNCLEAR_PURPOSE" in findings and "4 of 5 respondents" in findings
+        assert (
+            "from the member census's answers"
+            in editor.locator("#findings li", has_text="CENSUS_UNCLEAR_PURPOSE").inner_text()
+        )
         profile = editor.locator("#profile")
         inertia = profile.locator("tr", has_text="Experiencing collaborative inertia").inner_text()
         advantage = profile.locator("tr", has_text="Achieving collaborative advantage").inner_text()
         assert "cannot tell" not in inertia and "cannot tell" not in advantage
-        assert "strongly evident" in inertia  # 4 of 5 lean to inertia (report 5.1)
+        assert "strongly evident" in inertia and "from the member census" in inertia  # 4 of 5 lean to inertia (5.1)
         steering_group = editor.locator("#groups tr", has_text="Thame Network Steering Group").inner_text()
         assert steering_group.split()[-1] == "4"  # the leaver's seat is gone
 
