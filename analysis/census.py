@@ -265,7 +265,7 @@ def _balance_by_agency(ballots: list[BallotFacts], k: int) -> dict[str, Balance]
         smallest = min(shown, key=lambda a: (len(shown[a]), a))
         pooled += shown.pop(smallest)
     out = {a: _counted(bs) for a, bs in sorted(shown.items())}
-    if pooled and len(pooled) >= k:
+    if pooled and len(pooled) >= k and shown:  # with no agency shown, the pool is the locality's total
         out[OTHER_AGENCIES] = _counted(pooled)
     return out
 

@@ -294,6 +294,7 @@ def test_the_census_dict_holds_aggregates_only_and_suppresses_small_groups():
         "inertia": 0.25,
         "counts": {"2": 1, "1": 1, "0": 1, "-1": 1, "-2": 0},
     }
-    # Three from one school shown; the one with no agency is too few to pool, so the school joins the pool.
-    assert list(data["balance_by_agency"]) == ["other agencies"]
+    # Three from one school; the one with no agency is too few to pool alone, so the school joins the pool,
+    # which is then the locality's total: nothing by agency is shown.
+    assert list(data["balance_by_agency"]) == []
     json.dumps(data)
