@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import parse_qs
 
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
@@ -107,8 +106,6 @@ SIGN_IN_PATH, SIGN_OUT_PATH = "/signin", "/signout"
 SIGN_IN_FORM_BYTES = 16 * 1024
 #: Seconds the pre-session cookie lasts: a sign-in form left open longer is shown again.
 SIGNIN_COOKIE_SECONDS = 24 * 3600
-#: A census respondent's page (app/web/pages/respond.py): its token in the address is its only credential.
-RESPONDENT_PATH = re.compile(r"/localities/[^/]+/census/[A-Za-z0-9_-]{16,}")
 FORM_REFUSED = "This form has expired or did not come from this site: reload the page and try again."
 
 
@@ -134,10 +131,6 @@ class CrossSiteGuard:
             return
         if scope["method"] not in SAFE_METHODS:  # reads pass unexamined: the signed-in path stays cheap
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
-            if headers.get("origin") == "null" and RESPONDENT_PATH.fullmatch(scope["path"]):
-                # Its page is sent with no referrer, so browsers post its form as "Origin: null"; it reads
-                # no cookie, so there is nothing to forge.  Sec-Fetch-Site is still checked.
-                del headers["origin"]
             refusal = cross_site_refusal(scope["method"], headers, _own_origin(scope, headers))
             if refusal is None and scope["method"] == "POST" and "authorization" not in headers:
                 refusal, receive = await self._checked_form(scope, headers, receive)

@@ -5,8 +5,9 @@ reads no cookie and sets none, and shows only the answers that token finds
 (:func:`app.storage.census.answers_of`).  Its form posts back to the same
 address; there is no session to forge a request for, so it carries no CSRF
 token (the cross-site checks of :class:`app.web.middleware.CrossSiteGuard`
-still apply).  Pages are sent ``Referrer-Policy: no-referrer`` so the token
-never leaves in a ``Referer``, and ``Cache-Control: no-store``.
+still apply).  Like every page, they go out with ``Referrer-Policy:
+same-origin``, so the token never leaves for another site in a ``Referer``;
+and with ``Cache-Control: no-store``, so no shared cache keeps them.
 
 A link another locality's, unknown, withdrawn, expired or of a closed
 census gets a plain page saying why, with its status (403, 404, 410), and
@@ -34,8 +35,8 @@ from models.census import ATTENDANCE_SHARES, BALANCE, STATEMENTS, STEPS, CensusA
 
 router = APIRouter(include_in_schema=False)
 
-#: Sent with every answer of these pages: the token never leaves in a Referer, nothing is kept.
-PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+#: Sent with every answer of these pages: nothing keeps them, nothing indexes them.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 #: Rows for meetings the map does not show the person on (three, so the form needs no script).
 MISSING_ROWS = 3
 #: Shortest and longest meetings, in hours, as :class:`models.census.SeatAnswer` accepts.
