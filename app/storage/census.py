@@ -29,7 +29,7 @@ from app.storage import edits, store
 from app.storage.db import queue_for_writing
 from models.census import CensusAnswers, StructureAnswers
 from models.document import LocalityDocument
-from models.tables import AuditLogEntry, Census, CensusBallot, CensusLink, Group, Locality, Person, utcnow
+from models.tables import Census, CensusBallot, CensusLink, Group, Locality, Person, utcnow
 from models.validation import validate_data
 
 #: What the history calls a change made from a census's corrections (reverted like a replace).
@@ -416,17 +416,19 @@ def audit_summary(session: Session, slug: str, min_respondents: int) -> CensusSu
     return summary(session, census, min_respondents) if census is not None else None
 
 
-def proposed(session: Session, census: Census) -> list[Correction]:
-    """The corrections the census's answers propose to the locality as it stands now."""
-    return corrections(store.export_document(session, census.locality), link_facts(session, census))
+def proposed(session: Session, census: Census, document: LocalityDocument | None = None) -> list[Correction]:
+    """The corrections the census's answers propose to the locality as it stands now (``document``, if read)."""
+    document = document or store.export_document(session, census.locality)
+    return corrections(document, link_facts(session, census))
 
 
 def apply(
     session: Session, slug: str, user: str | None, census: Census, chosen: Iterable[str] | None = None
-) -> edits.Change:
+) -> list[Correction]:
     """Apply proposed corrections as one change, with its history entry (revertable like a replace).
 
     ``chosen`` holds correction ids (:attr:`analysis.census.Correction.id`); None applies them all.
+    Returns the corrections applied; the history entry's number is then ``census.applied_change``.
     """
     store.lock_locality(session, slug)
     document = store.export_document(session, slug)
@@ -439,18 +441,12 @@ def apply(
     if not picked:
         raise UserError("no corrections chosen: tick at least one")
     before = document.to_data()
-    after = validate_data(corrected(before, picked)).to_data()
-    store.import_document(session, validate_data(after))
-    change = edits.Change(APPLY_ACTION, "locality", slug, before, after)
-    edits.log(session, user, slug, change)
+    after = validate_data(corrected(before, picked))
+    store.import_document(session, after)
+    entry = edits.log(session, user, slug, edits.Change(APPLY_ACTION, "locality", slug, before, after.to_data()))
     session.flush()
-    census.applied_change = _newest_log_pk(session, slug)
-    return change
-
-
-def _newest_log_pk(session: Session, slug: str) -> int | None:
-    query = select(func.max(AuditLogEntry.pk)).where(col(AuditLogEntry.locality) == slug)
-    return session.execute(query).scalar()
+    census.applied_change = entry.pk
+    return picked
 
 
 def corrected(data: dict, picked: Sequence[Correction]) -> dict:

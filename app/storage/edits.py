@@ -46,18 +46,19 @@ class Change:
     after: dict | None
 
 
-def log(session: Session, user: str | None, locality: str | None, change: Change) -> None:
-    session.add(
-        AuditLogEntry(
-            user=user,
-            action=change.action,
-            locality=locality,
-            entity=change.entity,
-            entity_id=change.entity_id,
-            before=change.before,
-            after=change.after,
-        )
+def log(session: Session, user: str | None, locality: str | None, change: Change) -> AuditLogEntry:
+    """Add the change's history entry to the session (its number is known once flushed)."""
+    entry = AuditLogEntry(
+        user=user,
+        action=change.action,
+        locality=locality,
+        entity=change.entity,
+        entity_id=change.entity_id,
+        before=change.before,
+        after=change.after,
     )
+    session.add(entry)
+    return entry
 
 
 # ---------------------------------------------------------------- entry edits, row by row

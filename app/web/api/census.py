@@ -396,9 +396,8 @@ def apply_corrections(
 ) -> Applied:
     """Apply proposed corrections as one change with its history entry (revert it there); 422 for unknown ids."""
     c = census.get(session, slug, number)
-    chosen = body.corrections if body.corrections is not None else [x.id for x in census.proposed(session, c)]
     try:
-        census.apply(session, slug, principal.name, c, chosen)
+        applied = census.apply(session, slug, principal.name, c, body.corrections)
     except (Conflict, NotFound):
         raise
     except UserError as exc:
@@ -406,4 +405,4 @@ def apply_corrections(
         raise _unprocessable(exc) from None
     entry = cast(int, c.applied_change)  # set by the apply, read before the commit expires it
     commit_change(request, session, slug)
-    return Applied(entry=entry, applied=sorted(set(chosen)))
+    return Applied(entry=entry, applied=sorted(x.id for x in applied))

@@ -240,7 +240,7 @@ def _locality_page_html(
         dimensions=DIMENSIONS,
         may_edit=principal.may_edit(slug),
         may_upload=may_upload(principal),
-        census_headline=census_headline(session, slug, request.app.state.settings.census_min_respondents),
+        census_headline=census_headline(result.census),
         counts=count_phrases(locality_counts(document)),
         downloads=DOWNLOAD_WORDS,
     )

@@ -183,7 +183,7 @@ def census_context(session: Session, slug: str, k: int, number: int | None) -> d
         else None,
         balance_by_agency=balance_rows(summary, agencies),
         worry=worry_rows(summary, groups),
-        corrections=census.proposed(session, shown) if summary.answered else [],
+        corrections=census.proposed(session, shown, document) if summary.answered else [],
         chart=f"/localities/{slug}/census/{shown.number}/chart",
     )
     return context
@@ -435,16 +435,17 @@ def census_chart(slug: str, number: CensusNumber, request: Request, _: PageEdito
 # ---------------------------------------------------------------- the locality page's headline
 
 
-def headline(session: Session, slug: str, k: int) -> str | None:
-    """The newest closed census in one sentence for the locality's page, or None."""
-    closed = census.latest_closed(session, slug)
-    if closed is None:
+def headline(read: dict | None) -> str | None:
+    """The census the audit read (``Audit.census``: the newest closed one) in one sentence, or None."""
+    if read is None:
         return None
-    summary = census.summary(session, closed, k)
-    said = f"Member census {closed.number}, closed on {day(closed.closed_at)}: {rate(summary.invited, summary.answered)} answered."
-    if summary.balance is not None:
+    closed = datetime.fromisoformat(read["closed_at"])
+    said = (
+        f"Member census {read['number']}, closed on {day(closed)}: {rate(read['invited'], read['answered'])} answered."
+    )
+    if (balance := read["balance"]) is not None:
         said += (
-            f" {share(summary.balance.advantage)} say working across agencies here mostly feels like "
-            f"collaborative advantage, {share(summary.balance.inertia)} collaborative inertia."
+            f" {share(balance['advantage'])} say working across agencies here mostly feels like "
+            f"collaborative advantage, {share(balance['inertia'])} collaborative inertia."
         )
     return said
