@@ -10,11 +10,12 @@ token (:func:`check_csrf`), so every route that accepts the cookie is covered.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -49,9 +50,24 @@ async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
-    with Session(engine) as session:
+async def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> AsyncIterator[Session]:
+    """A session for the request, closed when it ends.
+
+    Making a session does no I/O, so no worker thread is taken for it.  One
+    still in a transaction at the end (a read, a failed write) is closed on a
+    worker thread, shielded so that a client who hangs up cannot leave its
+    connection checked out; one its endpoint already closed
+    (:class:`app.web.routing.SessionRoute`) needs nothing more.
+    """
+    session = Session(engine)
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -41,6 +41,7 @@ from app.web.pages import history as history_pages
 from app.web.pages import search as search_pages
 from app.web.pages import snapshots as snapshot_pages
 from app.web.pages.rendering import TEMPLATES
+from app.web.routing import SessionRoute
 from app.web.security import csrf_token
 from app.web.sessions import purge_expired_tokens, purge_on_schedule
 from models.tables import Locality
@@ -175,6 +176,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in ROUTERS:
         app.include_router(router)
     # Before the /static mount, which would otherwise answer for it.
+    app.router.route_class = SessionRoute  # as every router's: see app.web.routing
     app.add_api_route("/static/template.xlsx", spreadsheet_template, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     add_middleware(app, settings)

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel
 
 from analysis.audit import Audit, audit, audit_measures
@@ -36,9 +36,10 @@ from app.storage.census import audit_summary
 from app.storage.trends import snapshot_column as stored_snapshot_column
 from app.web.cache import Compressed, Version, cached_answer, cached_or_stale, etag, locality_version, not_modified
 from app.web.deps import Reader, SessionDep
+from app.web.routing import make_router
 from models.tables import Snapshot
 
-router = APIRouter(tags=["analysis"])
+router = make_router(tags=["analysis"])
 
 Without = Annotated[
     list[str],

@@ -2,14 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from sqlalchemy import func, select
 
 from app.web.deps import Admin, SessionDep, SettingsDep
+from app.web.routing import make_router
 from models.schemas import AuditLogPublic, Page
 from models.tables import AuditLogEntry
 
-router = APIRouter(tags=["audit log"])
+router = make_router(tags=["audit log"])
 
 
 @router.get("/api/audit-log", response_model=Page[AuditLogPublic])

@@ -5,16 +5,17 @@ request it then signs with the session cookie sends it as ``X-CSRF-Token``.
 ``POST /auth/login`` takes JSON only, which no cross-site form can send.
 """
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
 from app.storage.accounts import grants_of, revoke_token
 from app.web.deps import SESSION_COOKIE, CsrfChecked, PrincipalDep, Reader, SessionDep, SettingsDep
+from app.web.routing import make_router
 from app.web.security import session_csrf_token
 from app.web.sessions import sign_in
 from models.schemas import Credentials
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = make_router(prefix="/auth", tags=["auth"])
 
 
 class SignedIn(BaseModel):

@@ -22,7 +22,7 @@ import io
 from datetime import UTC, datetime
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import HTTPException, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from analysis.census_findings import census_dict
@@ -33,11 +33,12 @@ from app.storage.db import queue_for_writing
 from app.web.api.history import RowNumber
 from app.web.changes import commit_change
 from app.web.deps import LocalityEditor, SessionDep, SettingsDep
+from app.web.routing import make_router
 from models.census import ATTENDANCE_SHARES, BALANCE, STATEMENTS, STEPS, CensusAnswers
 from models.document import Id
 from models.tables import Census
 
-router = APIRouter(prefix="/api/localities/{slug}/census", tags=["census"])
+router = make_router(prefix="/api/localities/{slug}/census", tags=["census"])
 
 CSV: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "One row per person invited, for a mail merge"}

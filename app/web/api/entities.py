@@ -13,7 +13,7 @@ write lock, in the writing transaction.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -21,9 +21,10 @@ from app.storage import edits, erasure, store
 from app.web.changes import commit_change
 from app.web.concurrency import CONDITIONAL, IfMatch, check_entry, entry_tag
 from app.web.deps import LocalityEditor, Reader, SessionDep, SettingsDep
+from app.web.routing import json_answer, make_router
 from models import schemas
 
-router = APIRouter(prefix="/api/localities/{slug}")
+router = make_router(prefix="/api/localities/{slug}")
 
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Entries to skip.")]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Entries per page (capped by the server's max_page_size).")]
@@ -40,15 +41,24 @@ def _committed(request: Request, session, slug: str, change: edits.Change) -> ed
     return change
 
 
-def _entry(session, slug: str, kind: str, ident: str, response: Response) -> dict:
+def _entry(session, slug: str, kind: str, ident: str, status_code: int = status.HTTP_200_OK) -> Response:
     """An entry as stored, its version in the answer's ETag."""
     entry = store.read_entry(session, slug, kind, ident)[1]
-    response.headers["ETag"] = entry_tag(slug, kind, entry)
-    return entry
+    return json_answer(PUBLIC[kind], entry, status_code, {"ETag": entry_tag(slug, kind, entry)})
 
 
-def add_routes(kind: str, section: str, create: type, update: type, public: type) -> None:
+#: How each kind of entry is answered (and described in the OpenAPI schema).
+PUBLIC: dict[str, type] = {
+    "agency": schemas.AgencyPublic,
+    "person": schemas.PersonPublic,
+    "group": schemas.GroupPublic,
+    "link": schemas.LinkPublic,
+}
+
+
+def add_routes(kind: str, section: str, create: type, update: type) -> None:
     """The five routes of one kind of entry."""
+    public = PUBLIC[kind]
     title = section.capitalize()
     tags = [section]
     path_id = "{item_id}"
@@ -77,15 +87,14 @@ def add_routes(kind: str, section: str, create: type, update: type, public: type
         principal: LocalityEditor,
         session: SessionDep,
         request: Request,
-        response: Response,
     ):
         change = edits.create(session, slug, principal.name, kind, _row(body))
         _committed(request, session, slug, change)
-        return _entry(session, slug, kind, change.entity_id, response)
+        return _entry(session, slug, kind, change.entity_id, status.HTTP_201_CREATED)
 
     @router.get(f"/{section}/{path_id}", response_model=public, tags=tags, name=f"get_{kind}", summary=f"Get a {kind}")
-    def get_entry(slug: str, item_id: str, _: Reader, session: SessionDep, response: Response):
-        return _entry(session, slug, kind, item_id, response)
+    def get_entry(slug: str, item_id: str, _: Reader, session: SessionDep):
+        return _entry(session, slug, kind, item_id)
 
     @router.patch(
         f"/{section}/{path_id}",
@@ -102,13 +111,13 @@ def add_routes(kind: str, section: str, create: type, update: type, public: type
         principal: LocalityEditor,
         session: SessionDep,
         request: Request,
-        response: Response,
         if_match: IfMatch = None,
     ):
         changes = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        check_entry(session, slug, kind, item_id, if_match)
-        _committed(request, session, slug, edits.update(session, slug, principal.name, kind, item_id, changes))
-        return _entry(session, slug, kind, item_id, response)
+        stored = check_entry(session, slug, kind, item_id, if_match)
+        change = edits.update(session, slug, principal.name, kind, item_id, changes, known=stored)
+        _committed(request, session, slug, change)
+        return _entry(session, slug, kind, item_id)
 
     @router.delete(
         f"/{section}/{path_id}",
@@ -142,25 +151,26 @@ def add_routes(kind: str, section: str, create: type, update: type, public: type
     delete_entry.__doc__ = f"{delete_entry.__doc__}{conditional}"
 
 
-add_routes("agency", "agencies", schemas.AgencyCreate, schemas.AgencyUpdate, schemas.AgencyPublic)
-add_routes("person", "people", schemas.PersonCreate, schemas.PersonUpdate, schemas.PersonPublic)
-add_routes("group", "groups", schemas.GroupCreate, schemas.GroupUpdate, schemas.GroupPublic)
-add_routes("link", "links", schemas.LinkCreate, schemas.LinkUpdate, schemas.LinkPublic)
+add_routes("agency", "agencies", schemas.AgencyCreate, schemas.AgencyUpdate)
+add_routes("person", "people", schemas.PersonCreate, schemas.PersonUpdate)
+add_routes("group", "groups", schemas.GroupCreate, schemas.GroupUpdate)
+add_routes("link", "links", schemas.LinkCreate, schemas.LinkUpdate)
 
 
 # ---------------------------------------------------------------- members
 
 
-def _members(session, slug: str, group_id: str, response: Response) -> list[dict]:
+def _members(session, slug: str, group_id: str, status_code: int = status.HTTP_200_OK) -> Response:
     """A group's seats; the answer's ETag is the group's (its version covers its seats)."""
-    response.headers["ETag"] = entry_tag(slug, "group", store.read_entry(session, slug, "group", group_id)[1])
-    return store.read_members(session, slug, group_id)
+    tag = entry_tag(slug, "group", store.read_entry(session, slug, "group", group_id)[1])
+    members = store.read_members(session, slug, group_id)
+    return json_answer(list[schemas.MemberPublic], members, status_code, {"ETag": tag})
 
 
 @router.get("/groups/{group_id}/members", response_model=list[schemas.MemberPublic], tags=["groups"])
-def list_members(slug: str, group_id: str, _: Reader, session: SessionDep, response: Response):
+def list_members(slug: str, group_id: str, _: Reader, session: SessionDep):
     """Who sits on a group, with their role in it; the ETag is the group's, for If-Match on member changes."""
-    return _members(session, slug, group_id, response)
+    return _members(session, slug, group_id)
 
 
 @router.post(
@@ -176,11 +186,10 @@ def add_member(
     principal: LocalityEditor,
     session: SessionDep,
     request: Request,
-    response: Response,
 ):
     """Seat a person on a group (409 if already a member); returns the members."""
     _committed(request, session, slug, edits.add_seat(session, slug, principal.name, group_id, _row(body)))
-    return _members(session, slug, group_id, response)
+    return _members(session, slug, group_id, status.HTTP_201_CREATED)
 
 
 @router.patch(
@@ -197,7 +206,6 @@ def update_member(
     principal: LocalityEditor,
     session: SessionDep,
     request: Request,
-    response: Response,
     if_match: IfMatch = None,
 ):
     """Change a member's role, attendance or note; returns the members.
@@ -208,7 +216,7 @@ def update_member(
     check_entry(session, slug, "group", group_id, if_match)
     change = edits.update_seat(session, slug, principal.name, group_id, person_id, changes)
     _committed(request, session, slug, change)
-    return _members(session, slug, group_id, response)
+    return _members(session, slug, group_id)
 
 
 @router.delete(

@@ -1,12 +1,12 @@
 """Liveness: answers without signing in."""
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.web.deps import SessionDep
+from app.web.routing import make_router
 
-router = APIRouter(tags=["health"])
+router = make_router(tags=["health"])
 
 
 class Health(BaseModel):

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from analysis.diff import diff_localities
@@ -10,6 +10,7 @@ from app.errors import NotFound
 from app.storage import edits, store
 from app.web.changes import commit_change
 from app.web.deps import LocalityEditor, Reader, SessionDep
+from app.web.routing import make_router
 from models.document import LocalityDocument, Name
 from models.schemas import AuditLogPublic
 from models.validation import validate_data
@@ -20,7 +21,7 @@ LARGEST_KEY = 2**63 - 1
 #: A history entry's or snapshot's number in an address: a row key, so 1 to 2**63 - 1.
 RowNumber = Annotated[int, Path(ge=1, le=LARGEST_KEY, description="Its number, as listed.")]
 
-router = APIRouter(prefix="/api/localities/{slug}", tags=["history"])
+router = make_router(prefix="/api/localities/{slug}", tags=["history"])
 
 
 class SnapshotCreate(BaseModel):

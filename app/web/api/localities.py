@@ -8,7 +8,7 @@ import json
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import Depends, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -23,12 +23,13 @@ from app.web.cache import cached_answer, etag, locality_version, not_modified
 from app.web.changes import commit_change
 from app.web.concurrency import CONDITIONAL, ApiUploader, IfMatch, check_locality, locality_tag
 from app.web.deps import Admin, LocalityEditor, Reader, SessionDep
+from app.web.routing import make_router
 from models.document import LocalityDocument
 from models.schemas import LocalityPublic, LocalitySummary
 from models.tables import Locality
 from models.validation import validate_data
 
-router = APIRouter(prefix="/api/localities", tags=["localities"])
+router = make_router(prefix="/api/localities", tags=["localities"])
 
 DOCUMENT_BODY = {
     "requestBody": {

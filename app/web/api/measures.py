@@ -5,7 +5,7 @@ so it has the access of the other downloads (:data:`~app.web.deps.Reader`:
 signed-in readers, and anonymous visitors only of a demo).
 """
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from analysis.entities import entity_rows, locality_measures, rows_csv
 from analysis.graphs import build_graphs
@@ -15,8 +15,9 @@ from app.formats.spreadsheets.cells import neutralise
 from app.web.api.analysis import cached_document
 from app.web.cache import cached_answer, etag, locality_version, not_modified
 from app.web.deps import Reader, SessionDep
+from app.web.routing import make_router
 
-router = APIRouter(tags=["analysis"])
+router = make_router(tags=["analysis"])
 
 CSV = {200: {"content": {"text/csv": {}}, "description": "One row per (locality, kind, id, name, measure, value)"}}
 

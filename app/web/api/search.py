@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from app.storage.search import Hit, SearchError, SearchQuery, search
 from app.web.deps import Reader, SessionDep
+from app.web.routing import make_router
 
-router = APIRouter(tags=["search"])
+router = make_router(tags=["search"])
 
 #: The path segment of each kind of entry, as its page's address has it.
 SEGMENTS = {"group": "groups", "person": "people", "agency": "agencies"}

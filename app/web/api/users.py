@@ -1,15 +1,16 @@
 """Users and their roles (admins only).  ``locmap user`` does the same from the shell."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 from sqlalchemy import select
 
 from app.storage.accounts import create_user, grants_of, revoke_user
 from app.storage.edits import Change, log
 from app.web.deps import Admin, SessionDep
+from app.web.routing import make_router
 from models.schemas import UserCreate, UserCreated, UserPublic
 from models.tables import User
 
-router = APIRouter(prefix="/api/users", tags=["users"])
+router = make_router(prefix="/api/users", tags=["users"])
 
 
 def _public(session, user: User) -> UserPublic:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from analysis.attendance import attendance
@@ -29,12 +29,13 @@ from app.web.cache import Compressed, all_versions, cached_answer, cached_or_sta
 from app.web.deps import SESSION_COOKIE, PageReader, PrincipalDep, SessionDep, SettingsDep
 from app.web.pages.census import headline as census_headline
 from app.web.pages.rendering import render, words
+from app.web.routing import make_router
 from app.web.security import csrf_token
 from app.web.sessions import sign_in
 from models.census import STATEMENTS
 from models.vocab import MEETINGS_PER_YEAR, MemberRole
 
-router = APIRouter(include_in_schema=False)
+router = make_router(include_in_schema=False)
 
 LINK_WORDS = {
     "reports_to": "reports to",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -34,11 +34,12 @@ from app.web import flash
 from app.web.changes import commit_change
 from app.web.deps import PageEditor, SessionDep
 from app.web.pages.rendering import render
+from app.web.routing import make_router
 from app.web.security import checked_form, csrf_token
 from models.census import STATEMENTS
 from models.tables import Census, utcnow
 
-router = APIRouter(include_in_schema=False)
+router = make_router(include_in_schema=False)
 
 #: A census's number in an address.
 CensusNumber = Annotated[int, Path(ge=1, le=1_000_000, description="The census's number, as listed.")]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
 from analysis.directory import role_directory, role_key, role_label, who_meets_where
@@ -20,8 +20,9 @@ from app.web.api.analysis import cached_document
 from app.web.cache import all_versions
 from app.web.deps import PageReader, SessionDep
 from app.web.pages.rendering import render
+from app.web.routing import make_router
 
-router = APIRouter(include_in_schema=False)
+router = make_router(include_in_schema=False)
 
 #: The longest role a reader may ask for: as long as a person's role may be (models.document.NAME_MAX is for names).
 ROLE_MAX = 100

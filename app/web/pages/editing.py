@@ -15,7 +15,7 @@ line says what changed (:mod:`app.web.flash`).
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
@@ -42,13 +42,14 @@ from app.web.pages.forms import (
 )
 from app.web.pages.outcomes import REVERTIBLE, changes, deletion, link_words, plural, seat_removal
 from app.web.pages.rendering import render
+from app.web.routing import make_router
 from app.web.security import checked_form, csrf_token
 from models import document as doc
 from models.tables import Person
 from models.validation import DocumentError
 from models.vocab import MemberRole, job_role_words
 
-router = APIRouter(include_in_schema=False)
+router = make_router(include_in_schema=False)
 
 KINDS: dict[str, tuple[str, type[BaseModel]]] = {
     "agency": ("agencies", doc.Agency),

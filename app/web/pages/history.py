@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -24,11 +24,12 @@ from app.web.api.history import RowNumber, revert_entry
 from app.web.changes import commit_change
 from app.web.deps import PageEditor, SessionDep
 from app.web.pages.rendering import TYPE_WORDS, render, words
+from app.web.routing import make_router
 from app.web.security import checked_form, csrf_token
 from models.tables import AuditLogEntry
 from models.vocab import CONCERN_LABELS
 
-router = APIRouter(include_in_schema=False)
+router = make_router(include_in_schema=False)
 
 KIND_WORDS = {"agency": "Agency", "person": "Person", "group": "Group", "link": "Link", "locality": "Locality"}
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -31,9 +31,10 @@ from app.storage import census
 from app.web.deps import SessionDep
 from app.web.pages.census import day, run_work
 from app.web.pages.rendering import render
+from app.web.routing import make_router
 from models.census import ATTENDANCE_SHARES, BALANCE, STATEMENTS, STEPS, CensusAnswers, MissingMeeting
 
-router = APIRouter(include_in_schema=False)
+router = make_router(include_in_schema=False)
 
 #: Sent with every answer of these pages: nothing keeps them, nothing indexes them.
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import QueryParams
 
@@ -19,9 +19,10 @@ from app.storage.search import KINDS, SearchError, SearchResults, search
 from app.web.api.search import entry_path, may_see_people, read_query
 from app.web.deps import PageReader, SessionDep
 from app.web.pages.rendering import render, words
+from app.web.routing import make_router
 from models.vocab import GROUP_TYPE_LABELS, Sector
 
-router = APIRouter(include_in_schema=False)
+router = make_router(include_in_schema=False)
 
 #: Each kind in words, as the results' headings and the kind filter show them.
 KIND_WORDS = {"group": "Groups", "person": "People", "agency": "Agencies"}

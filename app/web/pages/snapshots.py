@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
 from analysis.diff import diff_localities
@@ -23,10 +23,11 @@ from app.web.api.history import version
 from app.web.deps import PageReader, SessionDep
 from app.web.pages.browse import LINK_WORDS
 from app.web.pages.rendering import render, words
+from app.web.routing import make_router
 from app.web.security import csrf_token
 from models.document import LocalityDocument
 
-router = APIRouter(include_in_schema=False)
+router = make_router(include_in_schema=False)
 
 #: The sections of a diff, as a reader names them.
 SECTION_WORDS = {"groups": "Groups", "people": "People", "agencies": "Agencies"}

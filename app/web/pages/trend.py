@@ -13,7 +13,7 @@ sent with an ETag naming both.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlmodel import col
@@ -26,9 +26,10 @@ from app.web.api.analysis import cached_document
 from app.web.cache import cached_answer, etag, locality_version, not_modified
 from app.web.deps import PageReader, SessionDep
 from app.web.pages.rendering import render
+from app.web.routing import make_router
 from models.tables import Snapshot
 
-router = APIRouter(include_in_schema=False)
+router = make_router(include_in_schema=False)
 
 #: The chart's formats: how each is rendered and its media type.
 FORMATS = {

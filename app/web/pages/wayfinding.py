@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
 from analysis.graphs import build_graphs
@@ -19,9 +19,10 @@ from analysis.routes import RouteQuestionError, concern_route, parse_concern, re
 from app.web.api.analysis import cached_audit, cached_document
 from app.web.deps import PageReader, SessionDep
 from app.web.pages.rendering import render
+from app.web.routing import make_router
 from models.vocab import CONCERN_LABELS
 
-router = APIRouter(include_in_schema=False)
+router = make_router(include_in_schema=False)
 
 #: The longest answer a field takes: longer than any name or concern's words (checked here, in words).
 ASKED_MAX = 200

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -35,13 +35,14 @@ from app.web.concurrency import locality_tag
 from app.web.deps import PageForbidden, Principal, SessionDep, require_page_reader
 from app.web.pages.browse import LINK_WORDS
 from app.web.pages.rendering import TYPE_WORDS, render
+from app.web.routing import make_router
 from app.web.security import checked_form, csrf_token
 from models.document import NAME_MAX, LocalityDocument
 from models.tables import Snapshot
 from models.validation import DocumentError
 from models.vocab import GroupType, LinkKind, Meets
 
-router = APIRouter(include_in_schema=False)
+router = make_router(include_in_schema=False)
 
 #: How many links a draft group's form offers.
 LINK_SLOTS = 3
