@@ -91,14 +91,26 @@ def create(session: Session, slug: str, user: str | None, kind: str, row: dict) 
     return _row_edit(session, slug, user, lambda t: _create(t, kind, row))
 
 
-def update(session: Session, slug: str, user: str | None, kind: str, ident: str, changes: dict[str, Any]) -> Change:
-    """Change fields of an entry; a field set to None is cleared (back to its default)."""
+def update(
+    session: Session,
+    slug: str,
+    user: str | None,
+    kind: str,
+    ident: str,
+    changes: dict[str, Any],
+    known: store.StoredEntry | None = None,
+) -> Change:
+    """Change fields of an entry; a field set to None is cleared (back to its default).
+
+    ``known`` is the entry as already read under the lock in this transaction
+    (:func:`app.web.concurrency.check_entry`), so it is not read again.
+    """
     seats = "members" in changes
     return _row_edit(
         session,
         slug,
         user,
-        lambda t: _update(t, kind, ident, lambda before: rows.apply_changes(before, changes), seats),
+        lambda t: _update(t, kind, ident, lambda before: rows.apply_changes(before, changes), seats, known),
     )
 
 
@@ -145,13 +157,21 @@ def _image(kind: str, entry: Any) -> dict:
     return data
 
 
-def _update(t: rows.Target, kind: str, ident: str, after: Callable[[dict], dict], seats: bool = False) -> Change:
+def _update(
+    t: rows.Target,
+    kind: str,
+    ident: str,
+    after: Callable[[dict], dict],
+    seats: bool = False,
+    known: store.StoredEntry | None = None,
+) -> Change:
     """Rewrite an entry; both images in the document's own form, so only what changed differs.
 
     ``seats`` says that ``after`` gives a group's members: its seats are then logged before and after.
     """
-    members = _seats_now(t, ident) if kind == "group" and seats else []
-    before, changed = rows.update_entry(t, kind, ident, after)
+    known = known if known is not None and (known.kind, known.ident) == (kind, ident) else None
+    members = _seats_now(t, ident, known) if kind == "group" and seats else []
+    before, changed = rows.update_entry(t, kind, ident, after, known)
     image = rows.entry_data(rows.MODELS[kind].model_validate(changed))
     if kind == "group":
         image.pop("members", None)
@@ -161,9 +181,13 @@ def _update(t: rows.Target, kind: str, ident: str, after: Callable[[dict], dict]
     return Change("update", kind, ident, before, image)
 
 
-def _seats_now(t: rows.Target, group_id: str) -> list[dict]:
-    pk = store.entry_key(t.session, t.lpk, "group", group_id)
-    return [rows.entry_data(doc.Member.model_validate(m)) for m in store.seats_of(t.session, [pk])[pk]] if pk else []
+def _seats_now(t: rows.Target, group_id: str, known: store.StoredEntry | None = None) -> list[dict]:
+    if known is not None:
+        seats = known.entry.get("members", [])
+    else:
+        pk = store.entry_key(t.session, t.lpk, "group", group_id)
+        seats = store.seats_of(t.session, [pk])[pk] if pk else []
+    return [rows.entry_data(doc.Member.model_validate(m)) for m in seats]
 
 
 def _delete(t: rows.Target, kind: str, ident: str) -> Change:

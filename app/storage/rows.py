@@ -297,12 +297,18 @@ def _insert_seats(t: Target, group_pk: int, members: list[doc.Member], start: in
     t.session.execute(insert(Membership), seats)
 
 
-def update_entry(t: Target, kind: str, ident: str, after: Callable[[dict], dict]) -> tuple[dict, dict]:
+def update_entry(
+    t: Target, kind: str, ident: str, after: Callable[[dict], dict], known: store.StoredEntry | None = None
+) -> tuple[dict, dict]:
     """Rewrite an entry's row as ``after(before)``; returns (before, after) as document entries.
 
     A group's seats are not touched unless ``after`` gives ``members``.
+    ``known`` is the entry as read already in this transaction, under the lock.
     """
-    pk, current = store.read_entry_in(t.session, t.lpk, t.slug, kind, ident, members=False)
+    if known is not None:
+        pk, current = known.pk, {k: v for k, v in known.entry.items() if k != "members"}
+    else:
+        pk, current = store.read_entry_in(t.session, t.lpk, t.slug, kind, ident, members=False)
     before = entry_data(MODELS[kind].model_validate(current))
     if kind == "group":
         before.pop("members", None)

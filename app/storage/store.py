@@ -10,6 +10,7 @@ bulk inserts, so a county-sized file imports in seconds.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, insert, select, update
@@ -377,12 +378,20 @@ def begin_edit(session: Session, slug: str, analysed: bool = True) -> int:
     rolled back with the edit if it fails.  With ``analysed`` (the default)
     the analysed revision moves with it; a change that may turn out to be
     descriptive only passes False and calls :func:`mark_analysed` if it is not.
+    Called again in the same transaction it bumps nothing more: the change is
+    already under way (an If-Match check under the lock began it).
 
     Returns
     -------
     int
         The locality's database key.
     """
+    begun = _edit_begun(session, slug)
+    if begun is not None:  # already under way in this transaction (the If-Match check began it)
+        pk, was_analysed = begun
+        if analysed and not was_analysed:
+            mark_analysed(session, pk)
+        return pk
     query = (
         update(Locality)
         .where(col(Locality.id) == slug)
@@ -395,7 +404,20 @@ def begin_edit(session: Session, slug: str, analysed: bool = True) -> int:
     pk = session.execute(query).scalar()
     if pk is None:
         raise NotFound(f"no locality {slug!r} is stored")
+    session.info[_EDIT_BEGUN] = (session.get_transaction(), slug, pk, analysed)
     return pk
+
+
+#: ``session.info`` key of the change :func:`begin_edit` began: (transaction, slug, key, analysed).
+_EDIT_BEGUN = "locmap_edit_begun"
+
+
+def _edit_begun(session: Session, slug: str) -> tuple[int, bool] | None:
+    """The key of ``slug`` and whether it was begun as analysed, if this transaction already began its change."""
+    begun = session.info.get(_EDIT_BEGUN)
+    if begun is None or begun[0] is not session.get_transaction() or begun[1] != slug:
+        return None
+    return begun[2], begun[3]
 
 
 def mark_analysed(session: Session, locality_pk: int) -> None:
@@ -527,12 +549,28 @@ def read_entry(session: Session, slug: str, kind: str, ident: str, *, members: b
     return read_entry_in(session, lpk, slug, kind, ident, members=members)
 
 
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry as read in a transaction: its kind, id, database key and document entry (a group's with its seats)."""
+
+    kind: str
+    ident: str
+    pk: int
+    entry: dict
+
+
 def read_entry_in(session: Session, lpk: int, slug: str, kind: str, ident: str, *, members: bool = True):
     """:func:`read_entry` in a locality whose key is known (raises NotFound)."""
     rows = session.execute(_entry_query(kind, lpk).where(col(TABLES[kind].id) == ident)).all()
     if not rows:
         raise NotFound(f"no {kind} {ident!r} in locality {slug!r}")
     return rows[0][0].pk, _as_entries(session, kind, rows, members)[0]
+
+
+def read_stored_entry(session: Session, lpk: int, slug: str, kind: str, ident: str) -> StoredEntry:
+    """:func:`read_entry_in` (a group with its seats), kept with what names it."""
+    pk, entry = read_entry_in(session, lpk, slug, kind, ident)
+    return StoredEntry(kind, ident, pk, entry)
 
 
 def read_page(session: Session, slug: str, kind: str, offset: int, limit: int) -> tuple[list[dict], int]:

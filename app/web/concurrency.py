@@ -10,7 +10,7 @@ A locality's version is its revision (with its creation time, as the cache
 keys it).  An entry's version is a digest of its stored content, so editors
 of different groups of one locality never stale each other; a group's
 version covers its seats, which its member routes change.  The check takes
-the locality's write lock first (:func:`app.storage.store.lock_locality`)
+the locality's write lock first (:func:`app.storage.store.begin_edit`)
 and runs in the writing transaction: nothing can change between the check
 and the commit.
 """
@@ -98,11 +98,14 @@ def _refuse_unless(if_match: str, current: str, what: str) -> None:
         )
 
 
-def check_entry(session, slug: str, kind: str, ident: str, if_match: str | None) -> None:
-    """Lock the locality, then refuse the write unless ``If-Match`` names the entry's current version.
+def check_entry(session, slug: str, kind: str, ident: str, if_match: str | None) -> store.StoredEntry:
+    """Begin the change, then refuse the write unless ``If-Match`` names the entry's current version.
 
-    Runs in the caller's transaction, before its write: the lock is held until
-    the caller commits, so nothing changes the entry between check and write.
+    Runs in the caller's transaction, before its write: beginning the change
+    (:func:`app.storage.store.begin_edit`) takes the locality's write lock,
+    held until the caller commits, so nothing changes the entry between
+    check and write.  The entry as read under the lock is returned, for the
+    edit to start from instead of reading it again.
 
     Raises
     ------
@@ -117,8 +120,10 @@ def check_entry(session, slug: str, kind: str, ident: str, if_match: str | None)
     if_match = _required(if_match, what)
     with Session(session.get_bind()) as glance:  # stale already: refused without waiting for the lock
         _refuse_unless(if_match, entry_version(glance, slug, kind, ident)[1], what)
-    store.lock_locality(session, slug)
-    _refuse_unless(if_match, entry_version(session, slug, kind, ident)[1], what)
+    lpk = store.begin_edit(session, slug, analysed=False)
+    stored = store.read_stored_entry(session, lpk, slug, kind, ident)
+    _refuse_unless(if_match, entry_tag(slug, kind, stored.entry), what)
+    return stored
 
 
 def check_locality(session, slug: str, if_match: str | None) -> None:
