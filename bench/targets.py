@@ -207,10 +207,17 @@ def _mixed_checks(r: dict, get95: float, patch95: float) -> list[Check]:
             "mixed load: PATCH p95 under 200 ms",
             f"{patch95:,.0f} ms",
             patch95 < 200,
-            f"PATCH p50 {r['patch_p50_ms'] or 0:,.0f} ms over {r['patches']} PATCHes: the writes queue for"
-            " SQLite's one writer (py-spy dumps of a worker under this load show most PATCH threads waiting in"
-            " queue_for_writing while one writes); each turn (two UPDATEs of the locality row, the edit, its"
-            " history entry, the commit) takes longer than the gap between writes once the GETs have the CPU",
+            f"PATCH p50 {r['patch_p50_ms'] or 0:,.0f} ms over {r['patches']} PATCHes: "
+            + (
+                "every write makes a new analysed revision, whose page and audit both workers compute again on"
+                " the cores the writes, the GETs and wrk share, so each write's turn at SQLite's one writer"
+                " (one UPDATE of the locality row, the entry's two reads, its UPDATE, its history entry, the"
+                " commit) stretches with the CPU it is left"
+                if r.get("edit") == "hours"
+                else "the writes queue for SQLite's one writer; each turn (one UPDATE of the locality row, the"
+                " entry's two reads, its UPDATE, its history entry, the commit) takes longer than the gap"
+                " between writes once the GETs have the CPU"
+            ),
         ),
         Check(
             "mixed load: zero errors",

@@ -98,9 +98,7 @@ def test_a_finished_response_closes_the_session_and_other_answers_keep_it(file_e
 
 
 def test_json_answer_writes_the_response_model_with_aliases_and_headers():
-    answer = json_answer(
-        schemas.MemberPublic, {"person": "p1", "name": "A", "role": "member"}, 201, {"ETag": '"x"'}
-    )
+    answer = json_answer(schemas.MemberPublic, {"person": "p1", "name": "A", "role": "member"}, 201, {"ETag": '"x"'})
     assert answer.status_code == 201
     assert answer.headers["etag"] == '"x"'
     assert answer.media_type == "application/json"
