@@ -150,6 +150,18 @@ end
 """
 
 
+def read_wrk_output(path: Path) -> dict:
+    """The Lua script's JSON; a copy is kept beside the benchmark's cache, and the bad bytes named, if it is garbled."""
+    data = path.read_bytes()
+    try:
+        return json.loads(data.decode())
+    except UnicodeDecodeError as exc:
+        kept = Path(tempfile.gettempdir()) / "locmap-mixed-garbled.json"
+        kept.write_bytes(data)
+        around = data[max(0, exc.start - 120) : exc.end + 120]
+        raise RuntimeError(f"wrk's output is not UTF-8 at byte {exc.start} (kept in {kept}): {around!r}") from None
+
+
 def percentile(values: list[float], share: float) -> float | None:
     """The nearest-rank percentile (``share`` in 0..100) of ``values``, None when empty."""
     if not values:
@@ -298,7 +310,7 @@ def run(locality: Path, seconds: int = 60, workers: int = 2, edit: str = "venue"
                 capture_output=True,
                 timeout=seconds + 120,
             )
-            raw = json.loads(out.read_text())
+            raw = read_wrk_output(out)
             result = summarise(raw, seconds)
             result.update(check_writes(raw["threads"], before, read_groups(base, slug, token, groups)))
         finally:
