@@ -168,3 +168,20 @@ def test_migration_0006_starts_every_locality_analysed_at_its_revision(tmp_path)
         command.downgrade(alembic_config(connection), "0005")
     assert "analysed_revision" not in {c["name"] for c in inspect(engine).get_columns("locality")}
     engine.dispose()
+
+
+WRITES = [  # each checked under the lock, its change begun by the check: one revision, not two
+    ("patch", "/api/localities/thame/groups/county-iss-steering-group/members/la-county-officer", {"role": "chair"}),
+    ("delete", "/api/localities/thame/groups/county-iss-steering-group/members/la-county-officer", None),
+    ("delete", "/api/localities/thame/groups/thame-network-steering-group", None),
+    ("delete", "/api/localities/thame/people/la-county-officer", None),  # an erasure
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES)
+def test_a_conditional_write_makes_one_revision_an_analysis_can_see(editor, method, path, body):
+    client, headers, engine = editor
+    revision, _ = _revisions(engine)
+    response = client.request(method, path, headers={**headers, "If-Match": "*"}, json=body)
+    assert response.status_code in (200, 204), response.text
+    assert _revisions(engine) == (revision + 1, revision + 1)

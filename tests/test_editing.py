@@ -99,6 +99,30 @@ def test_edit_and_revert_through_the_history(editor):
     assert f"reverted change {change}" in client.get("/localities/thame/history").text
 
 
+def _revision(client, tokens) -> int:
+    return client.get("/api/localities/thame", headers=auth(tokens, "viewer")).json()["revision"]
+
+
+def test_a_form_save_and_a_form_delete_each_make_one_revision(editor):
+    # The form's version check begins the change: the edit neither locks nor bumps again.
+    client, tokens, token = editor
+    revision = _revision(client, tokens)
+    form = {"csrf": token, "name": "Thame Network", "type": "network", "membership": "open", "meets": "monthly"}
+    assert client.post("/localities/thame/edit/group/thame-network", data=form, follow_redirects=False).is_redirect
+    assert _revision(client, tokens) == revision + 1
+    deleted = client.post(
+        "/localities/thame/edit/link/" + _a_link_id(client, tokens) + "/delete",
+        data={"csrf": token},
+        follow_redirects=False,
+    )
+    assert deleted.status_code == 303, deleted.text
+    assert _revision(client, tokens) == revision + 2
+
+
+def _a_link_id(client, tokens) -> str:
+    return client.get("/api/localities/thame/links", headers=auth(tokens, "viewer")).json()["items"][0]["id"]
+
+
 def test_members_added_and_removed_from_the_group_page(editor):
     client, tokens, token = editor
     page = client.get("/localities/thame/groups/thame-partnership-heads").text

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import select
@@ -64,12 +65,20 @@ def log(session: Session, user: str | None, locality: str | None, change: Change
 # ---------------------------------------------------------------- entry edits, row by row
 
 
-def _row_edit(session: Session, slug: str, user: str | None, change: Callable[[rows.Target], Change]) -> Change:
+#: The entry an If-Match check read under the lock, its change begun (:class:`app.storage.store.StoredEntry`).
+Begun = store.StoredEntry | None
+
+
+def _row_edit(
+    session: Session, slug: str, user: str | None, change: Callable[[rows.Target], Change], begun: Begun = None
+) -> Change:
     """Lock the locality and bump its revision, make one row-level change and log it, in one transaction.
 
     The analysed revision moves too, unless the change touched only a group's descriptive fields.
+    With ``begun``, the change was begun already (by the check that read that entry under the lock).
     """
-    target = rows.Target(session, store.begin_edit(session, slug, analysed=False), slug)
+    lpk = begun.locality_pk if begun is not None else store.begin_edit(session, slug, analysed=False)
+    target = rows.Target(session, lpk, slug)
     done = change(target)
     if not descriptive_only(done):
         store.mark_analysed(session, target.lpk)
@@ -98,33 +107,32 @@ def update(
     kind: str,
     ident: str,
     changes: dict[str, Any],
-    known: store.StoredEntry | None = None,
+    begun: Begun = None,
 ) -> Change:
     """Change fields of an entry; a field set to None is cleared (back to its default).
 
-    ``known`` is the entry as already read under the lock in this transaction
-    (:func:`app.web.concurrency.check_entry`), so it is not read again.
+    With ``begun`` (this entry as read under the lock by an If-Match check,
+    :func:`app.web.concurrency.check_entry`) it is neither locked nor read again.
     """
     seats = "members" in changes
-    return _row_edit(
-        session,
-        slug,
-        user,
-        lambda t: _update(t, kind, ident, lambda before: rows.apply_changes(before, changes), seats, known),
-    )
+    apply = partial(rows.apply_changes, changes=changes)
+    return _row_edit(session, slug, user, lambda t: _update(t, kind, ident, apply, seats, begun), begun)
 
 
-def replace(session: Session, slug: str, user: str | None, kind: str, ident: str, row: dict) -> Change:
+def replace(
+    session: Session, slug: str, user: str | None, kind: str, ident: str, row: dict, begun: Begun = None
+) -> Change:
     """Rewrite an entry as ``row`` (as an edit form does); a group keeps its seats unless ``row`` has members."""
-    return _row_edit(session, slug, user, lambda t: _update(t, kind, ident, lambda _: dict(row), "members" in row))
+    seats = "members" in row
+    return _row_edit(session, slug, user, lambda t: _update(t, kind, ident, lambda _: dict(row), seats, begun), begun)
 
 
-def delete(session: Session, slug: str, user: str | None, kind: str, ident: str) -> Change:
+def delete(session: Session, slug: str, user: str | None, kind: str, ident: str, begun: Begun = None) -> Change:
     """Delete an entry: a person with their seats, a group with its seats and links.
 
     An agency still named by people or groups is refused (Conflict), to lose nothing.
     """
-    return _row_edit(session, slug, user, lambda t: _delete(t, kind, ident))
+    return _row_edit(session, slug, user, lambda t: _delete(t, kind, ident), begun)
 
 
 def add_seat(session: Session, slug: str, user: str | None, group_id: str, member: dict) -> Change:
@@ -133,15 +141,23 @@ def add_seat(session: Session, slug: str, user: str | None, group_id: str, membe
 
 
 def update_seat(
-    session: Session, slug: str, user: str | None, group_id: str, person: str, changes: dict[str, Any]
+    session: Session,
+    slug: str,
+    user: str | None,
+    group_id: str,
+    person: str,
+    changes: dict[str, Any],
+    begun: Begun = None,
 ) -> Change:
     """Change a member's role, attendance or note."""
-    return _row_edit(session, slug, user, lambda t: _update_seat(t, group_id, person, changes))
+    return _row_edit(session, slug, user, lambda t: _update_seat(t, group_id, person, changes), begun)
 
 
-def remove_seat(session: Session, slug: str, user: str | None, group_id: str, person: str) -> Change:
+def remove_seat(
+    session: Session, slug: str, user: str | None, group_id: str, person: str, begun: Begun = None
+) -> Change:
     """Take a person off a group."""
-    return _row_edit(session, slug, user, lambda t: _remove_seat(t, group_id, person))
+    return _row_edit(session, slug, user, lambda t: _remove_seat(t, group_id, person), begun)
 
 
 def _create(t: rows.Target, kind: str, row: dict) -> Change:
@@ -163,13 +179,14 @@ def _update(
     ident: str,
     after: Callable[[dict], dict],
     seats: bool = False,
-    known: store.StoredEntry | None = None,
+    begun: Begun = None,
 ) -> Change:
     """Rewrite an entry; both images in the document's own form, so only what changed differs.
 
     ``seats`` says that ``after`` gives a group's members: its seats are then logged before and after.
+    ``begun``, if it is this entry, is used instead of reading it again.
     """
-    known = known if known is not None and (known.kind, known.ident) == (kind, ident) else None
+    known = begun if begun is not None and (begun.kind, begun.ident) == (kind, ident) else None
     members = _seats_now(t, ident, known) if kind == "group" and seats else []
     before, changed = rows.update_entry(t, kind, ident, after, known)
     image = rows.entry_data(rows.MODELS[kind].model_validate(changed))

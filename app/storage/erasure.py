@@ -71,7 +71,9 @@ def person_digest(slug: str, person_id: str) -> str:
 # ---------------------------------------------------------------- erasing
 
 
-def erase_person(session: Session, slug: str, user: str | None, person_id: str) -> ErasureReport:
+def erase_person(
+    session: Session, slug: str, user: str | None, person_id: str, begun: store.StoredEntry | None = None
+) -> ErasureReport:
     """Erase a person from a locality: their rows, seats and every copy of them in its history.
 
     Parameters
@@ -84,6 +86,8 @@ def erase_person(session: Session, slug: str, user: str | None, person_id: str) 
         Who erases (kept in the audit log; the erased person is not).
     person_id : str
         The person's id in the locality.
+    begun : StoredEntry, optional
+        The person as an If-Match check read them under the lock, the change begun.
 
     Returns
     -------
@@ -95,8 +99,13 @@ def erase_person(session: Session, slug: str, user: str | None, person_id: str) 
     NotFound
         If the locality or the person is not stored.
     """
-    target = rows.Target(session, store.begin_edit(session, slug), slug)
-    _, entry = store.read_entry_in(session, target.lpk, slug, "person", person_id)
+    if begun is None:
+        target = rows.Target(session, store.begin_edit(session, slug), slug)
+        entry = store.read_entry_in(session, target.lpk, slug, "person", person_id)[1]
+    else:  # an erasure is never descriptive only
+        target = rows.Target(session, begun.locality_pk, slug)
+        store.mark_analysed(session, target.lpk)
+        entry = begun.entry
     places = free_text_naming(store.export_document(session, slug), person_id, entry["name"])
     rows.delete_entry(target, "person", person_id)
     forget(session, slug, person_id)

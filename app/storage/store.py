@@ -378,20 +378,13 @@ def begin_edit(session: Session, slug: str, analysed: bool = True) -> int:
     rolled back with the edit if it fails.  With ``analysed`` (the default)
     the analysed revision moves with it; a change that may turn out to be
     descriptive only passes False and calls :func:`mark_analysed` if it is not.
-    Called again in the same transaction it bumps nothing more: the change is
-    already under way (an If-Match check under the lock began it).
+    Call it once per transaction: a second call bumps the revision again.
 
     Returns
     -------
     int
         The locality's database key.
     """
-    begun = _edit_begun(session, slug)
-    if begun is not None:  # already under way in this transaction (the If-Match check began it)
-        pk, was_analysed = begun
-        if analysed and not was_analysed:
-            mark_analysed(session, pk)
-        return pk
     query = (
         update(Locality)
         .where(col(Locality.id) == slug)
@@ -404,20 +397,7 @@ def begin_edit(session: Session, slug: str, analysed: bool = True) -> int:
     pk = session.execute(query).scalar()
     if pk is None:
         raise NotFound(f"no locality {slug!r} is stored")
-    session.info[_EDIT_BEGUN] = (session.get_transaction(), slug, pk, analysed)
     return pk
-
-
-#: ``session.info`` key of the change :func:`begin_edit` began: (transaction, slug, key, analysed).
-_EDIT_BEGUN = "locmap_edit_begun"
-
-
-def _edit_begun(session: Session, slug: str) -> tuple[int, bool] | None:
-    """The key of ``slug`` and whether it was begun as analysed, if this transaction already began its change."""
-    begun = session.info.get(_EDIT_BEGUN)
-    if begun is None or begun[0] is not session.get_transaction() or begun[1] != slug:
-        return None
-    return begun[2], begun[3]
 
 
 def mark_analysed(session: Session, locality_pk: int) -> None:
@@ -551,8 +531,14 @@ def read_entry(session: Session, slug: str, kind: str, ident: str, *, members: b
 
 @dataclass(frozen=True)
 class StoredEntry:
-    """An entry as read in a transaction: its kind, id, database key and document entry (a group's with its seats)."""
+    """An entry read under the write lock of a change begun with :func:`begin_edit` (not yet marked analysed).
 
+    Its locality's key, its kind, id, database key and document entry (a
+    group's with its seats): an edit handed it neither begins the change
+    again nor reads the entry again.
+    """
+
+    locality_pk: int
     kind: str
     ident: str
     pk: int
@@ -570,7 +556,7 @@ def read_entry_in(session: Session, lpk: int, slug: str, kind: str, ident: str, 
 def read_stored_entry(session: Session, lpk: int, slug: str, kind: str, ident: str) -> StoredEntry:
     """:func:`read_entry_in` (a group with its seats), kept with what names it."""
     pk, entry = read_entry_in(session, lpk, slug, kind, ident)
-    return StoredEntry(kind, ident, pk, entry)
+    return StoredEntry(lpk, kind, ident, pk, entry)
 
 
 def read_page(session: Session, slug: str, kind: str, offset: int, limit: int) -> tuple[list[dict], int]:
@@ -582,13 +568,16 @@ def read_page(session: Session, slug: str, kind: str, offset: int, limit: int) -
     return _as_entries(session, kind, rows, members=True), total
 
 
-def read_members(session: Session, slug: str, group_id: str) -> list[dict]:
-    """A group's seats, each with the person's name, in their stored order."""
+def read_group_members(session: Session, slug: str, group_id: str) -> tuple[dict, list[dict]]:
+    """A group's entry (with its seats) and its seats each with the person's name, from one read of the seats."""
     lpk = cast(int, get_locality(session, slug).pk)
-    pk = entry_key(session, lpk, "group", group_id)
-    if pk is None:
+    rows = session.execute(_entry_query("group", lpk).where(col(Group.id) == group_id)).all()
+    if not rows:
         raise NotFound(f"no group {group_id!r} in locality {slug!r}")
-    return seats_of(session, [pk], names=True)[pk]
+    group, school = rows[0]
+    named = seats_of(session, [group.pk], names=True)[group.pk]
+    seats = [{k: v for k, v in seat.items() if k != "name"} for seat in named]
+    return group_entry(group, {group.school_pk: school}, seats), named
 
 
 # ---------------------------------------------------------------- places: where an entry stands, to put it back there

@@ -134,16 +134,22 @@ def check_locality(session, slug: str, if_match: str | None) -> None:
     _refuse_unless(if_match, locality_tag(slug, locality_version(session, slug)), what)
 
 
-def form_conflict(session, slug: str, kind: str, ident: str, opened: str | None) -> dict | None:
-    """For an edit form: lock the locality; the entry as now stored if it changed since the form was opened.
+def begin_form_edit(
+    session, slug: str, kind: str, ident: str, opened: str | None
+) -> tuple[store.StoredEntry, dict | None]:
+    """For an edit form: begin the change (the write lock); the entry, and itself again if it changed since opened.
 
-    A form that names no version (a script's, not a page's) is not checked.
+    The second is the entry as now stored, without a group's seats (which a
+    form's version does not cover), when the form's version is not its
+    current one; a form that names no version (a script's, not a page's) is
+    not checked.  Pass the first to the edit, which then neither locks nor
+    reads again.
     """
-    store.lock_locality(session, slug)
-    current, tag = entry_version(session, slug, kind, ident, members=False)
-    if opened and tag != opened:
-        return current
-    return None
+    stored = store.read_stored_entry(session, store.begin_edit(session, slug, analysed=False), slug, kind, ident)
+    current = {**stored.entry, "members": []} if kind == "group" else stored.entry  # as entry_version(members=False)
+    if opened and entry_tag(slug, kind, current) != opened:
+        return stored, current
+    return stored, None
 
 
 # ---------------------------------------------------------------- uploads: who may, before the body

@@ -114,8 +114,8 @@ def add_routes(kind: str, section: str, create: type, update: type) -> None:
         if_match: IfMatch = None,
     ):
         changes = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        stored = check_entry(session, slug, kind, item_id, if_match)
-        change = edits.update(session, slug, principal.name, kind, item_id, changes, known=stored)
+        begun = check_entry(session, slug, kind, item_id, if_match)
+        change = edits.update(session, slug, principal.name, kind, item_id, changes, begun)
         _committed(request, session, slug, change)
         return _entry(session, slug, kind, item_id)
 
@@ -135,13 +135,13 @@ def add_routes(kind: str, section: str, create: type, update: type) -> None:
         request: Request,
         if_match: IfMatch = None,
     ):
-        check_entry(session, slug, kind, item_id, if_match)
+        begun = check_entry(session, slug, kind, item_id, if_match)
         if kind == "person":  # an erasure answers with the free text still naming them
-            erased = erasure.erase_person(session, slug, principal.name, item_id)
+            erased = erasure.erase_person(session, slug, principal.name, item_id, begun)
             commit_change(request, session, slug)
             return JSONResponse(erased.model_dump(mode="json"))
         else:
-            _committed(request, session, slug, edits.delete(session, slug, principal.name, kind, item_id))
+            _committed(request, session, slug, edits.delete(session, slug, principal.name, kind, item_id, begun))
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     for function in (list_entries, create_entry, get_entry, update_entry, delete_entry):
@@ -162,8 +162,8 @@ add_routes("link", "links", schemas.LinkCreate, schemas.LinkUpdate)
 
 def _members(session, slug: str, group_id: str, status_code: int = status.HTTP_200_OK) -> Response:
     """A group's seats; the answer's ETag is the group's (its version covers its seats)."""
-    tag = entry_tag(slug, "group", store.read_entry(session, slug, "group", group_id)[1])
-    members = store.read_members(session, slug, group_id)
+    group, members = store.read_group_members(session, slug, group_id)
+    tag = entry_tag(slug, "group", group)
     return json_answer(list[schemas.MemberPublic], members, status_code, {"ETag": tag})
 
 
@@ -213,8 +213,8 @@ def update_member(
     Send the group's ETag as If-Match (428 without it, 412 if stale).
     """
     changes = body.model_dump(mode="json", exclude_unset=True)
-    check_entry(session, slug, "group", group_id, if_match)
-    change = edits.update_seat(session, slug, principal.name, group_id, person_id, changes)
+    begun = check_entry(session, slug, "group", group_id, if_match)
+    change = edits.update_seat(session, slug, principal.name, group_id, person_id, changes, begun)
     _committed(request, session, slug, change)
     return _members(session, slug, group_id)
 
@@ -235,8 +235,8 @@ def remove_member(
     if_match: IfMatch = None,
 ):
     """Take a person off a group.  Send the group's ETag as If-Match (428 without it, 412 if stale)."""
-    check_entry(session, slug, "group", group_id, if_match)
-    _committed(request, session, slug, edits.remove_seat(session, slug, principal.name, group_id, person_id))
+    begun = check_entry(session, slug, "group", group_id, if_match)
+    _committed(request, session, slug, edits.remove_seat(session, slug, principal.name, group_id, person_id, begun))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -29,7 +29,7 @@ from app.storage import edits, erasure, store
 from app.web import flash
 from app.web.api.localities import store_upload
 from app.web.changes import commit_change
-from app.web.concurrency import PageUploader, entry_version, form_conflict
+from app.web.concurrency import PageUploader, begin_form_edit, entry_version
 from app.web.deps import PageEditor, SessionDep
 from app.web.pages.forms import (
     COMMON_ROLES,
@@ -277,20 +277,18 @@ def _save(request, principal, session, slug, kind, ident, form) -> HTMLResponse 
         return _entry_form(request, principal, session, slug, kind, ident, FormState(values, errors, None, opened), 422)
     data = KINDS[kind][1].model_validate(row).model_dump(mode="json", by_alias=True, exclude_none=True)
     seated = len(data.get("members", []))
-    if kind == "group" and not creating:
-        added = data.pop("members", [])  # the form adds seats; the ones the group has are kept
-        if added:
-            current = edits.entry(document, "group", ident).model_dump(mode="json", by_alias=True, exclude_none=True)
-            data["members"] = current["members"] + added
+    added = data.pop("members", []) if kind == "group" and not creating else []
     try:
         if creating:
             edits.create(session, slug, principal.name, kind, data)
         else:
-            stored = form_conflict(session, slug, kind, ident, opened)  # locks: no change slips in before ours
-            if stored is not None:
+            begun, changed = begin_form_edit(session, slug, kind, ident, opened)  # no change slips in before ours
+            if changed is not None:
                 session.rollback()
-                return _conflict_form(request, principal, session, slug, kind, ident, values, row, stored)
-            edits.replace(session, slug, principal.name, kind, ident, data)
+                return _conflict_form(request, principal, session, slug, kind, ident, values, row, changed)
+            if added:  # the form adds seats; the ones the group has (read under the lock) are kept
+                data["members"] = begun.entry["members"] + added
+            edits.replace(session, slug, principal.name, kind, ident, data, begun)
     except DocumentError as exc:
         session.rollback()
         errors = {}
@@ -385,16 +383,17 @@ async def delete_entry(slug: str, kind: str, ident: str, request: Request, princ
         document = store.export_document(session, slug)
         said = deletion(document, kind, edits.entry(document, kind, ident)).flash
         try:
-            if form_conflict(session, slug, kind, ident, opened) is not None:
+            begun, changed = begin_form_edit(session, slug, kind, ident, opened)
+            if changed is not None:
                 session.rollback()
                 state = FormState(message=CHANGED_MEANWHILE.format(kind=kind) + " (Delete again to delete it.)")
                 return _entry_form(request, principal, session, slug, kind, ident, state, 409)
             notice = None  # an erasure's list of free text still naming the person
             if erase:
-                notice = erasure.erase_person(session, slug, principal.name, ident).notice()
+                notice = erasure.erase_person(session, slug, principal.name, ident, begun).notice()
                 said = "Erased the person from this locality and its history; this cannot be undone."
             else:
-                edits.delete(session, slug, principal.name, kind, ident)
+                edits.delete(session, slug, principal.name, kind, ident, begun)
                 said += " " + REVERTIBLE
         except Conflict as exc:
             session.rollback()
