@@ -107,3 +107,14 @@ def test_two_files_of_one_locality_are_refused_naming_both(folder, monkeypatch):
 def test_a_skip_survives_the_journey_back_from_a_worker():
     skip = pickle.loads(pickle.dumps(NotALocality(Path("index.json"), "not a locality document")))
     assert (skip.path, skip.reason) == (Path("index.json"), "not a locality document")
+
+
+def test_the_heap_frozen_for_the_workers_is_thawed_after(folder, monkeypatch):
+    import gc
+
+    parallel_only(monkeypatch)
+    frozen, pooled = [], batch._pooled
+    monkeypatch.setattr(batch, "_pooled", lambda *args: frozen.append(gc.get_freeze_count()) or pooled(*args))
+    assert len(run([folder]).audits) == 7
+    assert frozen[0] > 0  # the workers inherit a frozen heap: the collector never traverses it there
+    assert gc.get_freeze_count() == 0

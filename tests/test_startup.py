@@ -143,3 +143,24 @@ def test_help_and_unknown_words_still_list_every_command():
     modules, result = imported_modules("audti")
     assert result.returncode == 2 and "No such command" in result.stderr
     assert {"app.cli.audit", "app.cli.files", "app.cli.service", "app.cli.synth"} <= modules
+
+
+def test_the_console_script_closes_its_database_the_collector_it_skips_at_exit_would_have(tmp_path):
+    # run() freezes the heap at exit, so nothing is left for the collector to close: the command closes its
+    # engines itself, and SQLite folds its write-ahead log back into the file (which alone then holds the data).
+    url = f"sqlite:///{tmp_path / 'locmap.db'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "import", THAME, "--db", url], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["locmap.db"]
+
+
+def test_the_console_script_collects_young_objects_in_large_batches():
+    code = "import atexit, gc, sys; from app import cli; sys.argv = ['locmap', 'list', '--help']; "
+    code += "atexit.register(lambda: print('threshold', gc.get_threshold()[0], gc.isenabled())); cli.run()"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    from app.cli import GC_YOUNG_THRESHOLD
+
+    assert done.stdout.splitlines()[-1] == f"threshold {GC_YOUNG_THRESHOLD} True"

@@ -18,6 +18,7 @@ any of them (``tests/test_startup.py`` holds every command to its imports).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -53,12 +54,23 @@ def main(argv: list[str] | None = None) -> int:
     # locmap uses no pydantic plugins: without this, pydantic reads the metadata
     # of every installed package to look for some (a few hundredths of a second).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # The analyses multiply sparse matrices, which OpenBLAS does not thread; its idle threads (one per
+    # core) spin at start-up, taking a core from the work (a county compare's workers, the server's).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from app.cli.app import cli, close_engines
+
+    register_commands(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run_cli(cli, argv)
+    finally:
+        close_engines()
+
+
+def _run_cli(cli, argv: list[str] | None) -> int:
     import typer
     from typer.exceptions import TyperException
 
-    from app.cli.app import cli, err
-
-    register_commands(sys.argv[1:] if argv is None else argv)
+    from app.cli.app import err
     from app.errors import UserError
 
     try:
@@ -131,9 +143,19 @@ def _database_problem(exc: Exception) -> str | None:
     return None
 
 
+#: Young objects allowed before the cyclic garbage collector runs (Python's default is 700).  A command
+#: builds hundreds of thousands of objects it keeps (a locality's models, graphs and arrays); at the
+#: default, collections traversing them took a tenth of an audit's time (bench/RESULTS.md).
+GC_YOUNG_THRESHOLD = 100_000
+
+
 def run() -> None:  # console script
     """The ``locmap`` console script; ``locmap --version`` answers without loading typer or rich."""
     if sys.argv[1:] == ["--version"]:
         sys.stdout.write(f"locmap {__version__}\n")
         sys.exit(0)
-    sys.exit(main())
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 50, 100)
+    try:
+        sys.exit(main())
+    finally:
+        gc.freeze()  # the process is ending: no full collection at exit of what the system frees anyway

@@ -100,14 +100,29 @@ def database_url(db: str | None) -> str:
     return db or get_settings().resolved_database_url()
 
 
+#: The engines this command opened, closed when it ends (:func:`close_engines`).
+_OPENED: list[Engine] = []
+
+
 def open_engine(db: str | None) -> Engine:
-    """An engine on the chosen database, with the schema created."""
+    """An engine on the chosen database, with the schema created; closed when the command ends."""
     from app.config import get_settings
     from app.storage.db import create_schema, make_engine
 
     engine = make_engine(database_url(db), busy_timeout=get_settings().sqlite_busy_timeout)
+    _OPENED.append(engine)
     create_schema(engine)
     return engine
+
+
+def close_engines() -> None:
+    """Close the connections of every engine the command opened (SQLite folds its write-ahead log back in).
+
+    Done when the command ends rather than left to the garbage collector at
+    exit, which the console script skips (:func:`app.cli.run`).
+    """
+    while _OPENED:
+        _OPENED.pop().dispose()
 
 
 def engine_factory(db: str | None):

@@ -14,6 +14,7 @@ exactly as the serial path reports it, in order.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -116,23 +117,43 @@ def _is_file(ref: Ref) -> bool:
 def _in_parallel(refs: list[Ref], thresholds: AuditSettings, workers: int, progress: Callable, documents: bool):
     """(read_from, outcomes, skipped) from a pool of ``workers`` processes, or None if any failed."""
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    if context.get_start_method() == "fork":
+    forking = context.get_start_method() == "fork"
+    if forking:
         _load_the_analysis()  # once, here: forked workers inherit it instead of each importing it again
-    read_from, outcomes, skipped = [], [], []
+        gc.freeze()  # what they inherit is never collected there, so it is never traversed and its pages stay shared
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            # Every task is submitted (and every worker started) before a progress bar's thread exists.
-            futures = [pool.submit(_read_and_audit_one, ref, thresholds, documents) for ref in refs]
-            for ref, future in zip(refs, progress(futures, "reading and auditing", total=len(futures)), strict=True):
-                outcome = future.result()
-                if isinstance(outcome, NotALocality):
-                    skipped.append(outcome)
-                    continue
-                read_from.append(ref.text)
-                outcomes.append(outcome)
+        return _pooled(refs, thresholds, workers, progress, documents, context)
     except Exception:  # a bad file, or a worker that died: the serial path says exactly what
         return None
+    finally:
+        if forking:
+            gc.unfreeze()
+
+
+def _pooled(refs: list[Ref], thresholds: AuditSettings, workers: int, progress: Callable, documents: bool, context):
+    read_from, outcomes, skipped = [], [], []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # Every task is submitted (and every worker started) before a progress bar's thread exists;
+        # the largest first, so that no worker is left with a large one when the others are done.
+        futures: list = [None] * len(refs)
+        for i in sorted(range(len(refs)), key=lambda i: -_size(refs[i])):
+            futures[i] = pool.submit(_read_and_audit_one, refs[i], thresholds, documents)
+        for ref, future in zip(refs, progress(futures, "reading and auditing", total=len(futures)), strict=True):
+            outcome = future.result()
+            if isinstance(outcome, NotALocality):
+                skipped.append(outcome)
+                continue
+            read_from.append(ref.text)
+            outcomes.append(outcome)
     return read_from, outcomes, skipped
+
+
+def _size(ref: Ref) -> int:
+    """A file's size in bytes, for the order of the work (0 if it cannot be read: the worker says why)."""
+    try:
+        return os.path.getsize(ref.text)
+    except OSError:
+        return 0
 
 
 def _read_and_audit_one(ref: Ref, thresholds: AuditSettings, documents: bool):
