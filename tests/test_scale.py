@@ -35,7 +35,15 @@ from analysis.graphs import (
     ident,
     node,
 )
-from analysis.kernels import SMALL_GRAPH_NODES, _igraph, betweenness, component_labels, reach, separated_subtrees
+from analysis.kernels import (
+    SMALL_GRAPH_NODES,
+    _igraph,
+    betweenness,
+    component_labels,
+    pendant_folding,
+    reach,
+    separated_subtrees,
+)
 from analysis.load import meeting_loads
 from analysis.overlap import membership_overlaps, overlap_index, shared_member_density
 from analysis.pathways import (
@@ -483,9 +491,10 @@ def _numbered(G: nx.Graph) -> nx.Graph:
         nx.path_graph(6),
         nx.star_graph(5),
         nx.disjoint_union(nx.cycle_graph(5), nx.path_graph(4)),  # two parts, never joined
+        nx.disjoint_union(nx.star_graph(3), nx.path_graph(2)),  # a lone edge: its ends are no pendants
         nx.empty_graph(3),
     ],
-    ids=["krackhardt-kite", "davis-southern-women", "path", "star", "two-parts", "no-edges"],
+    ids=["krackhardt-kite", "davis-southern-women", "path", "star", "two-parts", "lone-edge", "no-edges"],
 )
 @pytest.mark.parametrize("k", [None, 2, 3])
 def test_python_betweenness_is_networkx_betweenness_on_known_graphs(G, k):
@@ -494,6 +503,38 @@ def test_python_betweenness_is_networkx_betweenness_on_known_graphs(G, k):
     reference = nx.betweenness_centrality(G, k=k, seed=3, normalized=True)
     got = betweenness(adjacency, k=k, seed=3, backend="python")
     np.testing.assert_allclose(got, [reference[i] for i in range(n)], rtol=1e-12, atol=1e-15)
+
+
+def test_pendants_fold_into_their_anchors():
+    # A star of 3 leaves (0 the hub) beside a lone edge 4-5 and a path 6-7-8.
+    G = nx.disjoint_union_all([nx.star_graph(3), nx.path_graph(2), nx.path_graph(3)])
+    weights, anchored = pendant_folding(nx.to_scipy_sparse_array(G, nodelist=range(9), format="csr"))
+    assert weights.tolist() == [4, 0, 0, 0, 1, 1, 0, 3, 0]
+    # the hub: 3 pendants x (4 nodes - 2); the middle of the path: 2 x (3 - 2)
+    assert anchored.tolist() == [6, 0, 0, 0, 0, 0, 0, 2, 0]
+
+
+def test_kite_folds_jane_into_ike():
+    # Jane (9) hangs on Ike (8) alone: Ike's dependency from her is one per other node (8).
+    weights, anchored = pendant_folding(nx.to_scipy_sparse_array(nx.krackhardt_kite_graph(), format="csr"))
+    assert weights[9] == 0 and weights[8] == 2 and anchored[8] == 8
+    assert sorted(set(weights.tolist()) - {2}) == [0, 1] and anchored.sum() == 8
+
+
+@pytest.mark.skipif(_igraph() is None, reason="igraph not installed")
+def test_exact_betweenness_with_many_pendants_is_networkx_betweenness_on_both_backends():
+    # A two-mode shape: 30 groups in a ring, 200 people on 1-3 of them (most on one: pendants), one lone edge.
+    rng = random.Random(4)
+    G = nx.cycle_graph(30)
+    for person in range(30, 230):
+        G.add_edges_from((person, group) for group in rng.sample(range(30), rng.choice([1, 1, 1, 2, 3])))
+    G.add_edge(230, 231)
+    adjacency = nx.to_scipy_sparse_array(G, nodelist=range(232), format="csr")
+    assert (pendant_folding(adjacency)[0] == 0).sum() > 100
+    reference = nx.betweenness_centrality(G, normalized=True)
+    for backend in ("igraph", "python"):
+        got = betweenness(adjacency, backend=backend)
+        np.testing.assert_allclose(got, [reference[i] for i in range(232)], rtol=1e-10, atol=1e-15)
 
 
 def test_krackhardt_kite_broker_is_heather():
