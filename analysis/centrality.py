@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+
 import numpy as np
 
 from .graphs import LocalityGraphs
 from .kernels import betweenness
 from .settings import AuditSettings
+from .sparse import Adjacency
+
+#: How many graphs' scores :func:`recent_betweenness` keeps.
+RECENT_GRAPHS = 32
+_recent: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_recent_lock = threading.Lock()
 
 
 def broker_scores(graphs: LocalityGraphs, settings: AuditSettings) -> dict[str, float]:
@@ -54,12 +64,53 @@ def broker_scores(graphs: LocalityGraphs, settings: AuditSettings) -> dict[str, 
     k = None
     if n > settings.betweenness_exact_limit:
         k = min(settings.betweenness_samples, n)
-    scores = betweenness(adjacency.induced(nodes), k=k, seed=settings.seed)
+    scores = recent_betweenness(adjacency.induced(nodes), k=k, seed=settings.seed)
     people = graphs.document.people
     n_people = len(people)
     return {
         people[i].id: round(float(s), 12) for i, s in zip(nodes.tolist(), scores.tolist(), strict=True) if i < n_people
     }
+
+
+def recent_betweenness(adjacency: Adjacency, *, k: int | None, seed: int) -> np.ndarray:
+    """:func:`analysis.kernels.betweenness`, remembered for the last :data:`RECENT_GRAPHS` graphs.
+
+    Parameters
+    ----------
+    adjacency : Adjacency
+    k : int or None
+        Sources to sample (None: exact).
+    seed : int
+
+    Returns
+    -------
+    numpy.ndarray
+        The scores, as :func:`analysis.kernels.betweenness` gives them (read-only).
+
+    Notes
+    -----
+    Keyed by a digest of the graph's arrays and the sampling, so the scores
+    of a graph seen before are not counted again: a change to a locality
+    that leaves who sits on which group and which groups are linked as they
+    were (how long its meetings last, how often they meet) is audited
+    without its costliest step.  Thread-safe; two threads that miss at once
+    both count.
+    """
+    digest = hashlib.blake2b(adjacency.indptr.tobytes(), digest_size=16)
+    digest.update(adjacency.indices.tobytes())
+    shape = (len(adjacency.indptr), adjacency.indptr.dtype.str, adjacency.indices.dtype.str)
+    key = (digest.digest(), shape, k, seed)
+    with _recent_lock:
+        if key in _recent:
+            _recent.move_to_end(key)
+            return _recent[key]
+    scores = betweenness(adjacency, k=k, seed=seed)
+    scores.flags.writeable = False
+    with _recent_lock:
+        _recent[key] = scores
+        while len(_recent) > RECENT_GRAPHS:
+            _recent.popitem(last=False)
+    return scores
 
 
 def top_brokers(scores: dict[str, float], count: int) -> list[tuple[str, float]]:

@@ -57,6 +57,7 @@ from analysis.pathways import (
     reachable_sets,
 )
 from analysis.settings import DEFAULT_SETTINGS
+from analysis.sparse import Adjacency
 from analysis.structure import agency_presence, isolated_groups, local_system, single_points_of_failure, system_parts
 from models.validation import validate_data
 from models.vocab import GroupType, LinkKind, Meets, MemberRole, Sector
@@ -561,3 +562,29 @@ def test_component_labels_number_parts_as_scipy_does(n):
         adjacency = ((upper + upper.T) > 0).astype(np.int8).tocsr()
         expected = connected_components(adjacency, directed=False)[1]
         assert component_labels(adjacency).tolist() == expected.tolist()
+
+
+def _csr(G: nx.Graph) -> Adjacency:
+    matrix = nx.to_scipy_sparse_array(G, nodelist=sorted(G), format="csr")
+    return Adjacency(indptr=matrix.indptr.astype(np.int64), indices=matrix.indices.astype(np.int32))
+
+
+def test_betweenness_of_a_graph_seen_before_is_not_counted_again(monkeypatch):
+    from analysis import centrality
+
+    counted = []
+    monkeypatch.setattr(
+        centrality, "betweenness", lambda a, k, seed: counted.append(k) or betweenness(a, k=k, seed=seed)
+    )
+    monkeypatch.setattr(centrality, "_recent", type(centrality._recent)())
+    kite = nx.krackhardt_kite_graph()
+    first = centrality.recent_betweenness(_csr(kite), k=None, seed=1)
+    again = centrality.recent_betweenness(_csr(kite.copy()), k=None, seed=1)  # the same graph, read again
+    assert again is first and counted == [None] and first[7] == pytest.approx(14 / 36)
+    centrality.recent_betweenness(_csr(kite), k=5, seed=1)  # sampled: another answer
+    near = kite.copy()
+    near.remove_edge(0, 1)  # a near miss: one seat fewer
+    assert not np.allclose(centrality.recent_betweenness(_csr(near), k=None, seed=1), first)
+    assert counted == [None, 5, None]
+    with pytest.raises(ValueError):
+        first[0] = 1.0  # shared between audits: read-only

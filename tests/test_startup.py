@@ -161,6 +161,6 @@ def test_the_console_script_collects_young_objects_in_large_batches():
     code += "atexit.register(lambda: print('threshold', gc.get_threshold()[0], gc.isenabled())); cli.run()"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    from app.cli import GC_YOUNG_THRESHOLD
+    from app.process import GC_YOUNG_THRESHOLD
 
     assert done.stdout.splitlines()[-1] == f"threshold {GC_YOUNG_THRESHOLD} True"

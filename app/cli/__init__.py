@@ -23,6 +23,7 @@ import os
 import sys
 
 from app import __version__
+from app.process import collect_in_batches
 
 #: The family module of each command.  A command loads only its own family,
 #: so typer builds a handful of commands, not all twenty; help, and a word
@@ -143,18 +144,12 @@ def _database_problem(exc: Exception) -> str | None:
     return None
 
 
-#: Young objects allowed before the cyclic garbage collector runs (Python's default is 700).  A command
-#: builds hundreds of thousands of objects it keeps (a locality's models, graphs and arrays); at the
-#: default, collections traversing them took a tenth of an audit's time (bench/RESULTS.md).
-GC_YOUNG_THRESHOLD = 100_000
-
-
 def run() -> None:  # console script
     """The ``locmap`` console script; ``locmap --version`` answers without loading typer or rich."""
     if sys.argv[1:] == ["--version"]:
         sys.stdout.write(f"locmap {__version__}\n")
         sys.exit(0)
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 50, 100)
+    collect_in_batches()
     try:
         sys.exit(main())
     finally:

@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 
 from app import __version__
 from app.config import Settings, get_settings
+from app.process import collect_in_batches
 from app.samples import sample_paths, template_workbook
 from app.storage import store
 from app.storage.accounts import RecentTokens, SignInLimiter
@@ -98,6 +99,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """
     settings: Settings = app.state.settings
     sys.setswitchinterval(settings.switch_interval_ms / 1000)
+    collect_in_batches()
     given: Engine | None = app.state.given_engine
     app.state.engine = given or make_engine(settings.resolved_database_url(), busy_timeout=settings.sqlite_busy_timeout)
     create_schema(app.state.engine)
