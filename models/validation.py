@@ -17,7 +17,9 @@ are reported together so a co-ordinator can fix a file in one go:
    repeated members and links, links from a group to itself.
 
 Each problem names its place as a path such as ``groups[3].members[1].person``
-(indices from 0) and, for YAML, the line it is on.
+(indices from 0) and, for YAML, the line it is on.  JSON is parsed here;
+YAML in :mod:`models.yaml_text`, loaded only for YAML text; problems and
+bounds are those of :mod:`models.problems`.
 """
 
 from __future__ import annotations
@@ -25,257 +27,28 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from .document import CONTACT_WORDS, OFFICE_WORDS, TEXT_MAX, LocalityDocument, default_link_id, looks_like_school
+from .document import CONTACT_WORDS, OFFICE_WORDS, LocalityDocument, default_link_id, looks_like_school
+from .problems import (
+    MAX_DOCUMENT_BYTES,
+    MAX_NESTING,
+    MAX_STRING_CHARS,
+    DocumentError,
+    DuplicateKey,
+    Parsed,
+    Problem,
+    Refused,
+    bounded_integer,
+    too_long,
+)
 from .vocab import FORMAT_VERSION
 
-#: Largest locality file accepted, in bytes (a national synthetic set is ~60 MB).
-MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
-#: Deepest nesting of mappings and lists accepted (a locality file needs five levels).
-MAX_NESTING = 32
-#: Longest string accepted while parsing; the models refuse free text over TEXT_MAX with its place.
-MAX_STRING_CHARS = 10 * TEXT_MAX
-#: Integers must be smaller than this in magnitude, as a database's 64-bit integers are.
-INTEGER_LIMIT = 2**63
-#: Longest integer literal read at all: longer text is refused before ``int()`` (which stops at 4,300 digits).
-_INTEGER_CHARS = 40
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a document: where, and what."""
-
-    loc: str
-    msg: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"line {self.line}: " if self.line else ""
-        return f"{where}{self.loc}: {self.msg}" if self.loc else f"{where}{self.msg}"
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"loc": self.loc, "msg": self.msg}
-        if self.line:
-            out["line"] = self.line
-        return out
-
-
-class DocumentError(Exception):
-    """A document could not be read; ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[Problem], source: str | None = None):
-        self.problems = problems
-        self.source = source
-        super().__init__(f"{source or 'document'}: {len(problems)} problem(s)")
-
-    def lines(self) -> list[str]:
-        prefix = f"{self.source}: " if self.source else ""
-        return [f"{prefix}{p}" for p in self.problems]
-
-
 # ---------------------------------------------------------------- parsing
-
-
-class _Refused(Exception):
-    """Input refused while parsing, before any value is built: why, and the line (YAML) or place (JSON)."""
-
-    def __init__(self, msg: str, line: int | None = None, loc: str = ""):
-        super().__init__(msg)
-        self.msg, self.line, self.loc = msg, line, loc
-
-
-_NO_ALIASES = (
-    "YAML anchors (&name) and aliases (*name) are not allowed in a locality file: "
-    "write each value out in full (the locmap/1 format never needs them)"
-)
-_NO_MERGE = (
-    "a YAML merge key ('<<') is not allowed in a locality file: "
-    "write each field out in full (the locmap/1 format never needs them)"
-)
-#: The tags a value may carry: the plain kinds of YAML's core schema.
-_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null", "map", "seq"))
-
-
-def _integer(text: str, line_of: Callable[[], int | None], convert: Callable[[str], int] = int) -> int:
-    """An integer literal, read only when it is short and refused when 2**63 or more.
-
-    ``line_of`` is called only to locate a refusal.
-    """
-    if len(text) > _INTEGER_CHARS:
-        digits = sum(ch.isdigit() for ch in text)
-        raise _Refused(
-            f"a number of {digits} digits is too large: numbers in a locality file are below 2**63", line_of()
-        )
-    value = convert(text)
-    if abs(value) >= INTEGER_LIMIT:
-        raise _Refused(f"the number {value} is too large: numbers in a locality file are below 2**63", line_of())
-    return value
-
-
-def _refusal(event: yaml.Event, depth: int) -> _Refused | None:
-    """Why an event may not appear in a locality file at this nesting ``depth``, or None.
-
-    Anchors, aliases and unusual tags are refused at the event that carries
-    them, so nothing shared is ever built; nesting stops at
-    :data:`MAX_NESTING` levels and strings at :data:`MAX_STRING_CHARS`.
-    """
-    line = event.start_mark.line + 1 if event.start_mark else None
-    if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-        return _Refused(_NO_ALIASES, line)
-    tag = getattr(event, "tag", None)
-    if tag not in (None, "!") and tag not in _PLAIN_TAGS:
-        shown = tag.replace("tag:yaml.org,2002:", "!!")
-        return _Refused(f"the YAML tag {shown} is not allowed in a locality file: write the plain value", line)
-    if isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_STRING_CHARS:
-        return _Refused(_too_long(len(event.value)), line)
-    if isinstance(event, yaml.CollectionStartEvent) and depth > MAX_NESTING:
-        return _Refused(f"nested more than {MAX_NESTING} levels deep", line)
-    return None
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML loader with YAML 1.2 booleans, no timestamps, no duplicate keys, and bounded composing.
-
-    Composing checks each event (:func:`_refusal`) before it builds a node.
-    """
-
-    def __init__(self, stream):
-        super().__init__(stream)
-        self.depth = 0
-
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        nested = isinstance(event, yaml.CollectionStartEvent)
-        refused = _refusal(event, self.depth + nested)
-        if refused is not None:
-            raise refused
-        self.depth += nested
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= nested
-
-
-def _refuse_events(text: str) -> None:
-    """Check every event of ``text`` with libyaml's parser before anything is composed (:func:`_refusal`)."""
-    parser = _CPARSER(text)
-    depth = 0
-    try:
-        while not isinstance(event := parser.get_event(), yaml.StreamEndEvent):
-            depth += isinstance(event, yaml.CollectionStartEvent)
-            refused = _refusal(event, depth)
-            if refused is not None:
-                raise refused
-            depth -= isinstance(event, yaml.CollectionEndEvent)
-    finally:
-        parser.dispose()
-
-
-def _too_long(length: int) -> str:
-    return f"a string {length} characters long is too long: the longest text a locality file holds is {TEXT_MAX}"
-
-
-# Keep only true/false as booleans: "no" is Norway's code and a plausible id.
-_StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-
-
-#: libyaml's parser, when PyYAML was built with it (typed loosely: it is a C extension type).
-_CPARSER: Any = getattr(yaml.cyaml, "CParser", None) if yaml.__with_libyaml__ else None
-
-
-def _fast_loader() -> Any:
-    """:class:`_StrictLoader` composing in C (libyaml), five times faster, or None without libyaml.
-
-    libyaml composes in C, so :meth:`_StrictLoader.compose_node` cannot
-    check each event there; :func:`_refuse_events` checks them all first.
-    """
-    if _CPARSER is None:  # pragma: no cover - PyYAML built without libyaml
-        return None
-
-    def __init__(self, stream):
-        _CPARSER.__init__(self, stream)
-        yaml.constructor.SafeConstructor.__init__(self)
-        yaml.resolver.Resolver.__init__(self)
-
-    bases = (_CPARSER, yaml.constructor.SafeConstructor, yaml.resolver.Resolver)
-    resolvers = _StrictLoader.yaml_implicit_resolvers
-    return type("_FastStrictLoader", bases, {"__init__": __init__, "yaml_implicit_resolvers": resolvers})
-
-
-_FastStrictLoader: Any = _fast_loader()
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: Any, line: int | None, context: str = ""):
-        self.key, self.line, self.context = key, line, context
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            raise _Refused(_NO_MERGE, key_node.start_mark.line + 1)
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a mapping key must be a plain value", key_node.start_mark
-            ) from None
-        if key in seen:
-            raise _DuplicateKey(key, key_node.start_mark.line + 1)
-        seen[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node, deep=deep)
-
-
-def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
-    return _integer(node.value, lambda: node.start_mark.line + 1, lambda _: loader.construct_yaml_int(node))
-
-
-for _loader in (_StrictLoader, _FastStrictLoader):
-    if _loader is not None:
-        _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-        _loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-
-
-def _line_map(root: yaml.Node | None) -> dict[tuple, int]:
-    """Map each path in a composed YAML tree to its 1-based line number.
-
-    Walks each node once, without recursion: were a node ever shared (an
-    alias), its paths would be mapped once, never expanded.
-    """
-    out: dict[tuple, int] = {}
-    walked: set[int] = set()
-    stack: list[tuple[tuple, yaml.Node | None]] = [((), root)]
-    while stack:
-        path, node = stack.pop()
-        if node is None or id(node) in walked:
-            continue
-        walked.add(id(node))
-        out[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in reversed(node.value):
-                if isinstance(key_node, yaml.ScalarNode):
-                    out[path + (key_node.value,)] = key_node.start_mark.line + 1
-                    stack.append((path + (key_node.value,), value_node))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((path + (i,), item) for i, item in reversed(list(enumerate(node.value))))
-    return out
 
 
 def _json_line(text: str, literal: str) -> int | None:
@@ -293,13 +66,13 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict:
         if key in seen:
             # The JSON parser's hooks know no position: name the mapping by its first keys instead.
             others = ", ".join(repr(k) for k in list(seen)[:4])
-            raise _DuplicateKey(key, None, f" (in the mapping with keys {others})")
+            raise DuplicateKey(key, None, f" (in the mapping with keys {others})")
         seen[key] = value
     return out
 
 
 def _json_constant(name: str) -> Any:
-    raise _Refused(f"{name} is not a number JSON allows: write a finite number")
+    raise Refused(f"{name} is not a number JSON allows: write a finite number")
 
 
 def _check_shape(data: Any) -> None:
@@ -313,19 +86,19 @@ def _check_shape(data: Any) -> None:
         depth, value = stack.pop()
         if isinstance(value, str):
             if len(value) > MAX_STRING_CHARS:
-                raise _Refused(_too_long(len(value)), loc=_format_path(_path_to(data, value)))
+                raise Refused(too_long(len(value)), loc=_format_path(_path_to(data, value)))
             continue
         if isinstance(value, list):
             children: Iterable[Any] = value
         elif isinstance(value, dict):
             long_key = next((k for k in value if len(k) > MAX_STRING_CHARS), None)
             if long_key is not None:
-                raise _Refused(_too_long(len(long_key)), loc=_format_path(_path_to(data, value)))
+                raise Refused(too_long(len(long_key)), loc=_format_path(_path_to(data, value)))
             children = value.values()
         else:
             continue
         if depth >= MAX_NESTING:
-            raise _Refused(f"nested more than {MAX_NESTING} levels deep", loc=_format_path(_path_to(data, value)))
+            raise Refused(f"nested more than {MAX_NESTING} levels deep", loc=_format_path(_path_to(data, value)))
         stack.extend((depth + 1, child) for child in children)
 
 
@@ -348,7 +121,7 @@ def _parse_json(text: str) -> Any:
         data = json.loads(
             text,
             object_pairs_hook=_json_object,
-            parse_int=lambda literal: _integer(literal, lambda: _json_line(text, literal)),
+            parse_int=lambda literal: bounded_integer(literal, lambda: _json_line(text, literal)),
             parse_constant=_json_constant,
         )
     except json.JSONDecodeError as exc:
@@ -367,12 +140,6 @@ def _format_path(path: Iterable[Any]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
-
-
-@dataclass
-class Parsed:
-    data: Any
-    lines: dict[tuple, int]
 
 
 def parse_text(text: str | bytes, *, suffix: str | None = None) -> Parsed:
@@ -398,34 +165,13 @@ def parse_text(text: str | bytes, *, suffix: str | None = None) -> Parsed:
     try:
         if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip().startswith("{")):
             return Parsed(_parse_json(text), {})
-        return _parse_yaml(text)
-    except _Refused as exc:
+        from .yaml_text import parse_yaml  # PyYAML only for YAML text
+
+        return parse_yaml(text)
+    except Refused as exc:
         raise DocumentError([Problem(exc.loc, exc.msg, exc.line)]) from None
-    except _DuplicateKey as exc:
+    except DuplicateKey as exc:
         raise DocumentError([Problem("", f"duplicate key {exc.key!r}{exc.context}", exc.line)]) from None
-
-
-def _parse_yaml(text: str) -> Parsed:
-    try:
-        if _FastStrictLoader is not None:
-            _refuse_events(text)
-        loader = (_FastStrictLoader or _StrictLoader)(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except (_Refused, _DuplicateKey):
-        raise
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise DocumentError([Problem("", f"invalid YAML: {exc.problem or exc.context}", line)]) from None
-    except yaml.YAMLError as exc:
-        raise DocumentError([Problem("", f"invalid YAML: {exc}")]) from None
-    except RecursionError:
-        raise DocumentError([Problem("", f"nested more than {MAX_NESTING} levels deep")]) from None
-    return Parsed(data, _line_map(node))
 
 
 # ---------------------------------------------------------------- checking
@@ -780,6 +526,8 @@ def dump_document(document: LocalityDocument, suffix: str, provenance: dict | No
             data = {"format": data.pop("format"), "provenance": provenance, **data}
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if suffix in (".yaml", ".yml"):
+        import yaml  # only for YAML: a JSON command never loads it
+
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     raise ValueError(f"unsupported extension {suffix!r}: use .yaml, .yml or .json")
 

@@ -100,13 +100,13 @@ def test_a_refused_json_value_is_located_by_its_path():
 
 
 def test_the_line_map_never_walks_a_shared_node_twice():
-    from models import validation
+    from models import yaml_text
 
     node = yaml.compose("[a, b]")
     shared = yaml.SequenceNode("tag:yaml.org,2002:seq", [node] * 9, node.start_mark, node.end_mark)
     for _ in range(4):  # 9**5 paths if expanded: enough to see, too few to hurt
         shared = yaml.SequenceNode("tag:yaml.org,2002:seq", [shared] * 9, node.start_mark, node.end_mark)
-    assert len(validation._line_map(shared)) < 100
+    assert len(yaml_text._line_map(shared)) < 100
 
 
 HOSTILE_YAML = {
@@ -123,11 +123,11 @@ HOSTILE_YAML = {
 
 def _parsed_both_ways(text: str, monkeypatch) -> list:
     """What libyaml's loader and the pure-Python one make of ``text``: data and lines, or the problems."""
-    from models import validation
+    from models import validation, yaml_text
 
     out = []
-    for fast in (validation._FastStrictLoader, None):
-        monkeypatch.setattr(validation, "_FastStrictLoader", fast)
+    for fast in (yaml_text._FastStrictLoader, None):
+        monkeypatch.setattr(yaml_text, "_FastStrictLoader", fast)
         try:
             parsed = validation.parse_text(text, suffix=".yaml")
             out.append((parsed.data, parsed.lines))

@@ -164,3 +164,15 @@ def test_the_console_script_collects_young_objects_in_large_batches():
     from app.process import GC_YOUNG_THRESHOLD
 
     assert done.stdout.splitlines()[-1] == f"threshold {GC_YOUNG_THRESHOLD} True"
+
+
+def test_a_json_file_is_read_without_pyyaml(tmp_path):
+    from models.validation import dump_document, load_path
+
+    json_file = tmp_path / "thame.json"
+    json_file.write_text(dump_document(load_path(THAME), ".json"), encoding="utf-8")
+    modules, result = imported_modules("audit", str(json_file), "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert loaded_of(modules, ("yaml",)) == []
+    modules, result = imported_modules("audit", THAME, "--json")
+    assert "yaml" in modules  # a near miss: YAML text still loads it
