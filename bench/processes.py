@@ -25,8 +25,12 @@ EXACT = ["--set", f"betweenness_exact_limit={10**9}"]
 JSON_PARSE = "import json, sys\nfor name in sys.argv[1:]:\n    with open(name) as f:\n        json.load(f)"
 #: What any audit command must import before it reads a byte: the arrays, the C betweenness,
 #: the validation library and the command line.  Its time is the floor under every whole command.
-#: matplotlib is hidden from igraph as locmap hides it (analysis.kernels._igraph).
-IMPORT_FLOOR = "import sys\nsys.modules['matplotlib'] = None\nimport numpy, igraph, pydantic, typer"
+#: matplotlib is hidden from igraph as locmap hides it (analysis.kernels._igraph), and OpenBLAS
+#: kept to one thread as the command line keeps it (app.cli.main).
+IMPORT_FLOOR = (
+    "import os, sys\nos.environ.setdefault('OPENBLAS_NUM_THREADS', '1')\nsys.modules['matplotlib'] = None\n"
+    "import numpy, igraph, pydantic, typer"
+)
 
 
 #: Processes run as an installed package runs: with its bytecode cached.  pip
