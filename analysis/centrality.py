@@ -113,6 +113,12 @@ def recent_betweenness(adjacency: Adjacency, *, k: int | None, seed: int) -> np.
     return scores
 
 
+def forget_recent_betweenness() -> None:
+    """Forget every remembered score, so the next audit counts paths again (the benchmark times the count)."""
+    with _recent_lock:
+        _recent.clear()
+
+
 def top_brokers(scores: dict[str, float], count: int) -> list[tuple[str, float]]:
     """The ``count`` highest-scoring people, ties broken by id."""
     ranked = sorted(((p, s) for p, s in scores.items() if s > 0), key=lambda item: (-item[1], item[0]))

@@ -21,12 +21,21 @@ def peak_mb() -> float:
 
 
 def timed(function, repeat: int) -> tuple[float, list[float], object]:
+    """Median seconds of ``repeat`` calls, each counting betweenness afresh (none remembered from the last)."""
     times, result = [], None
     for _ in range(repeat):
+        forget_remembered_scores()
         start = time.perf_counter()
         result = function()
         times.append(time.perf_counter() - start)
     return statistics.median(times), times, result
+
+
+def forget_remembered_scores() -> None:
+    """Forget the broker scores an audit remembers by graph (:func:`analysis.centrality.recent_betweenness`)."""
+    centrality = sys.modules.get("analysis.centrality")  # loaded only by the steps that audit
+    if centrality is not None:
+        centrality.forget_recent_betweenness()
 
 
 def load_scale(data: Path):

@@ -588,3 +588,13 @@ def test_betweenness_of_a_graph_seen_before_is_not_counted_again(monkeypatch):
     assert counted == [None, 5, None]
     with pytest.raises(ValueError):
         first[0] = 1.0  # shared between audits: read-only
+
+
+def test_the_benchmark_times_betweenness_counted_afresh(graphs):
+    from analysis import centrality
+    from bench.measure import forget_remembered_scores
+
+    broker_scores(graphs, DEFAULT_SETTINGS)
+    assert centrality._recent
+    forget_remembered_scores()
+    assert not centrality._recent
