@@ -52,7 +52,7 @@ def edit_functions():
         def add(session, slug, group, person):
             edits.add_seat(session, slug, "bench", group, {"person": person})
             session.commit()
-            return store.read_members(session, slug, group)
+            return store.read_group_members(session, slug, group)[1]
 
     else:  # the whole-document path
 
