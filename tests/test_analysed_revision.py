@@ -185,3 +185,23 @@ def test_a_conditional_write_makes_one_revision_an_analysis_can_see(editor, meth
     response = client.request(method, path, headers={**headers, "If-Match": "*"}, json=body)
     assert response.status_code in (200, 204), response.text
     assert _revisions(engine) == (revision + 1, revision + 1)
+
+
+@pytest.mark.parametrize("fields", [{"venue": "Room 6"}, {"meets": "weekly"}, {"hours": 2.5, "venue": "Room 7"}])
+def test_a_patch_updates_the_locality_row_once_whether_or_not_an_analysis_sees_it(editor, fields):
+    # The If-Match check begins the change: one UPDATE locks the locality and moves both revisions it should.
+    from sqlalchemy import event
+
+    client, headers, engine = editor
+    updates = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE LOCALITY "):
+            updates.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        _patch(client, headers, "thame-network", fields)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(updates) == 1, updates

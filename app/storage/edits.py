@@ -80,7 +80,7 @@ def _row_edit(
     lpk = begun.locality_pk if begun is not None else store.begin_edit(session, slug, analysed=False)
     target = rows.Target(session, lpk, slug)
     done = change(target)
-    if not descriptive_only(done):
+    if not descriptive_only(done) and not (begun is not None and begun.analysed):
         store.mark_analysed(session, target.lpk)
     log(session, user, slug, done)
     return done

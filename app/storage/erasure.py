@@ -102,9 +102,10 @@ def erase_person(
     if begun is None:
         target = rows.Target(session, store.begin_edit(session, slug), slug)
         entry = store.read_entry_in(session, target.lpk, slug, "person", person_id)[1]
-    else:  # an erasure is never descriptive only
+    else:
         target = rows.Target(session, begun.locality_pk, slug)
-        store.mark_analysed(session, target.lpk)
+        if not begun.analysed:  # an erasure is never descriptive only
+            store.mark_analysed(session, target.lpk)
         entry = begun.entry
     places = free_text_naming(store.export_document(session, slug), person_id, entry["name"])
     rows.delete_entry(target, "person", person_id)

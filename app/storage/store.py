@@ -531,10 +531,11 @@ def read_entry(session: Session, slug: str, kind: str, ident: str, *, members: b
 
 @dataclass(frozen=True)
 class StoredEntry:
-    """An entry read under the write lock of a change begun with :func:`begin_edit` (not yet marked analysed).
+    """An entry read under the write lock of a change begun with :func:`begin_edit`.
 
     Its locality's key, its kind, id, database key and document entry (a
-    group's with its seats): an edit handed it neither begins the change
+    group's with its seats), and whether the change was begun as one the
+    analyses see (``analysed``): an edit handed it neither begins the change
     again nor reads the entry again.
     """
 
@@ -543,6 +544,7 @@ class StoredEntry:
     ident: str
     pk: int
     entry: dict
+    analysed: bool = False
 
 
 def read_entry_in(session: Session, lpk: int, slug: str, kind: str, ident: str, *, members: bool = True):
@@ -553,10 +555,11 @@ def read_entry_in(session: Session, lpk: int, slug: str, kind: str, ident: str, 
     return rows[0][0].pk, _as_entries(session, kind, rows, members)[0]
 
 
-def read_stored_entry(session: Session, lpk: int, slug: str, kind: str, ident: str) -> StoredEntry:
-    """:func:`read_entry_in` (a group with its seats), kept with what names it."""
+def begin_edit_of(session: Session, slug: str, kind: str, ident: str, *, analysed: bool) -> StoredEntry:
+    """Begin a change (:func:`begin_edit`) and read the entry it is to, under the lock (raises NotFound)."""
+    lpk = begin_edit(session, slug, analysed=analysed)
     pk, entry = read_entry_in(session, lpk, slug, kind, ident)
-    return StoredEntry(lpk, kind, ident, pk, entry)
+    return StoredEntry(lpk, kind, ident, pk, entry, analysed)
 
 
 def read_page(session: Session, slug: str, kind: str, offset: int, limit: int) -> tuple[list[dict], int]:

@@ -98,14 +98,19 @@ def _refuse_unless(if_match: str, current: str, what: str) -> None:
         )
 
 
-def check_entry(session, slug: str, kind: str, ident: str, if_match: str | None) -> store.StoredEntry:
+def check_entry(
+    session, slug: str, kind: str, ident: str, if_match: str | None, *, analysed: bool = True
+) -> store.StoredEntry:
     """Begin the change, then refuse the write unless ``If-Match`` names the entry's current version.
 
     Runs in the caller's transaction, before its write: beginning the change
     (:func:`app.storage.store.begin_edit`) takes the locality's write lock,
     held until the caller commits, so nothing changes the entry between
     check and write.  The entry as read under the lock is returned, for the
-    edit to start from instead of reading it again.
+    edit to start from instead of reading it again.  ``analysed`` says
+    whether the change is one the analyses see, so that the analysed revision
+    moves in the same UPDATE; pass False when it may prove descriptive only
+    (the edit then decides).
 
     Raises
     ------
@@ -120,8 +125,7 @@ def check_entry(session, slug: str, kind: str, ident: str, if_match: str | None)
     if_match = _required(if_match, what)
     with Session(session.get_bind()) as glance:  # stale already: refused without waiting for the lock
         _refuse_unless(if_match, entry_version(glance, slug, kind, ident)[1], what)
-    lpk = store.begin_edit(session, slug, analysed=False)
-    stored = store.read_stored_entry(session, lpk, slug, kind, ident)
+    stored = store.begin_edit_of(session, slug, kind, ident, analysed=analysed)
     _refuse_unless(if_match, entry_tag(slug, kind, stored.entry), what)
     return stored
 
@@ -135,7 +139,7 @@ def check_locality(session, slug: str, if_match: str | None) -> None:
 
 
 def begin_form_edit(
-    session, slug: str, kind: str, ident: str, opened: str | None
+    session, slug: str, kind: str, ident: str, opened: str | None, *, analysed: bool = False
 ) -> tuple[store.StoredEntry, dict | None]:
     """For an edit form: begin the change (the write lock); the entry, and itself again if it changed since opened.
 
@@ -145,7 +149,7 @@ def begin_form_edit(
     not checked.  Pass the first to the edit, which then neither locks nor
     reads again.
     """
-    stored = store.read_stored_entry(session, store.begin_edit(session, slug, analysed=False), slug, kind, ident)
+    stored = store.begin_edit_of(session, slug, kind, ident, analysed=analysed)
     current = {**stored.entry, "members": []} if kind == "group" else stored.entry  # as entry_version(members=False)
     if opened and entry_tag(slug, kind, current) != opened:
         return stored, current

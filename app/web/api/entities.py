@@ -23,6 +23,7 @@ from app.web.concurrency import CONDITIONAL, IfMatch, check_entry, entry_tag
 from app.web.deps import LocalityEditor, Reader, SessionDep, SettingsDep
 from app.web.routing import json_answer, make_router
 from models import schemas
+from models.document import DESCRIPTIVE_GROUP_FIELDS
 
 router = make_router(prefix="/api/localities/{slug}")
 
@@ -45,6 +46,11 @@ def _entry(session, slug: str, kind: str, ident: str, status_code: int = status.
     """An entry as stored, its version in the answer's ETag."""
     entry = store.read_entry(session, slug, kind, ident)[1]
     return json_answer(PUBLIC[kind], entry, status_code, {"ETag": entry_tag(slug, kind, entry)})
+
+
+def may_be_analysed(kind: str, changes: dict) -> bool:
+    """Whether a PATCH changes a field an analysis reads (or may: a group's descriptive fields alone do not)."""
+    return kind != "group" or not set(changes) <= DESCRIPTIVE_GROUP_FIELDS
 
 
 #: How each kind of entry is answered (and described in the OpenAPI schema).
@@ -114,7 +120,8 @@ def add_routes(kind: str, section: str, create: type, update: type) -> None:
         if_match: IfMatch = None,
     ):
         changes = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        begun = check_entry(session, slug, kind, item_id, if_match)
+        analysed = may_be_analysed(kind, changes)  # if so, the analysed revision moves as the change begins
+        begun = check_entry(session, slug, kind, item_id, if_match, analysed=analysed)
         change = edits.update(session, slug, principal.name, kind, item_id, changes, begun)
         _committed(request, session, slug, change)
         return _entry(session, slug, kind, item_id)

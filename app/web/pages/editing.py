@@ -383,7 +383,7 @@ async def delete_entry(slug: str, kind: str, ident: str, request: Request, princ
         document = store.export_document(session, slug)
         said = deletion(document, kind, edits.entry(document, kind, ident)).flash
         try:
-            begun, changed = begin_form_edit(session, slug, kind, ident, opened)
+            begun, changed = begin_form_edit(session, slug, kind, ident, opened, analysed=True)
             if changed is not None:
                 session.rollback()
                 state = FormState(message=CHANGED_MEANWHILE.format(kind=kind) + " (Delete again to delete it.)")
