@@ -54,6 +54,35 @@ def test_a_value_computed_across_a_forget_is_not_kept():
     assert cache.peek(("thame", (1, "t"))) is None
 
 
+def test_a_variant_is_recomputed_in_the_background_at_most_once_per_spacing(monkeypatch):
+    from app.web import cache as cache_module
+    from app.web.cache import Version
+
+    clock = [100.0]
+    monkeypatch.setattr(cache_module.time, "monotonic", lambda: clock[0])
+    cache, computed = RevisionCache(), []
+
+    def compute(revision):
+        def work():
+            computed.append(revision)
+            clock[0] += 0.1  # each computation takes 0.1 s
+            return revision
+
+        return work
+
+    def refresh(revision):
+        cache.refresh(("thame", Version(revision, "t"), "page"), compute(revision))
+        cache.settle()
+
+    refresh(2)
+    refresh(3)  # asked 0 s after the last finished: within 5 x 0.1 s
+    clock[0] += cache_module.REFRESH_SPACING * 0.1 - 0.01
+    refresh(4)  # still within the spacing
+    clock[0] += 0.02
+    refresh(5)  # past it: the newest revision is computed
+    assert computed == [2, 5]
+
+
 def _edit_thame(client, tokens):
     """A change through the API: a new revision of Thame."""
     document = client.get(f"{THAME}/export", headers=auth(tokens, "admin")).json()
