@@ -147,7 +147,7 @@ def test_compare_json_csv_and_png(capsys, tmp_path):
     assert data["localities"] == ["abingdon", "banbury", "bicester", "city", "kidlington", "thame"]
     assert data["profile"]["systems_minding"]["thame"] == 2
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 50_000
-    rows = list(csv.reader(line for line in table.open() if not line.startswith("#")))
+    rows = list(csv.reader(line for line in table.read_text().splitlines() if not line.startswith("#")))
     assert rows[0] == ["section", "measure", *data["localities"]]
     # Bicester, City and Kidlington's minders are inferred (report 3.8, 5.2), so at most evident
     assert ["profile", "systems_minding", "0", "2", "1", "1", "1", "2"] in rows

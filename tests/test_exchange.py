@@ -177,6 +177,27 @@ def test_api_import_creates_replaces_and_reports_sheet_rows(service, tmp_path):
     )
 
 
+def test_an_uploaded_file_is_closed_once_read_whatever_the_answer(service, monkeypatch):
+    # Nothing else closes the spooled temporary file a form holds: left open, each upload kept a file.
+    from starlette.datastructures import UploadFile
+
+    client, _ = service
+    closed, close = [], UploadFile.close
+
+    async def counting_close(self):
+        closed.append(self.filename)
+        await close(self)
+
+    monkeypatch.setattr(UploadFile, "close", counting_close)
+    client.post("/signin", data=sign_in_form(client, name="ed", password="correct horse battery"))
+    token = re.search(r'name="csrf" value="([0-9a-f]{64})"', client.get("/upload").text).group(1)
+    for name, body, answer in [("notes.txt", b"hello", 400), ("thame.yaml", b"format: [", 422)]:
+        files = {"file": (name, body)}
+        response = client.post("/upload", params={"csrf": token}, data={"csrf": token}, files=files)
+        assert response.status_code == answer
+    assert closed == ["notes.txt", "thame.yaml"]
+
+
 def test_upload_form(service, tmp_path):
     client, tokens = service
     client.post("/signin", data=sign_in_form(client, name="ed", password="correct horse battery"))

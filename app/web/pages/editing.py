@@ -517,6 +517,16 @@ async def _run(request: Request, work):
 # ---------------------------------------------------------------- upload
 
 
+async def _read_and_close(upload: object) -> bytes:
+    """An uploaded file's bytes, its spooled temporary file closed (nothing else closes what a form holds)."""
+    if not isinstance(upload, UploadFile):
+        return b""
+    try:
+        return await upload.read()
+    finally:
+        await upload.close()
+
+
 @router.get("/upload", response_class=HTMLResponse)
 def upload_form(request: Request, principal: PageUploader):
     """The upload form, for those who may change a locality; anonymous visitors are sent to sign in first."""
@@ -528,6 +538,7 @@ async def upload(request: Request, principal: PageUploader):
     """Store an uploaded file; who may, and the CSRF token (in the address), are checked before it is read."""
     form = await checked_form(request)
     upload = form.get("file")
+    content = await _read_and_close(upload)
     if not isinstance(upload, UploadFile) or not upload.filename:
         return render(
             request,
@@ -544,7 +555,6 @@ async def upload(request: Request, principal: PageUploader):
             ("File", f"{name}: use a spreadsheet (.xlsx, or .zip of CSV files) or a locmap/1 file (.yaml, .json).")
         ]
         return render(request, principal, "upload.html", 400, csrf=csrf_token(request), problems=problems)
-    content = await upload.read()
     try:
         document = read(content, suffix, name)
     except DocumentError as exc:
