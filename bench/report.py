@@ -312,6 +312,9 @@ NOTES = """## Notes
 - Like for like: every comparison with NetworkX computes exact betweenness on both sides, or samples the same sources
   on both sides; nothing is extrapolated. `bench/naive_audit.py` validates nothing and raises no findings, so it does
   less work than `locmap audit`: the comparison flatters it.
+- Each timed audit counts its betweenness afresh: the scores an audit remembers by graph
+  (`analysis.centrality.recent_betweenness`) are forgotten before every repetition. In the mixed load with hours
+  edits, which leave who sits where alone, the server's audits do reuse them, as they would for its users.
 - "Why missed" gives the run's own figures around a miss; causes found by profiling belong in the text above it.
 - Wall times are medians of fresh processes or calls; CPU times (user + system) move less on a shared machine.
 - Unfinished requests (still waiting past the 10 s timeout when a load ends) and answers later than the timeout count
