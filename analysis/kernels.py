@@ -312,7 +312,7 @@ def _weighted_dependencies(adjacency: Adjacency, weights: np.ndarray, backend: s
         return _dependencies(adjacency, {s: w for s, w in enumerate(weights.tolist()) if w})
     graph = _igraph_graph(adjacency)
     raw = np.zeros(adjacency.shape[0])
-    for weight in np.unique(weights[weights > 0]).tolist():  # one search per source, a call per weight
+    for weight in sorted(set(weights[weights > 0].tolist())):  # a call per weight (np.unique would load numpy.ma)
         raw += weight * _igraph_dependencies(graph, np.flatnonzero(weights == weight).tolist())
     return 2.0 * raw
 

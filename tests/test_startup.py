@@ -176,3 +176,19 @@ def test_a_json_file_is_read_without_pyyaml(tmp_path):
     assert loaded_of(modules, ("yaml",)) == []
     modules, result = imported_modules("audit", THAME, "--json")
     assert "yaml" in modules  # a near miss: YAML text still loads it
+
+
+def test_an_audit_counted_by_igraph_loads_neither_numpy_ma_nor_scipy(tmp_path):
+    # A synthetic locality (~900 nodes) is past IGRAPH_FROM_NODES: its exact betweenness is igraph's, pendants folded.
+    path = tmp_path / "locality.json"
+    made = subprocess.run(
+        [sys.executable, "-m", "app.cli", "synth", "--scale", "locality", "--seed", "1", "-o", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr[-2000:]
+    modules, result = imported_modules("audit", str(path), "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "igraph" in modules
+    assert loaded_of(modules, ("numpy.ma", "scipy", "networkx")) == []
