@@ -573,14 +573,10 @@ def read_page(session: Session, slug: str, kind: str, offset: int, limit: int) -
 
 def read_group_members(session: Session, slug: str, group_id: str) -> tuple[dict, list[dict]]:
     """A group's entry (with its seats) and its seats each with the person's name, from one read of the seats."""
-    lpk = cast(int, get_locality(session, slug).pk)
-    rows = session.execute(_entry_query("group", lpk).where(col(Group.id) == group_id)).all()
-    if not rows:
-        raise NotFound(f"no group {group_id!r} in locality {slug!r}")
-    group, school = rows[0]
-    named = seats_of(session, [group.pk], names=True)[group.pk]
+    pk, entry = read_entry(session, slug, "group", group_id, members=False)
+    named = seats_of(session, [pk], names=True)[pk]
     seats = [{k: v for k, v in seat.items() if k != "name"} for seat in named]
-    return group_entry(group, {group.school_pk: school}, seats), named
+    return {**entry, "members": seats}, named
 
 
 # ---------------------------------------------------------------- places: where an entry stands, to put it back there
