@@ -31,8 +31,8 @@ from dataclasses import dataclass, field, replace
 from statistics import median
 from typing import Any
 
-from models.census import STATEMENTS
 from models.document import LocalityDocument
+from models.vocab import STATEMENTS
 
 #: Name of the pooled agencies held back from the balance by agency.
 OTHER_AGENCIES = "other agencies"

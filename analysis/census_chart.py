@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from models.census import STATEMENTS
+from models.vocab import STATEMENTS
 
 from .census import CensusSummary, GroupCensus
 from .charts import plain, wrapped

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from models.census import BALANCE
+from models.vocab import BALANCE
 
 from .census import HOLDS_FROM, Balance, CensusSummary, GroupCensus, Tally
 from .context import AuditContext

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
-from models.census import STATEMENTS
+from models.vocab import STATEMENTS
 
 from .audit import CODES, Audit
 from .findings import Finding, Severity

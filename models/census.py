@@ -22,40 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydanticField
 
 from .document import Id, ShortText
-
-#: The report's four-step scale (Table 1), as the respondent's page offers it: value, plain words, report words.
-STEPS: tuple[tuple[int, str, str], ...] = (
-    (3, "Yes, clearly", "strongly evident"),
-    (2, "Mostly", "evident"),
-    (1, "Only a little", "emergent but not significant"),
-    (0, "No", "not evident"),
-)
-
-#: The four statements asked of each group, by key, in the order asked.
-STATEMENTS: dict[str, str] = {
-    "purpose": "I know what this meeting is for",
-    "connections": "I know how it connects to the other meetings",
-    "acted_on": "Issues raised here are acted on",
-    "worth": "It is worth the time it takes",
-}
-
-#: "Working across agencies here mostly feels like ..." (report 5.1), from advantage (2) to inertia (-2).
-BALANCE: tuple[tuple[int, str], ...] = (
-    (2, "collaborative advantage: together we achieve what none of us could alone"),
-    (1, "more advantage than inertia"),
-    (0, "about as much advantage as inertia"),
-    (-1, "more inertia than advantage"),
-    (-2, "collaborative inertia: slow, hard going, little to show for it"),
-)
-
-#: Share of a group's meetings a respondent says they attend, as offered on the page.
-ATTENDANCE_SHARES: tuple[tuple[float, str], ...] = (
-    (1.0, "all or nearly all"),
-    (0.75, "most"),
-    (0.5, "about half"),
-    (0.25, "a few"),
-    (0.0, "none lately"),
-)
+from .vocab import ATTENDANCE_SHARES, STATEMENTS
 
 Step = Annotated[int, PydanticField(ge=0, le=3)]
 BalanceStep = Annotated[int, PydanticField(ge=-2, le=2)]

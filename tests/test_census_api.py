@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from analysis.census_findings import CENSUS_CODES
-from models.census import STATEMENTS
 from models.tables import Census, CensusBallot, utcnow
 from models.validation import load_path
+from models.vocab import STATEMENTS
 from tests.conftest import SAMPLES_DIR, auth
 
 THAME = "/api/localities/thame"

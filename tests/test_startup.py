@@ -93,6 +93,15 @@ def test_audit_json_of_a_sample_loads_neither_igraph_nor_charts():
     assert loaded_of(modules, ("igraph", *CHARTS)) == []
 
 
+def test_audit_of_a_file_builds_no_census_answer_models():
+    # A file holds no census: the audit reads the census's scales from models.vocab,
+    # and the respondent's answer models (models.census) are never built.
+    modules, result = imported_modules("audit", THAME, "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "analysis.census_findings" in modules and "models.vocab" in modules
+    assert loaded_of(modules, ("models.census", "models.tables")) == []
+
+
 def test_compare_of_files_loads_no_database_or_web():
     modules, result = imported_modules("compare", THAME, str(SAMPLES_DIR / "city.yaml"), "--json")
     assert result.returncode == 0, result.stderr[-2000:]

@@ -78,10 +78,9 @@ from analysis.census import OTHER_AGENCIES, Balance, CensusSummary
 from analysis.census_findings import balance_dict
 from app.formats.anonymity import DEFAULT_K, AgencyClass, Generalisation, generalise, school_ids
 from app.formats.scrub import NameScrubber
-from models.census import STATEMENTS
 from models.document import LocalityDocument
 from models.validation import validate_data
-from models.vocab import GROUP_TYPE_LABELS
+from models.vocab import GROUP_TYPE_LABELS, STATEMENTS
 
 __all__ = [
     "DEFAULT_K",

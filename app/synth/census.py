@@ -37,8 +37,9 @@ from analysis.pathways import group_standings, principal_group
 from analysis.settings import DEFAULT_SETTINGS
 from analysis.structure import isolated_groups
 from app.errors import UserError
-from models.census import ATTENDANCE_SHARES, STATEMENTS, CensusAnswers, GroupRating, MissingMeeting, SeatAnswer
+from models.census import CensusAnswers, GroupRating, MissingMeeting, SeatAnswer
 from models.document import LocalityDocument
+from models.vocab import ATTENDANCE_SHARES, STATEMENTS
 
 #: The ``format`` of a file of synthetic census answers.
 ANSWERS_FORMAT = "locmap-census-answers/1"

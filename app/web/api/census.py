@@ -34,9 +34,10 @@ from app.web.api.history import RowNumber
 from app.web.changes import commit_change
 from app.web.deps import LocalityEditor, SessionDep, SettingsDep
 from app.web.routing import make_router
-from models.census import ATTENDANCE_SHARES, BALANCE, STATEMENTS, STEPS, CensusAnswers
+from models.census import CensusAnswers
 from models.document import Id
 from models.tables import Census
+from models.vocab import ATTENDANCE_SHARES, BALANCE, STATEMENTS, STEPS
 
 router = make_router(prefix="/api/localities/{slug}/census", tags=["census"])
 

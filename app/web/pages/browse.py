@@ -32,8 +32,7 @@ from app.web.pages.rendering import render, words
 from app.web.routing import make_router
 from app.web.security import csrf_token
 from app.web.sessions import sign_in
-from models.census import STATEMENTS
-from models.vocab import MEETINGS_PER_YEAR, MemberRole
+from models.vocab import MEETINGS_PER_YEAR, STATEMENTS, MemberRole
 
 router = make_router(include_in_schema=False)
 

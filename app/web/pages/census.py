@@ -36,8 +36,8 @@ from app.web.deps import PageEditor, SessionDep
 from app.web.pages.rendering import render
 from app.web.routing import make_router
 from app.web.security import checked_form, csrf_token
-from models.census import STATEMENTS
 from models.tables import Census, utcnow
+from models.vocab import STATEMENTS
 
 router = make_router(include_in_schema=False)
 

@@ -32,7 +32,8 @@ from app.web.deps import SessionDep
 from app.web.pages.census import day, run_work
 from app.web.pages.rendering import render
 from app.web.routing import make_router
-from models.census import ATTENDANCE_SHARES, BALANCE, STATEMENTS, STEPS, CensusAnswers, MissingMeeting
+from models.census import CensusAnswers, MissingMeeting
+from models.vocab import ATTENDANCE_SHARES, BALANCE, STATEMENTS, STEPS
 
 router = make_router(include_in_schema=False)
 
