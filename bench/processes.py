@@ -23,16 +23,6 @@ LOCMAP = str(Path(sys.executable).parent / "locmap")
 EXACT = ["--set", f"betweenness_exact_limit={10**9}"]
 #: The bare floor for reading a county: parse each file, nothing else.
 JSON_PARSE = "import json, sys\nfor name in sys.argv[1:]:\n    with open(name) as f:\n        json.load(f)"
-#: What any audit command must import before it reads a byte: the arrays, the C betweenness,
-#: the validation library and the command line.  Its time is the floor under every whole command.
-#: matplotlib is hidden from igraph as locmap hides it (analysis.kernels._igraph), and OpenBLAS
-#: kept to one thread as the command line keeps it (app.cli.main).
-IMPORT_FLOOR = (
-    "import os, sys\nos.environ.setdefault('OPENBLAS_NUM_THREADS', '1')\nsys.modules['matplotlib'] = None\n"
-    "import numpy, igraph, pydantic, typer"
-)
-
-
 #: Processes run as an installed package runs: with its bytecode cached.  pip
 #: compiles an installed package's modules; an editable checkout under
 #: PYTHONDONTWRITEBYTECODE (as CI and some sandboxes set) would compile every
@@ -90,16 +80,28 @@ def largest_locality(county: Path) -> Path:
     return county / best["file"]
 
 
+def anatomy(path: Path, repeat: int) -> dict:
+    """Each stage of ``locmap audit FILE --json`` (:mod:`bench.anatomy`): its median over ``repeat`` fresh processes."""
+    argv = [PYTHON, "-m", "bench.anatomy", str(path)]
+    subprocess.run(argv, cwd=ROOT, env=ENVIRONMENT, stdout=subprocess.DEVNULL, check=True)  # writes bytecode
+    runs = [
+        json.loads(subprocess.run(argv, cwd=ROOT, env=ENVIRONMENT, capture_output=True, check=True, text=True).stdout)
+        for _ in range(repeat)
+    ]
+    return {stage: statistics.median(run[stage] for run in runs) for stage in runs[0]}
+
+
 def commands(county: Path, repeat: int) -> dict:
-    """Whole command against whole script, both exact, and compare against a bare JSON parse."""
+    """Whole command against whole script, both exact, where the command's time goes, and compare against a bare JSON parse."""
     largest = largest_locality(county)
     files = [str(p) for p in county_files(county)]
     return {
         "locality": largest.stem,
+        "python_start": timed_process([PYTHON, "-c", "pass"], repeat),
+        "anatomy": anatomy(largest, repeat),
         "audit_command": timed_process([LOCMAP, "audit", str(largest), "--json", *EXACT], repeat),
         "naive_script": timed_process([PYTHON, str(HERE / "naive_audit.py"), str(largest)], repeat),
         "localities": len(files),
         "compare_command": timed_process([LOCMAP, "compare", *files, "--json", *EXACT], repeat),
         "json_parse": timed_process([PYTHON, "-c", JSON_PARSE, *files], repeat),
-        "import_floor": timed_process([PYTHON, "-c", IMPORT_FLOOR], repeat),
     }

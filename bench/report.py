@@ -74,13 +74,6 @@ def commands_section(r: dict) -> list[str]:
         (f"`locmap compare` of the county's {r['localities']} files, exact", r["compare_command"]),
         (f"`python -c 'json.load each file'`, the same {r['localities']} files", r["json_parse"]),
     ]
-    if "import_floor" in r:
-        rows.append(
-            (
-                "`python -c 'import numpy, igraph, pydantic, typer'` (the floor under any audit command)",
-                r["import_floor"],
-            )
-        )
     lines = [
         "## Whole command against whole script",
         "",
@@ -90,6 +83,46 @@ def commands_section(r: dict) -> list[str]:
         "| --- | ---: | ---: |",
     ]
     lines += [f"| {label} | {fmt_s(x['median'])} | {fmt_s(x['cpu_median'])} |" for label, x in rows]
+    return lines + [""] + anatomy_lines(r)
+
+
+#: The stages of bench.anatomy, in the order a command meets them, with what each is.
+ANATOMY_STAGES = (
+    ("libraries", "import the libraries every audit command needs: numpy, pydantic, typer, igraph"),
+    ("locmap_modules", "import locmap's modules for `audit`: its models, analyses, command line"),
+    ("read", "read and validate the file"),
+    ("audit", "audit it, exact betweenness"),
+    ("print", "write the audit as JSON"),
+)
+
+
+def anatomy_lines(r: dict) -> list[str]:
+    """Where the whole command's time goes (``bench.anatomy``), cold as the command meets it and warm."""
+    if "anatomy" not in r:
+        return []
+    stages = r["anatomy"]
+    lines = [
+        f"Where `locmap audit {r['locality']}.json --json` spends its time: one fresh process does the command's"
+        " stages with the command's own functions, each once as the command does (cold), then again (warm);"
+        f" medians of {len(r['audit_command']['times'])} processes.  The interpreter's own start is `python -c pass`.",
+        "",
+        "| stage | cold | warm |",
+        "| --- | ---: | ---: |",
+        f"| start the interpreter (`python -c pass`) | {fmt_s(r['python_start']['median'])} | |",
+    ]
+    for key, label in ANATOMY_STAGES:
+        warm = stages.get(f"{key}_warm")
+        cold = stages.get(key, stages.get(f"{key}_cold"))
+        lines.append(f"| {label} | {fmt_s(cold)} | {fmt_s(warm) if warm is not None else ''} |")
+    together = r["python_start"]["median"] + sum(
+        stages.get(key, stages.get(f"{key}_cold", 0.0)) for key, _ in ANATOMY_STAGES
+    )
+    lines += [
+        f"| the stages together | {fmt_s(together)} | |",
+        f"| the whole command, as timed above | {fmt_s(r['audit_command']['median'])} | |",
+        "",
+        "What the stages leave out of the whole command is the parsing of its arguments and the interpreter's exit.",
+    ]
     return lines + [""]
 
 

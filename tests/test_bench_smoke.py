@@ -121,3 +121,58 @@ def test_aggregated_maps(tmp_path):
     assert main(["map", str(ROOT / "sample_localities" / "city.yaml"), "-o", str(target), "--aggregate", "agency"]) == 0
     assert "locmap-map" in target.read_text()
     assert main(["map", str(ROOT / "sample_localities" / "city.yaml"), "-o", str(target), "--aggregate", "colour"]) != 0
+
+
+def _timing(seconds: float) -> dict:
+    return {"median": seconds, "cpu_median": seconds, "times": [seconds] * 3, "cpu_times": [seconds] * 3}
+
+
+COMMANDS = {
+    "locality": "loc-013",
+    "python_start": _timing(0.02),
+    "anatomy": {
+        "libraries": 0.11,
+        "locmap_modules": 0.04,
+        "read_cold": 0.02,
+        "read_warm": 0.015,
+        "audit_cold": 0.05,
+        "audit_warm": 0.045,
+        "print_cold": 0.001,
+        "print_warm": 0.001,
+    },
+    "audit_command": _timing(0.3),
+    "naive_script": _timing(2.0),
+    "localities": 18,
+    "compare_command": _timing(0.6),
+    "json_parse": _timing(0.05),
+}
+
+
+def test_the_whole_command_miss_is_explained_from_its_stages():
+    whole = bench.targets.checks({"parts": {"commands": COMMANDS}})[0]
+    assert not whole.ok and whole.measured.startswith("6.7x")
+    # Python and the libraries take 0.13 s: at best 15.4x; 10x leaves 0.07 s for locmap's own 0.11 s.
+    assert "0.13 s of it" in whole.why and "more than 15.4x" in whole.why
+    assert "within 0.20 s, which leaves 0.07 s" in whole.why and "it takes 0.11 s" in whole.why
+
+
+def test_the_report_lays_out_the_stages_of_the_command():
+    lines = "\n".join(bench.report.commands_section(COMMANDS))
+    assert "| read and validate the file | 20.0 ms | 15.0 ms |" in lines
+    assert "| the stages together | 241.0 ms | |" in lines  # 0.02 start + 0.221 of stages
+
+
+def test_the_anatomy_of_an_audit_runs_every_stage_of_the_command():
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.anatomy", str(ROOT / "sample_localities" / "thame.yaml")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    stages = json.loads(done.stdout)
+    expected = {"libraries", "locmap_modules"} | {
+        f"{s}_{w}" for s in ("read", "audit", "print") for w in ("cold", "warm")
+    }
+    assert set(stages) == expected and all(seconds > 0 for seconds in stages.values())
