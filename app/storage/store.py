@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy import CursorResult, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -32,8 +33,13 @@ ContentTable = type[Agency] | type[Person] | type[Group] | type[GroupLink]
 TABLES: dict[str, ContentTable] = {"agency": Agency, "person": Person, "group": Group, "link": GroupLink}
 
 
+# The reads behind every entry's GET and edit are built once, with bound parameters, and run
+# again and again: building a statement cost about a third of reading one group with its seats.
+_LOCALITY_BY_ID = select(Locality).where(col(Locality.id) == bindparam("slug"))
+
+
 def get_locality(session: Session, slug: str) -> Locality:
-    locality = session.execute(select(Locality).where(col(Locality.id) == slug)).scalars().first()
+    locality = session.execute(_LOCALITY_BY_ID, {"slug": slug}).scalars().first()
     if locality is None:
         raise NotFound(f"no locality {slug!r} is stored")
     return locality
@@ -385,29 +391,37 @@ def begin_edit(session: Session, slug: str, analysed: bool = True) -> int:
     int
         The locality's database key.
     """
-    query = (
-        update(Locality)
-        .where(col(Locality.id) == slug)
-        .values(updated_at=utcnow(), revision=col(Locality.revision) + 1)
-        .values(**({"analysed_revision": col(Locality.revision) + 1} if analysed else {}))
-        .returning(col(Locality.pk))
-        .execution_options(synchronize_session=False)
-    )
     queue_for_writing(session)
-    pk = session.execute(query).scalar()
+    pk = session.execute(_begin_edit(analysed), {"slug": slug, "now": utcnow()}).scalar()
     if pk is None:
         raise NotFound(f"no locality {slug!r} is stored")
     return pk
 
 
-def mark_analysed(session: Session, locality_pk: int) -> None:
-    """Say that the change under way (after :func:`begin_edit`) is one the analyses can see."""
-    session.execute(
+@cache
+def _begin_edit(analysed: bool):
+    """The UPDATE that begins a change (parameters ``slug`` and ``now``), moving the analysed revision or not."""
+    moved = {"analysed_revision": col(Locality.revision) + 1} if analysed else {}
+    return (
         update(Locality)
-        .where(col(Locality.pk) == locality_pk)
-        .values(analysed_revision=col(Locality.revision))
+        .where(col(Locality.id) == bindparam("slug"))
+        .values(updated_at=bindparam("now"), revision=col(Locality.revision) + 1, **moved)
+        .returning(col(Locality.pk))
         .execution_options(synchronize_session=False)
     )
+
+
+_MARK_ANALYSED = (
+    update(Locality)
+    .where(col(Locality.pk) == bindparam("lpk"))
+    .values(analysed_revision=col(Locality.revision))
+    .execution_options(synchronize_session=False)
+)
+
+
+def mark_analysed(session: Session, locality_pk: int) -> None:
+    """Say that the change under way (after :func:`begin_edit`) is one the analyses can see."""
+    session.execute(_MARK_ANALYSED, {"lpk": locality_pk})
 
 
 def delete_locality(session: Session, slug: str) -> None:
@@ -459,20 +473,30 @@ def entry_key(session: Session, lpk: int, kind: str, ident: str) -> int | None:
 def _entry_query(kind: str, lpk: int):
     """A locality's rows of one kind, with the ids of the entries they refer to, in file order."""
     table = TABLES[kind]
+    return _joined(kind).where(col(table.locality_pk) == lpk).order_by(col(table.pk))
+
+
+@cache
+def _entry_by_id(kind: str):
+    """The row of one entry (parameters ``lpk`` and ``ident``), with the ids it refers to."""
+    table = TABLES[kind]
+    return _joined(kind).where(col(table.locality_pk) == bindparam("lpk"), col(table.id) == bindparam("ident"))
+
+
+def _joined(kind: str):
+    """Rows of one kind with the ids of the entries they refer to."""
     if kind == "person":
-        query = select(Person, Agency.id).outerjoin(Agency, col(Agency.pk) == Person.agency_pk)
-    elif kind == "group":
-        query = select(Group, Agency.id).outerjoin(Agency, col(Agency.pk) == Group.school_pk)
-    elif kind == "link":
+        return select(Person, Agency.id).outerjoin(Agency, col(Agency.pk) == Person.agency_pk)
+    if kind == "group":
+        return select(Group, Agency.id).outerjoin(Agency, col(Agency.pk) == Group.school_pk)
+    if kind == "link":
         source, target = aliased(Group), aliased(Group)
-        query = (
+        return (
             select(GroupLink, source.id, target.id)
             .join(source, source.pk == GroupLink.from_group_pk)
             .join(target, target.pk == GroupLink.to_group_pk)
         )
-    else:
-        query = select(Agency)
-    return query.where(col(table.locality_pk) == lpk).order_by(col(table.pk))
+    return select(Agency)
 
 
 def _as_entries(session: Session, kind: str, rows: Sequence[Any], members: bool) -> list[dict]:
@@ -486,20 +510,22 @@ def _as_entries(session: Session, kind: str, rows: Sequence[Any], members: bool)
     return [group_entry(g, {g.school_pk: school}, seats.get(g.pk, [])) for g, school in rows]
 
 
+# Plain rows, not ORM objects: a large group's seats are read back after every edit of it.
+_SEAT, _PERSON = Membership.__table__, Person.__table__  # type: ignore[attr-defined]
+_SEATS_OF_GROUPS = (
+    select(_SEAT, _PERSON.c.id.label("person_id"), _PERSON.c.name.label("person_name"))
+    .join(_PERSON, _PERSON.c.pk == _SEAT.c.person_pk)
+    .where(_SEAT.c.group_pk.in_(bindparam("groups", expanding=True)))
+    .order_by(_SEAT.c.group_pk, _SEAT.c.position)
+)
+
+
 def seats_of(session: Session, group_pks: list, *, names: bool = False) -> dict[int, list[dict]]:
     """The seats of some groups, by group key, in their stored order (with the person's name if asked)."""
     out: dict[int, list[dict]] = {pk: [] for pk in group_pks}
     if not group_pks:
         return out
-    # Plain rows, not ORM objects: a large group's seats are read back after every edit of it.
-    seat, person = Membership.__table__, Person.__table__  # type: ignore[attr-defined]
-    query = (
-        select(seat, person.c.id.label("person_id"), person.c.name.label("person_name"))
-        .join(person, person.c.pk == seat.c.person_pk)
-        .where(seat.c.group_pk.in_(group_pks))
-        .order_by(seat.c.group_pk, seat.c.position)
-    )
-    for row in session.execute(query):
+    for row in session.execute(_SEATS_OF_GROUPS, {"groups": group_pks}):
         entry = member_entry(row, row.person_id)
         out[row.group_pk].append({**entry, "name": row.person_name} if names else entry)
     return out
@@ -549,7 +575,7 @@ class StoredEntry:
 
 def read_entry_in(session: Session, lpk: int, slug: str, kind: str, ident: str, *, members: bool = True):
     """:func:`read_entry` in a locality whose key is known (raises NotFound)."""
-    rows = session.execute(_entry_query(kind, lpk).where(col(TABLES[kind].id) == ident)).all()
+    rows = session.execute(_entry_by_id(kind), {"lpk": lpk, "ident": ident}).all()
     if not rows:
         raise NotFound(f"no {kind} {ident!r} in locality {slug!r}")
     return rows[0][0].pk, _as_entries(session, kind, rows, members)[0]

@@ -29,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from fastapi import Request, Response
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -287,6 +287,12 @@ class VersionStamps:
                 self._stamps.pop(key, None)
 
 
+#: Read before every cached answer: built once, run with the locality's id.
+_VERSION_OF_LOCALITY = select(
+    Locality.revision, Locality.created_at, Locality.shown_from, Locality.analysed_revision
+).where(Locality.id == bindparam("slug"))
+
+
 def locality_version(session, slug: str) -> Version:
     """What a cached answer about a locality is keyed by: its revision, when it was created, what may be shown.
 
@@ -298,8 +304,7 @@ def locality_version(session, slug: str) -> Version:
     NotFound
         When no locality has this id.
     """
-    columns = (Locality.revision, Locality.created_at, Locality.shown_from, Locality.analysed_revision)
-    row = session.execute(select(*columns).where(Locality.id == slug)).first()
+    row = session.execute(_VERSION_OF_LOCALITY, {"slug": slug}).first()
     if row is None:
         raise NotFound(f"no locality {slug!r} is stored")
     return Version(row.revision, row.created_at.isoformat(), row.shown_from, row.analysed_revision)
