@@ -202,3 +202,57 @@ def test_a_delete_form_opened_before_a_change_is_told(service):
     told = second.post(f"{path}/delete", data=second_form, follow_redirects=False)
     assert told.status_code == 409 and "Someone else changed" in told.text
     assert client.get("/api/localities/thame/groups/thame-network", headers=auth(tokens, "viewer")).status_code == 200
+
+
+def _holding_an_edit(engine, started, release):
+    """Begin an edit of Thame in a session of its own and hold it until ``release`` is set.
+
+    It gives up after 10 s (a request queued behind it then goes on): far longer than a glance takes.
+    """
+    from sqlmodel import Session
+
+    from app.storage import store
+
+    with Session(engine) as session:
+        store.begin_edit(session, "thame")
+        started.set()
+        release.wait(10)
+        session.rollback()
+
+
+def test_a_stale_patch_is_refused_while_another_edit_holds_the_lock(service, engine):
+    import threading
+
+    client, tokens = service
+    stale = client.get(NETWORK, headers=auth(tokens, "editor")).headers["etag"]
+    assert client.patch(NETWORK, headers=_headers(tokens, **{"If-Match": stale}), json={"venue": "Room 1"}).is_success
+    started, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_holding_an_edit, args=(engine, started, release))
+    holder.start()
+    try:
+        assert started.wait(30)
+        refused = client.patch(NETWORK, headers=_headers(tokens, **{"If-Match": stale}), json={"venue": "Room 2"})
+        # Answered while the other edit still held the lock: glanced at, not queued behind it.
+        assert holder.is_alive()
+        assert refused.status_code == 412
+    finally:
+        release.set()
+        holder.join(60)
+    assert client.get(NETWORK, headers=auth(tokens, "viewer")).json()["venue"] == "Room 1"
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_with_no_other_edit_under_way_the_entry_is_read_once_under_the_lock(service, monkeypatch):
+    import app.web.concurrency as concurrency
+
+    client, tokens = service
+    glances = []
+    glance = concurrency.entry_version
+    monkeypatch.setattr(concurrency, "entry_version", lambda *a, **k: glances.append(a[1:]) or glance(*a, **k))
+    tag = client.get(NETWORK, headers=auth(tokens, "editor")).headers["etag"]
+    changed = client.patch(NETWORK, headers=_headers(tokens, **{"If-Match": tag}), json={"venue": "Room 3"})
+    assert changed.status_code == 200 and glances == []
+    # A near miss: a stale tag is still refused, from the read under the lock.
+    again = client.patch(NETWORK, headers=_headers(tokens, **{"If-Match": tag}), json={"venue": "Room 4"})
+    assert again.status_code == 412 and glances == []
+    assert client.get(NETWORK, headers=auth(tokens, "viewer")).json()["venue"] == "Room 3"

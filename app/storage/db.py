@@ -76,6 +76,18 @@ def queue_for_writing(session: Session) -> None:
         event.listen(session, "after_transaction_end", _leave_writing_queue)
 
 
+def may_wait_to_write(session: Session) -> bool:
+    """Whether an edit beginning now may wait for another to end first.
+
+    On SQLite, whether an edit of this process holds the writing queue
+    (:func:`queue_for_writing`); one in another process is not seen.  On
+    PostgreSQL the database queues writers out of sight, so always True.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return True
+    return _SQLITE_WRITER.locked()
+
+
 def _leave_writing_queue(session: Session, transaction) -> None:
     if transaction.parent is None and session.info.pop("queued_for_writing", False):
         writers = session.info.pop("holds_writers_file", None)

@@ -25,6 +25,7 @@ from fastapi import Depends, Header, HTTPException, Request, status
 from sqlmodel import Session
 
 from app.storage import store
+from app.storage.db import may_wait_to_write
 from app.web.cache import etag, locality_version
 from app.web.deps import PageForbidden, Principal, SignInRequired, require_page_reader, require_reader
 from models.schemas import Message
@@ -107,7 +108,10 @@ def check_entry(
     (:func:`app.storage.store.begin_edit`) takes the locality's write lock,
     held until the caller commits, so nothing changes the entry between
     check and write.  The entry as read under the lock is returned, for the
-    edit to start from instead of reading it again.  ``analysed`` says
+    edit to start from instead of reading it again.  While another edit is
+    under way, the entry is glanced at first, outside the lock, so a request
+    already stale is refused without waiting; with none, the read under the
+    lock is the only one.  ``analysed`` says
     whether the change is one the analyses see, so that the analysed revision
     moves in the same UPDATE; pass False when it may prove descriptive only
     (the edit then decides).
@@ -123,8 +127,9 @@ def check_entry(
     """
     what = f"{kind} {ident!r}"
     if_match = _required(if_match, what)
-    with Session(session.get_bind()) as glance:  # stale already: refused without waiting for the lock
-        _refuse_unless(if_match, entry_version(glance, slug, kind, ident)[1], what)
+    if may_wait_to_write(session):  # stale already: refused without waiting for the other edit
+        with Session(session.get_bind()) as glance:
+            _refuse_unless(if_match, entry_version(glance, slug, kind, ident)[1], what)
     stored = store.begin_edit_of(session, slug, kind, ident, analysed=analysed)
     _refuse_unless(if_match, entry_tag(slug, kind, stored.entry), what)
     return stored
