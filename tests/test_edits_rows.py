@@ -82,6 +82,16 @@ def update(kind, ident, changes):
     return lambda s: edits.update(s, SLUG, "ed", kind, ident, changes), edits.update_entry(kind, ident, changes)
 
 
+def update_as_api(kind, ident, changes):
+    """An update as the API makes it: the entry read under the lock first, then only the columns that differ written."""
+
+    def row_edit(s):
+        begun = store.begin_edit_of(s, SLUG, kind, ident, analysed=False)
+        return edits.update(s, SLUG, "ed", kind, ident, changes, begun)
+
+    return row_edit, edits.update_entry(kind, ident, changes)
+
+
 def delete(kind, ident):
     return lambda s: edits.delete(s, SLUG, "ed", kind, ident), edits.delete_entry(kind, ident)
 
@@ -118,6 +128,12 @@ def random_edit(rng: random.Random, data: dict, n: int):
         lambda: update("group", group, {"meets": rng.choice(["weekly", "termly", "monthly", "often"])}),
         lambda: update("group", group, {"hours": rng.choice([1, 2.5, None, -1]), "venue": rng.choice(["Hall", None])}),
         lambda: update("group", group, {"school": rng.choice(agencies)}),
+        lambda: update_as_api(
+            "group", group, {"hours": rng.choice([1, 2.5, None]), "venue": rng.choice(["Hall", None])}
+        ),
+        lambda: update_as_api("group", group, {"school": rng.choice(agencies), "meets": rng.choice(["weekly", None])}),
+        lambda: update_as_api("person", rng.choice(people), {"agency": rng.choice(agencies), "hours_per_week": 2}),
+        lambda: update_as_api("agency", rng.choice(agencies), {"school": rng.choice([True, False])}),
         lambda: update("person", rng.choice(people), {"agency": rng.choice(agencies), "role": "senco"}),
         lambda: update("agency", rng.choice(agencies), {"school": rng.choice([True, False]), "name": " Renamed "}),
         lambda: create("agency", {"id": f"a-{n}", "name": f"Agency {n}", "sector": "health"}),
@@ -303,6 +319,44 @@ def test_an_edit_sends_as_many_statements_on_a_large_locality_as_on_a_sample(sch
     counts = [edit_costs(schema_template, document) for document in (small, large)]
     assert counts[0] == counts[1]
     assert max(counts[0]) < 20
+
+
+def _updates_sent(engine, work) -> list[str]:
+    """The UPDATE statements of entry tables one edit sends (the locality row's left out)."""
+    sent: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if statement.startswith("UPDATE") and not statement.startswith("UPDATE locality "):
+            sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with Session(engine) as session:
+            work(session)
+            session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return sent
+
+
+def _as_api(kind, ident, changes):
+    return update_as_api(kind, ident, changes)[0]
+
+
+def test_an_update_read_under_the_lock_writes_only_the_columns_that_differ(twin):
+    engine = twin[0]
+    venue = _updates_sent(engine, _as_api("group", "thame-network", {"venue": "Room 9", "name": "Thame Network"}))
+    assert len(venue) == 1 and "SET venue=?" in venue[0] and "name" not in venue[0].split("WHERE")[0]
+    school = _updates_sent(engine, _as_api("group", "thame-network", {"school": "lord-williams"}))
+    assert len(school) == 1 and "SET school_pk=?" in school[0]
+    # A near miss: a change to what is stored already writes no row, and the entry reads as before.
+    assert _updates_sent(engine, _as_api("group", "thame-network", {"venue": "Room 9"})) == []
+    with Session(engine) as session:
+        entry = store.read_entry(session, SLUG, "group", "thame-network")[1]
+    assert (entry["venue"], entry["school"]) == ("Room 9", "lord-williams")
+    # Without the entry read under the lock, the whole row is written.
+    whole = _updates_sent(engine, lambda s: edits.update(s, SLUG, "ed", "group", "thame-network", {"venue": "Hall"}))
+    assert len(whole) == 1 and "name=?" in whole[0] and "venue=?" in whole[0]
 
 
 def test_minimal_locality_edits_through_rows(session, minimal):

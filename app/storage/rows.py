@@ -297,13 +297,18 @@ def _insert_seats(t: Target, group_pk: int, members: list[doc.Member], start: in
     t.session.execute(insert(Membership), seats)
 
 
+#: Stands for a column the row as read lacks, so that it is written.
+_UNSET = object()
+
+
 def update_entry(
     t: Target, kind: str, ident: str, after: Callable[[dict], dict], known: store.StoredEntry | None = None
 ) -> tuple[dict, dict]:
     """Rewrite an entry's row as ``after(before)``; returns (before, after) as document entries.
 
     A group's seats are not touched unless ``after`` gives ``members``.
-    ``known`` is the entry as read already in this transaction, under the lock.
+    ``known`` is the entry as read already in this transaction, under the lock;
+    with it, only the columns whose values differ from the row as read are written.
     """
     if known is not None:
         pk, current = known.pk, {k: v for k, v in known.entry.items() if k != "members"}
@@ -316,8 +321,11 @@ def update_entry(
     if changed.get("id", ident) != ident and kind != "link":
         raise Conflict(f"the id of {kind} {ident!r} cannot be changed")
     entry, values = _checked(t, kind, changed, lambda: f"{SECTIONS[kind]}[{index_of(t, kind, pk)}]", pk, before)
+    if known is not None and known.columns is not None:  # write only what differs from the row as read
+        values = {name: value for name, value in values.items() if known.columns.get(name, _UNSET) != value}
     table = store.TABLES[kind]
-    t.session.execute(update(table).where(col(table.pk) == pk).values(**values))
+    if values:
+        t.session.execute(update(table).where(col(table.pk) == pk).values(**values))
     if kind == "group" and "members" in changed:
         t.session.execute(delete(Membership).where(col(Membership.group_pk) == pk))
         if entry.members:

@@ -571,21 +571,30 @@ class StoredEntry:
     pk: int
     entry: dict
     analysed: bool = False
+    #: The entry's row as stored, column by column: an update writes only the columns that differ.
+    columns: dict | None = None
 
 
 def read_entry_in(session: Session, lpk: int, slug: str, kind: str, ident: str, *, members: bool = True):
     """:func:`read_entry` in a locality whose key is known (raises NotFound)."""
+    rows = _entry_rows(session, lpk, slug, kind, ident)
+    return rows[0][0].pk, _as_entries(session, kind, rows, members)[0]
+
+
+def _entry_rows(session: Session, lpk: int, slug: str, kind: str, ident: str) -> Sequence[Any]:
     rows = session.execute(_entry_by_id(kind), {"lpk": lpk, "ident": ident}).all()
     if not rows:
         raise NotFound(f"no {kind} {ident!r} in locality {slug!r}")
-    return rows[0][0].pk, _as_entries(session, kind, rows, members)[0]
+    return rows
 
 
 def begin_edit_of(session: Session, slug: str, kind: str, ident: str, *, analysed: bool) -> StoredEntry:
     """Begin a change (:func:`begin_edit`) and read the entry it is to, under the lock (raises NotFound)."""
     lpk = begin_edit(session, slug, analysed=analysed)
-    pk, entry = read_entry_in(session, lpk, slug, kind, ident)
-    return StoredEntry(lpk, kind, ident, pk, entry, analysed)
+    rows = _entry_rows(session, lpk, slug, kind, ident)
+    row = rows[0][0]
+    columns = {column.key: getattr(row, column.key) for column in TABLES[kind].__table__.columns}  # type: ignore[attr-defined]
+    return StoredEntry(lpk, kind, ident, row.pk, _as_entries(session, kind, rows, True)[0], analysed, columns)
 
 
 def read_page(session: Session, slug: str, kind: str, offset: int, limit: int) -> tuple[list[dict], int]:
