@@ -274,21 +274,26 @@ def test_reverting_an_update_and_a_seat_change(twin):
 # ---------------------------------------------------------------- cost
 
 
-def statements(engine, work) -> int:
-    """How many SQL statements one edit sends."""
-    count = [0]
+def sent_by(engine, work) -> list[str]:
+    """The SQL statements one edit sends, in its own transaction."""
+    sent: list[str] = []
 
-    def counted(*_args):
-        count[0] += 1
+    def seen(_conn, _cursor, statement, *_args):
+        sent.append(statement)
 
-    event.listen(engine, "before_cursor_execute", counted)
+    event.listen(engine, "before_cursor_execute", seen)
     try:
         with Session(engine) as session:
             work(session)
             session.commit()
     finally:
-        event.remove(engine, "before_cursor_execute", counted)
-    return count[0]
+        event.remove(engine, "before_cursor_execute", seen)
+    return sent
+
+
+def statements(engine, work) -> int:
+    """How many SQL statements one edit sends."""
+    return len(sent_by(engine, work))
 
 
 def edit_costs(schema_template, document) -> tuple[int, ...]:
@@ -323,20 +328,7 @@ def test_an_edit_sends_as_many_statements_on_a_large_locality_as_on_a_sample(sch
 
 def _updates_sent(engine, work) -> list[str]:
     """The UPDATE statements of entry tables one edit sends (the locality row's left out)."""
-    sent: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        if statement.startswith("UPDATE") and not statement.startswith("UPDATE locality "):
-            sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        with Session(engine) as session:
-            work(session)
-            session.commit()
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    return sent
+    return [sql for sql in sent_by(engine, work) if sql.startswith("UPDATE") and not sql.startswith("UPDATE locality ")]
 
 
 def _as_api(kind, ident, changes):
