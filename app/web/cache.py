@@ -40,10 +40,12 @@ from models.tables import Locality
 log = logging.getLogger("locmap.cache")
 
 #: A variant recomputed in the background waits this many times its last computation before the next:
-#: under a stream of edits a reader's page is at most about half a second behind (the editor's never is),
-#: and the recomputing leaves the writes their CPU (at 2, PATCH p95 was 225 ms in bench/RESULTS.md's
-#: mixed load with hours edits; at 5, 170 ms).
-REFRESH_SPACING = 5.0
+#: under a stream of edits a reader's page (about 65 ms to compute for the largest county locality)
+#: is then about a second behind at most (the editor's never is), and the recomputing leaves the writes
+#: their CPU.  In bench/RESULTS.md's mixed load with hours edits, at 2 PATCH p95 was 225 ms, at 5
+#: 170 ms; at 5 against 10, back to back: 1,639 against 2,121 and 1,938 against 2,226 requests/s,
+#: PATCH p95 206 against 175 and 197 against 156 ms.
+REFRESH_SPACING = 10.0
 
 #: How long after a change its writer is always shown the current revision (seconds).
 WRITER_SEES_OWN_CHANGE_S = 60.0
@@ -161,7 +163,7 @@ class RevisionCache:
 
         Under a stream of changes, a variant is recomputed at most once per
         :data:`REFRESH_SPACING` times its last computation, so recomputing
-        pages nobody asked to wait for takes at most about a sixth of the CPU.
+        pages nobody asked to wait for takes at most about a tenth of the CPU.
         """
         variant = (key[0], *key[2:])
         now = time.monotonic()
