@@ -121,7 +121,8 @@ def anatomy_lines(r: dict) -> list[str]:
         f"| the stages together | {fmt_s(together)} | |",
         f"| the whole command, as timed above | {fmt_s(r['audit_command']['median'])} | |",
         "",
-        "What the stages leave out of the whole command is the parsing of its arguments and the interpreter's exit.",
+        "The stages leave out the parsing of the command's arguments and the interpreter's exit, and run in"
+        " processes of their own: the two totals differ by those and by the machine's noise between the runs.",
     ]
     return lines + [""]
 
