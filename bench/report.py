@@ -96,6 +96,11 @@ ANATOMY_STAGES = (
 )
 
 
+def _cold(stages: dict, key: str) -> float:
+    """A stage's time in a fresh process: imports are timed once, the later stages cold and warm."""
+    return stages.get(key, stages.get(f"{key}_cold", 0.0))
+
+
 def anatomy_lines(r: dict) -> list[str]:
     """Where the whole command's time goes (``bench.anatomy``), cold as the command meets it and warm."""
     if "anatomy" not in r:
@@ -112,11 +117,8 @@ def anatomy_lines(r: dict) -> list[str]:
     ]
     for key, label in ANATOMY_STAGES:
         warm = stages.get(f"{key}_warm")
-        cold = stages.get(key, stages.get(f"{key}_cold"))
-        lines.append(f"| {label} | {fmt_s(cold)} | {fmt_s(warm) if warm is not None else ''} |")
-    together = r["python_start"]["median"] + sum(
-        stages.get(key, stages.get(f"{key}_cold", 0.0)) for key, _ in ANATOMY_STAGES
-    )
+        lines.append(f"| {label} | {fmt_s(_cold(stages, key))} | {fmt_s(warm) if warm is not None else ''} |")
+    together = r["python_start"]["median"] + sum(_cold(stages, key) for key, _ in ANATOMY_STAGES)
     lines += [
         f"| the stages together | {fmt_s(together)} | |",
         f"| the whole command, as timed above | {fmt_s(r['audit_command']['median'])} | |",

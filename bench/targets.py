@@ -55,10 +55,15 @@ def _commands(r: dict) -> list[Check]:
     ]
 
 
+def _libraries_s(r: dict) -> float:
+    """Seconds to start Python and import the libraries every audit command needs (bench.anatomy)."""
+    return r["python_start"]["median"] + r["anatomy"]["libraries"]
+
+
 def _floor_s(r: dict) -> str:
     if "anatomy" not in r:
         return "most"
-    return f"{r['python_start']['median'] + r['anatomy']['libraries'] + r['anatomy']['locmap_modules']:.2f} s"
+    return f"{_libraries_s(r) + r['anatomy']['locmap_modules']:.2f} s"
 
 
 def _floor_words(r: dict) -> str:
@@ -66,7 +71,7 @@ def _floor_words(r: dict) -> str:
     if "anatomy" not in r:
         return ""
     stages, script = r["anatomy"], r["naive_script"]["median"]
-    libraries = r["python_start"]["median"] + stages["libraries"]
+    libraries = _libraries_s(r)
     own = stages["locmap_modules"] + stages["read_cold"] + stages["audit_cold"] + stages["print_cold"]
     return (
         f" starting Python and importing numpy, pydantic, typer and igraph take {libraries:.2f} s of it, so no"

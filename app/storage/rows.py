@@ -321,8 +321,8 @@ def update_entry(
     if changed.get("id", ident) != ident and kind != "link":
         raise Conflict(f"the id of {kind} {ident!r} cannot be changed")
     entry, values = _checked(t, kind, changed, lambda: f"{SECTIONS[kind]}[{index_of(t, kind, pk)}]", pk, before)
-    if known is not None and known.columns is not None:  # write only what differs from the row as read
-        values = {name: value for name, value in values.items() if known.columns.get(name, _UNSET) != value}
+    if known is not None and known.row is not None:  # write only what differs from the row as read
+        values = {name: value for name, value in values.items() if getattr(known.row, name, _UNSET) != value}
     table = store.TABLES[kind]
     if values:
         t.session.execute(update(table).where(col(table.pk) == pk).values(**values))

@@ -571,8 +571,8 @@ class StoredEntry:
     pk: int
     entry: dict
     analysed: bool = False
-    #: The entry's row as stored, column by column: an update writes only the columns that differ.
-    columns: dict | None = None
+    #: The entry's row as read (an object of its table): an update writes only the columns that differ from it.
+    row: Any = None
 
 
 def read_entry_in(session: Session, lpk: int, slug: str, kind: str, ident: str, *, members: bool = True):
@@ -593,8 +593,7 @@ def begin_edit_of(session: Session, slug: str, kind: str, ident: str, *, analyse
     lpk = begin_edit(session, slug, analysed=analysed)
     rows = _entry_rows(session, lpk, slug, kind, ident)
     row = rows[0][0]
-    columns = {column.key: getattr(row, column.key) for column in TABLES[kind].__table__.columns}  # type: ignore[attr-defined]
-    return StoredEntry(lpk, kind, ident, row.pk, _as_entries(session, kind, rows, True)[0], analysed, columns)
+    return StoredEntry(lpk, kind, ident, row.pk, _as_entries(session, kind, rows, True)[0], analysed, row)
 
 
 def read_page(session: Session, slug: str, kind: str, offset: int, limit: int) -> tuple[list[dict], int]:
